@@ -1,0 +1,72 @@
+package server
+
+import "time"
+
+// Options configure a server. The zero value of a field means its default,
+// applied by EnsureDefaults.
+type Options struct {
+	// Listen is the pgwire address. Default "127.0.0.1:5544".
+	Listen string
+	// HTTP is the address of /metrics, /healthz and the dashboard. Default
+	// "127.0.0.1:5545"; "-" disables it (the --http "" flag maps to "-").
+	HTTP string
+	// DataDir holds the state stores. Default "./streamdb-data".
+	DataDir string
+	// CheckpointDir is the checkpoint store URL. Default file://<DataDir>/checkpoints.
+	CheckpointDir string
+	// CheckpointInterval. Default 10s.
+	CheckpointInterval time.Duration
+	// RestoreFrom is a savepoint URL to start from.
+	RestoreFrom string
+	// MaxConnections is the pgwire connection limit (53300 beyond it).
+	// Default 100.
+	MaxConnections int
+	// MaxMessageSize bounds one protocol message (08P01 beyond it). Default
+	// 64 MiB.
+	MaxMessageSize int
+	// Users maps user name to password; empty means trust authentication
+	// (allowed only on loopback addresses). A password stored as a SCRAM
+	// verifier ("SCRAM-SHA-256$...") is used as is.
+	Users map[string]string
+	// AuthMethod is "scram-sha-256" (default when Users is set) or
+	// "password" (cleartext).
+	AuthMethod string
+	// State tuning (Pebble), see state.Options.
+	BlockCacheSize       int64
+	MemtableSize         int64
+	MemtableCount        int
+	CompactionConcurrency int
+	BloomBitsPerKey      int
+	Compression          string
+	Profile              string
+	// BarrierInterval is the dataflow epoch length. Default 1s.
+	BarrierInterval time.Duration
+	// ListenerReady, if set, receives the bound addresses (tests use
+	// port 0).
+	Settings map[string]string
+}
+
+// EnsureDefaults fills zero fields with their defaults.
+func (o *Options) EnsureDefaults() {
+	if o.Listen == "" {
+		o.Listen = "127.0.0.1:5544"
+	}
+	if o.HTTP == "" {
+		o.HTTP = "127.0.0.1:5545"
+	}
+	if o.DataDir == "" {
+		o.DataDir = "./streamdb-data"
+	}
+	if o.CheckpointInterval == 0 {
+		o.CheckpointInterval = 10 * time.Second
+	}
+	if o.MaxConnections == 0 {
+		o.MaxConnections = 100
+	}
+	if o.MaxMessageSize == 0 {
+		o.MaxMessageSize = 64 << 20
+	}
+	if o.BarrierInterval == 0 {
+		o.BarrierInterval = time.Second
+	}
+}

@@ -1,0 +1,59 @@
+# streamdb build, run and test entry points. `make test` is what CI runs
+# (.ci/run); it installs the client programs the tests drive when missing.
+
+GO          ?= go
+export CGO_ENABLED := 1
+BIN         := bin/streamdb
+TEST_TIMEOUT ?= 15m
+FUZZTIME    ?= 5s
+# Debian installs need root; use sudo when we are not root and it exists.
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all build run test test-deps vet unit fuzz-smoke bench lint clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/streamdb
+
+# Starts the server on the embedded defaults: pgwire 127.0.0.1:5544,
+# HTTP 127.0.0.1:5545, data in ./streamdb-data.
+run: build
+	./$(BIN) serve
+
+# test-deps installs psql and psycopg2 (for /usr/bin/python3) from Debian
+# when they are missing; nothing is done when they are present.
+test-deps:
+	@command -v psql >/dev/null 2>&1 || { \
+		echo "installing postgresql-client"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql-client </dev/null; }
+	@/usr/bin/python3 -c 'import psycopg2' >/dev/null 2>&1 || { \
+		echo "installing python3-psycopg2"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3 python3-psycopg2 </dev/null; }
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+
+# Every Go fuzz target also runs its seed corpus in `go test`; test runs
+# that plus go vet. fuzz-smoke additionally fuzzes each target briefly.
+test: test-deps vet unit
+
+fuzz-smoke:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$target ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./bench/...
+
+lint:
+	$(GO) test -count=1 ./internal/lint
+
+clean:
+	rm -rf bin

@@ -1,0 +1,46 @@
+// Package state is streamdb's storage layer over Pebble.
+//
+// Store is a thin, documented wrapper around one Pebble instance: tuning
+// (Options, with "ssd"/"hdd" profiles that map Flink's RocksDB knobs onto
+// Pebble), Open/Close and a few metrics for streamdb.storage.
+//
+// TableStore keeps the rows of plain tables, their change logs, row-id
+// counters and sequences in its own Store (the server opens it in
+// <data>/tables, apart from operator state, because recovery rolls operator
+// state back to a checkpoint but must never roll back an acknowledged
+// write). Txn gives snapshot reads with read-your-writes, savepoints for
+// statement atomicity, and first-committer-wins conflict checks; commits
+// are fsynced (group commit) before Commit returns.
+//
+// # Key layout of a TableStore
+//
+//	't' | tableOID (4B BE) | row key                  -> types.AppendRow(row)
+//	'l' | tableOID (4B BE) | commitSeq (8B BE) | n (4B BE) -> op byte | types.AppendRow(row)
+//	'm' "commitseq"                                   -> last commit seq (8B BE)
+//	'm' "rowid" | tableOID (4B BE)                    -> row-id high-water mark (8B BE)
+//	'm' "seq"   | seqOID (4B BE)                      -> sequence record (see sequence.go)
+//	'c' ...                                           -> owned by package catalog
+//
+// The row key is the concatenation of types.AppendKey(d, false) over the
+// primary-key columns (PrimaryKey builds it), or, for a table without a
+// primary key, the 8-byte big-endian hidden row id from NextRowID.
+//
+// The change log records, per committed transaction, every row operation in
+// the order the transaction made it: op is a types.Op (Insert, Delete, or an
+// UpdateDelete/UpdateInsert pair), n numbers the records of one commit from
+// 0. Commit sequence numbers are global, start at 1, increase by one per
+// committed write transaction and are persisted in the same batch, so they
+// are never reused after a restart. A consumer (an incremental view) reads
+// ScanLog(table, fromSeq) and remembers the last seq it applied.
+//
+// # Durability
+//
+// Commit applies one Pebble batch (rows, log records, commit seq) and then
+// waits for the write-ahead log to be fsynced. Concurrent committers share
+// fsyncs (group commit): the batch is applied without sync under the commit
+// mutex, which keeps commit seqs in the order Pebble applies them, and the
+// fsync is then requested with DB.LogData(nil, Sync) outside the mutex, so
+// every fsync covers all batches applied before it. Like Pebble itself, a
+// committed row is visible to other transactions a moment before its fsync
+// completes; the committing client never sees its command tag earlier.
+package state

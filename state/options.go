@@ -1,0 +1,176 @@
+package state
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/cockroachdb/errors"
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/sstable"
+	"github.com/streamdb/streamdb/sql/types"
+)
+
+// Options tune one Pebble instance. They map the RocksDB knobs Flink users
+// know (block cache, write buffers, background threads, bloom filters,
+// compression) onto Pebble. A zero field takes the value of the profile
+// (Profile, "ssd" by default); the ssd defaults fit 2 cores and a few GiB
+// of memory.
+type Options struct {
+	// Profile presets the other fields: "ssd" (default) or "hdd" (larger
+	// memtables and blocks, fewer concurrent compactions, zstd: fewer, larger
+	// sequential I/Os).
+	Profile string
+	// BlockCacheSize is the size of the block cache (RocksDB block_cache).
+	// Default 256 MiB.
+	BlockCacheSize int64
+	// MemtableSize is the size of one memtable (RocksDB write_buffer_size).
+	// Default 64 MiB (hdd 128 MiB).
+	MemtableSize int64
+	// MemtableCount is the number of memtables that may be queued before
+	// writes stop (RocksDB max_write_buffer_number). Default 2.
+	MemtableCount int
+	// CompactionConcurrency is the number of concurrent compactions
+	// (RocksDB max_background_jobs). Default 2 (hdd 1).
+	CompactionConcurrency int
+	// BloomBitsPerKey sizes the bloom filters of sstables; negative disables
+	// them. Default 10 (about 1% false positives).
+	BloomBitsPerKey int
+	// Compression is "snappy" (default), "zstd" (default for hdd) or "none".
+	Compression string
+	// BlockSize is the target uncompressed sstable block size. Default
+	// 4 KiB (hdd 32 KiB).
+	BlockSize int
+	// NoSync disables the fsync of commits. Only for tests and benchmarks
+	// that do not care about durability: with it an acknowledged write can
+	// be lost on a power failure (a process crash alone loses nothing).
+	// It is a negative flag so that the zero Options are durable.
+	NoSync bool
+}
+
+// Profile names.
+const (
+	ProfileSSD = "ssd"
+	ProfileHDD = "hdd"
+)
+
+// DefaultOptions returns the defaults of the ssd profile.
+func DefaultOptions() Options {
+	o := Options{}
+	o.EnsureDefaults()
+	return o
+}
+
+// EnsureDefaults fills zero fields from the profile.
+func (o *Options) EnsureDefaults() {
+	if o.Profile == "" {
+		o.Profile = ProfileSSD
+	}
+	hdd := strings.EqualFold(o.Profile, ProfileHDD)
+	if o.BlockCacheSize == 0 {
+		o.BlockCacheSize = 256 << 20
+	}
+	if o.MemtableSize == 0 {
+		o.MemtableSize = 64 << 20
+		if hdd {
+			o.MemtableSize = 128 << 20
+		}
+	}
+	if o.MemtableCount == 0 {
+		o.MemtableCount = 2
+	}
+	if o.CompactionConcurrency == 0 {
+		o.CompactionConcurrency = 2
+		if hdd {
+			o.CompactionConcurrency = 1
+		}
+	}
+	if o.BloomBitsPerKey == 0 {
+		o.BloomBitsPerKey = 10
+	}
+	if o.Compression == "" {
+		o.Compression = "snappy"
+		if hdd {
+			o.Compression = "zstd"
+		}
+	}
+	if o.BlockSize == 0 {
+		o.BlockSize = 4 << 10
+		if hdd {
+			o.BlockSize = 32 << 10
+		}
+	}
+}
+
+// validate reports a bad option as a configuration error (F0000).
+func (o *Options) validate() error {
+	switch strings.ToLower(o.Profile) {
+	case ProfileSSD, ProfileHDD:
+	default:
+		return types.Errorf(types.CodeConfigFileError, "invalid state profile %q (want \"ssd\" or \"hdd\")", o.Profile)
+	}
+	if _, err := compressionProfile(o.Compression); err != nil {
+		return err
+	}
+	if o.BlockCacheSize < 0 || o.MemtableSize < 0 || o.MemtableCount < 0 || o.CompactionConcurrency < 0 || o.BlockSize < 0 {
+		return types.Errorf(types.CodeConfigFileError, "state options must not be negative")
+	}
+	if o.MemtableCount < 2 {
+		// Pebble stops writes while the only memtable flushes.
+		return types.Errorf(types.CodeConfigFileError, "state memtable count must be at least 2, got %d", o.MemtableCount)
+	}
+	return nil
+}
+
+func compressionProfile(name string) (*sstable.CompressionProfile, error) {
+	switch strings.ToLower(name) {
+	case "snappy":
+		return sstable.SnappyCompression, nil
+	case "zstd":
+		return sstable.ZstdCompression, nil
+	case "none":
+		return sstable.NoCompression, nil
+	}
+	return nil, types.Errorf(types.CodeConfigFileError, "invalid state compression %q (want \"snappy\", \"zstd\" or \"none\")", name)
+}
+
+// pebbleOptions translates o (defaults applied and validated) into Pebble
+// options. The caller owns (and must unref) the returned cache.
+func (o *Options) pebbleOptions(listener *pebble.EventListener) (*pebble.Options, error) {
+	compression, err := compressionProfile(o.Compression)
+	if err != nil {
+		return nil, errors.WithStack(err)
+	}
+	po := &pebble.Options{
+		Cache:                       pebble.NewCache(o.BlockCacheSize),
+		MemTableSize:                uint64(o.MemtableSize),
+		MemTableStopWritesThreshold: o.MemtableCount,
+		EventListener:               listener,
+		Logger:                      quietLogger{},
+		FormatMajorVersion:          pebble.FormatNewest,
+	}
+	concurrency := o.CompactionConcurrency
+	po.CompactionConcurrencyRange = func() (int, int) { return 1, concurrency }
+	for i := range po.Levels {
+		l := &po.Levels[i]
+		l.BlockSize = o.BlockSize
+		l.Compression = func() *sstable.CompressionProfile { return compression }
+		if o.BloomBitsPerKey > 0 {
+			l.FilterPolicy = bloom.FilterPolicy(o.BloomBitsPerKey)
+		}
+	}
+	return po, nil
+}
+
+// quietLogger drops Pebble's informational messages (one per WAL replay,
+// per open) and sends errors to slog.
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any) {}
+func (quietLogger) Errorf(format string, args ...any) {
+	slog.Error("pebble: " + fmt.Sprintf(format, args...))
+}
+func (quietLogger) Fatalf(format string, args ...any) {
+	pebble.DefaultLogger.Fatalf(format, args...)
+}

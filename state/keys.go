@@ -15,9 +15,9 @@ const (
 )
 
 var (
-	keyCommitSeq  = []byte("mcommitseq")
-	keyRowIDBase  = []byte("mrowid")
-	keySeqBase    = []byte("mseq")
+	keyCommitSeq = []byte("mcommitseq")
+	keyRowIDBase = []byte("mrowid")
+	keySeqBase   = []byte("mseq")
 )
 
 // tablePrefix is prefix | tableOID.

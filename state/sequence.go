@@ -267,4 +267,3 @@ func addInt64(a, b int64) (int64, bool) {
 	s := a + b
 	return s, (a > 0 && b > 0 && s < 0) || (a < 0 && b < 0 && s >= 0)
 }
-

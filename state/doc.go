@@ -43,4 +43,18 @@
 // every fsync covers all batches applied before it. Like Pebble itself, a
 // committed row is visible to other transactions a moment before its fsync
 // completes; the committing client never sees its command tag earlier.
+//
+// BenchmarkCommit on the 2-core development VM (one small row per commit):
+// 1 committer ~5,900 commits/s (~170 µs each, about one fsync); 8
+// concurrent committers ~20,600 commits/s, 3.5 times more, because each
+// fsync covers the batches of several committers.
+//
+// # Conflicts
+//
+// First committer wins. Under the commit mutex, each key the transaction
+// writes is checked against the last commit that wrote it (an in-memory
+// map pruned to the commits newer than the oldest open snapshot): a key
+// that did not exist in the snapshot and was created meanwhile fails the
+// commit with 23505; any other key written by a commit newer than the
+// snapshot fails it with 40001. Nothing is written on failure.
 package state

@@ -289,6 +289,15 @@ func duplicateKeyError() error {
 // Ids increase from 1 and are never reused, across restarts and crashes
 // included: they are reserved in blocks by a synced write ahead of use.
 func (ts *TableStore) NextRowID(tableOID uint32) (int64, error) {
+	return ts.ReserveRowIDs(tableOID, 1)
+}
+
+// ReserveRowIDs reserves n consecutive row ids (a COPY or multi-row INSERT)
+// and returns the first.
+func (ts *TableStore) ReserveRowIDs(tableOID uint32, n int64) (int64, error) {
+	if n < 1 {
+		return 0, errors.AssertionFailedf("reserve %d row ids", n)
+	}
 	ts.rowIDMu.Lock()
 	defer ts.rowIDMu.Unlock()
 	c := ts.rowIDMu.counters[tableOID]
@@ -307,8 +316,8 @@ func (ts *TableStore) NextRowID(tableOID uint32) (int64, error) {
 		c.next = c.limit + 1
 		ts.rowIDMu.counters[tableOID] = c
 	}
-	if c.next > c.limit {
-		limit := c.next - 1 + rowIDBlock
+	if last := c.next + n - 1; last > c.limit {
+		limit := last + rowIDBlock
 		err := ts.store.Write(func(b *pebble.Batch) error {
 			return b.Set(oidKey(keyRowIDBase, tableOID), binary.BigEndian.AppendUint64(nil, uint64(limit)), nil)
 		})
@@ -317,9 +326,9 @@ func (ts *TableStore) NextRowID(tableOID uint32) (int64, error) {
 		}
 		c.limit = limit
 	}
-	id := c.next
-	c.next++
-	return id, nil
+	first := c.next
+	c.next += n
+	return first, nil
 }
 
 // DropTableData removes every row, log record and the row-id counter of a

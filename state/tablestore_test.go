@@ -494,3 +494,26 @@ func BenchmarkCommit(b *testing.B) {
 		})
 	}
 }
+
+func TestReserveRowIDs(t *testing.T) {
+	dir := t.TempDir()
+	ts := openTestTableStore(t, dir)
+	a, _ := ts.NextRowID(tbl)
+	b, err := ts.ReserveRowIDs(tbl, 5000)
+	if err != nil || a != 1 || b != 2 {
+		t.Fatalf("ids %d %d %v", a, b, err)
+	}
+	c, _ := ts.NextRowID(tbl)
+	if c != 5002 {
+		t.Fatalf("after block: %d", c)
+	}
+	if other, _ := ts.NextRowID(tbl + 1); other != 1 {
+		t.Fatalf("other table: %d", other)
+	}
+	ts.Close()
+	ts = openTestTableStore(t, dir)
+	defer ts.Close()
+	if d, _ := ts.NextRowID(tbl); d <= c {
+		t.Fatalf("after reopen: %d <= %d", d, c)
+	}
+}

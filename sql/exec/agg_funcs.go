@@ -1,0 +1,803 @@
+package exec
+
+import (
+	"math"
+	"math/bits"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cockroachdb/apd/v3"
+	"github.com/streamdb/streamdb/sql/builtins"
+	"github.com/streamdb/streamdb/sql/planner"
+	"github.com/streamdb/streamdb/sql/types"
+)
+
+// aggFunc is the immutable description of one aggregate call; aggState is
+// its per-group running state. Every state is retractable: add takes the
+// sign of the change (+1 insert, -1 delete), so the same code maintains
+// materialized views under deletes and updates.
+type aggFunc struct {
+	call    planner.AggCall
+	kind    builtins.AggKind
+	ret     *types.T
+	argType *types.T
+	// strictArgs is the number of leading arguments whose NULL makes the row
+	// skipped (0 for count(*), array_agg and the json aggregates).
+	strictArgs int
+	// orderBy re-indexes the ORDER BY keys into the sort-value rows kept by
+	// the list aggregates.
+	orderBy []planner.SortKey
+}
+
+type aggState interface {
+	add(f *aggFunc, row types.Row, sgn int) error
+	result(f *aggFunc) (types.Datum, error)
+}
+
+func newAggFunc(call planner.AggCall) (*aggFunc, error) {
+	if call.Agg == nil {
+		return nil, types.Errorf(types.CodeInternalError, "aggregate call without an overload")
+	}
+	f := &aggFunc{call: call, kind: call.Agg.Kind, ret: call.Agg.Ret}
+	if len(call.Agg.Args) > 0 {
+		f.argType = call.Agg.Args[0]
+	}
+	switch f.kind {
+	case builtins.AggCountStar, builtins.AggArrayAgg, builtins.AggJSONAgg:
+		f.strictArgs = 0
+	case builtins.AggJSONObjectAgg, builtins.AggStringAgg:
+		f.strictArgs = 1
+	default:
+		f.strictArgs = len(call.Args)
+	}
+	for i, k := range call.OrderBy {
+		f.orderBy = append(f.orderBy, planner.SortKey{Col: i, Desc: k.Desc, NullsFirst: k.NullsFirst})
+	}
+	return f, nil
+}
+
+// argFamily is the family the state works in: that of the declared argument,
+// or of the result when the argument is polymorphic.
+func (f *aggFunc) argFamily() types.Family {
+	if f.argType != nil && f.argType.Family != types.UnknownFamily {
+		return f.argType.Family
+	}
+	if f.ret != nil {
+		return f.ret.Family
+	}
+	return types.UnknownFamily
+}
+
+func (f *aggFunc) newState() (aggState, error) {
+	var s aggState
+	switch f.kind {
+	case builtins.AggCount, builtins.AggCountStar:
+		s = &countState{}
+	case builtins.AggSum:
+		s = &sumState{}
+	case builtins.AggAvg:
+		s = &avgState{}
+	case builtins.AggMin, builtins.AggMax:
+		s = &minMaxState{max: f.kind == builtins.AggMax, counts: make(map[string]*mmEntry)}
+	case builtins.AggBoolAnd, builtins.AggBoolOr:
+		s = &boolState{}
+	case builtins.AggStringAgg, builtins.AggArrayAgg, builtins.AggJSONAgg, builtins.AggJSONObjectAgg:
+		s = &listState{}
+	case builtins.AggStddevSamp, builtins.AggStddevPop, builtins.AggVarSamp, builtins.AggVarPop:
+		s = &varianceState{}
+	case builtins.AggBitAnd, builtins.AggBitOr:
+		s = &bitState{}
+	default:
+		return nil, types.Unsupported("aggregate " + f.call.Agg.Name)
+	}
+	if f.call.Distinct {
+		s = &distinctState{inner: s, counts: make(map[string]int)}
+	}
+	return s, nil
+}
+
+// distinctState feeds its inner state each distinct argument tuple once.
+type distinctState struct {
+	inner  aggState
+	counts map[string]int
+	buf    []byte
+}
+
+func (s *distinctState) add(f *aggFunc, row types.Row, sgn int) error {
+	s.buf, _ = appendColsKey(s.buf[:0], row, f.call.Args)
+	n := s.counts[string(s.buf)]
+	switch {
+	case sgn > 0:
+		s.counts[string(s.buf)] = n + 1
+		if n == 0 {
+			return s.inner.add(f, row, 1)
+		}
+	case n == 1:
+		delete(s.counts, string(s.buf))
+		return s.inner.add(f, row, -1)
+	case n > 1:
+		s.counts[string(s.buf)] = n - 1
+	}
+	return nil
+}
+
+func (s *distinctState) result(f *aggFunc) (types.Datum, error) { return s.inner.result(f) }
+
+type countState struct{ n int64 }
+
+func (s *countState) add(_ *aggFunc, _ types.Row, sgn int) error { s.n += int64(sgn); return nil }
+func (s *countState) result(*aggFunc) (types.Datum, error)      { return types.DInt(s.n), nil }
+
+// exact is the context for exact decimal sums and products (no rounding).
+var exact = apd.BaseContext
+
+// numAcc accumulates a sum of numbers of one family exactly where Postgres
+// is exact: integers in an int64 that spills into a decimal on overflow,
+// numerics as decimals, floats as float64, intervals field by field.
+type numAcc struct {
+	n      int64
+	i      int64
+	dec    *apd.Decimal
+	f      float64
+	months int64
+	days   int64
+	micros int64
+}
+
+func (a *numAcc) add(d types.Datum, sgn int) error {
+	a.n += int64(sgn)
+	switch d.K {
+	case types.KInt:
+		v := d.I
+		if sgn < 0 {
+			if v == math.MinInt64 {
+				return a.addDecimal(apd.New(v, 0), -1)
+			}
+			v = -v
+		}
+		sum := a.i + v
+		if (a.i > 0 && v > 0 && sum < 0) || (a.i < 0 && v < 0 && sum >= 0) {
+			// Overflow: move the running sum into the decimal.
+			if err := a.addDecimal(apd.New(a.i, 0), 1); err != nil {
+				return err
+			}
+			sum = v
+		}
+		a.i = sum
+	case types.KFloat:
+		a.f += float64(sgn) * d.Float()
+	case types.KDecimal:
+		return a.addDecimal(d.Decimal(), sgn)
+	case types.KInterval:
+		iv := d.Interval()
+		a.months += int64(sgn) * int64(iv.Months)
+		a.days += int64(sgn) * int64(iv.Days)
+		a.micros += int64(sgn) * iv.Micros
+	default:
+		return types.Errorf(types.CodeDatatypeMismatch, "cannot sum values of this type")
+	}
+	return nil
+}
+
+func (a *numAcc) addDecimal(d *apd.Decimal, sgn int) error {
+	if a.dec == nil {
+		a.dec = new(apd.Decimal)
+	}
+	var err error
+	if sgn > 0 {
+		_, err = exact.Add(a.dec, a.dec, d)
+	} else {
+		_, err = exact.Sub(a.dec, a.dec, d)
+	}
+	return err
+}
+
+// decimalSum returns the exact sum as a new decimal.
+func (a *numAcc) decimalSum() *apd.Decimal {
+	r := apd.New(a.i, 0)
+	if a.dec != nil {
+		_, _ = exact.Add(r, r, a.dec)
+	}
+	return r
+}
+
+type sumState struct{ acc numAcc }
+
+func (s *sumState) add(f *aggFunc, row types.Row, sgn int) error {
+	return s.acc.add(row[f.call.Args[0]], sgn)
+}
+
+func (s *sumState) result(f *aggFunc) (types.Datum, error) {
+	if s.acc.n <= 0 {
+		return types.Null, nil
+	}
+	switch f.ret.Family {
+	case types.IntFamily:
+		if s.acc.dec != nil && !s.acc.dec.IsZero() {
+			v, err := s.acc.decimalSum().Int64()
+			if err != nil {
+				return types.Null, types.Errorf(types.CodeNumericValueOutOfRange, "bigint out of range")
+			}
+			return types.DInt(v), nil
+		}
+		return types.DInt(s.acc.i), nil
+	case types.FloatFamily:
+		return types.DFloat(s.acc.f), nil
+	case types.NumericFamily:
+		return types.DDecimal(s.acc.decimalSum()), nil
+	case types.IntervalFamily:
+		return intervalDatum(s.acc.months, s.acc.days, s.acc.micros)
+	}
+	return types.Null, types.Unsupported("sum returning " + f.ret.String())
+}
+
+func intervalDatum(months, days, micros int64) (types.Datum, error) {
+	if months != int64(int32(months)) || days != int64(int32(days)) {
+		return types.Null, types.Errorf(types.CodeDatetimeFieldOverflow, "interval out of range")
+	}
+	return types.DInterval(types.IntervalValue{Months: int32(months), Days: int32(days), Micros: micros}), nil
+}
+
+type avgState struct{ acc numAcc }
+
+func (s *avgState) add(f *aggFunc, row types.Row, sgn int) error {
+	return s.acc.add(row[f.call.Args[0]], sgn)
+}
+
+func (s *avgState) result(f *aggFunc) (types.Datum, error) {
+	n := s.acc.n
+	if n <= 0 {
+		return types.Null, nil
+	}
+	switch f.ret.Family {
+	case types.FloatFamily:
+		return types.DFloat(s.acc.f / float64(n)), nil
+	case types.NumericFamily:
+		q, err := pgDiv(s.acc.decimalSum(), apd.New(n, 0))
+		if err != nil {
+			return types.Null, err
+		}
+		return types.DDecimal(q), nil
+	case types.IntervalFamily:
+		return intervalDiv(s.acc.months, s.acc.days, s.acc.micros, float64(n))
+	}
+	return types.Null, types.Unsupported("avg returning " + f.ret.String())
+}
+
+// intervalDiv divides an interval the way Postgres' interval_div does:
+// fractional months cascade into days (30 per month), fractional days into
+// time.
+func intervalDiv(months, days, micros int64, factor float64) (types.Datum, error) {
+	const daysPerMonth, secsPerDay = 30.0, 86400.0
+	rm := int64(float64(months) / factor)
+	rd := int64(float64(days) / factor)
+	monthRemainderDays := (float64(months)/factor - float64(rm)) * daysPerMonth
+	secRemainder := (float64(days)/factor - float64(rd) + monthRemainderDays - math.Trunc(monthRemainderDays)) * secsPerDay
+	secRemainder = math.Round(secRemainder*1e6) / 1e6
+	if math.Abs(secRemainder) >= secsPerDay {
+		rd += int64(secRemainder / secsPerDay)
+		secRemainder -= math.Trunc(secRemainder/secsPerDay) * secsPerDay
+	}
+	rd += int64(monthRemainderDays)
+	rt := int64(math.RoundToEven(float64(micros)/factor + secRemainder*1e6))
+	return intervalDatum(rm, rd, rt)
+}
+
+// nbaseWeight returns the weight of d's leading base-10000 digit and that
+// digit, as Postgres' numeric code sees them.
+func nbaseWeight(d *apd.Decimal) (weight int, first int64) {
+	if d.IsZero() {
+		return 0, 0
+	}
+	msd := int(d.NumDigits()) - 1 + int(d.Exponent)
+	weight = msd / 4
+	if msd < 0 && msd%4 != 0 {
+		weight--
+	}
+	var x, integ, frac apd.Decimal
+	x.Abs(d)
+	x.Exponent -= int32(4 * weight)
+	x.Modf(&integ, &frac)
+	first, _ = integ.Int64()
+	return weight, first
+}
+
+func dscale(d *apd.Decimal) int {
+	if d.Exponent < 0 {
+		return int(-d.Exponent)
+	}
+	return 0
+}
+
+// divScale is Postgres' select_div_scale: the result scale of a numeric
+// division gives at least 16 significant digits and no fewer decimals than
+// either input.
+func divScale(a, b *apd.Decimal) int {
+	w1, f1 := nbaseWeight(a)
+	w2, f2 := nbaseWeight(b)
+	q := w1 - w2
+	if f1 <= f2 {
+		q--
+	}
+	rscale := 16 - q*4
+	rscale = max(rscale, dscale(a), dscale(b), 0)
+	return min(rscale, 1000)
+}
+
+// pgDiv divides with Postgres' result scale, rounding half away from zero.
+func pgDiv(a, b *apd.Decimal) (*apd.Decimal, error) {
+	return divToScale(a, b, divScale(a, b))
+}
+
+func divToScale(a, b *apd.Decimal, rscale int) (*apd.Decimal, error) {
+	if b.IsZero() {
+		return nil, types.Errorf(types.CodeDivisionByZero, "division by zero")
+	}
+	intDigits := int(a.NumDigits()) + int(a.Exponent) - (int(b.NumDigits()) + int(b.Exponent))
+	ctx := apd.BaseContext.WithPrecision(uint32(max(intDigits, 0) + rscale + 10))
+	r := new(apd.Decimal)
+	if _, err := ctx.Quo(r, a, b); err != nil {
+		return nil, err
+	}
+	if _, err := ctx.Quantize(r, r, int32(-rscale)); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// minMaxState keeps a multiset of the group's values so that deleting the
+// current extreme finds the next one.
+type minMaxState struct {
+	max    bool
+	counts map[string]*mmEntry
+	cur    types.Datum
+	valid  bool
+	buf    []byte
+}
+
+type mmEntry struct {
+	d types.Datum
+	n int
+}
+
+func (s *minMaxState) better(a, b types.Datum) bool {
+	c := types.Compare(a, b)
+	if s.max {
+		return c > 0
+	}
+	return c < 0
+}
+
+func (s *minMaxState) add(f *aggFunc, row types.Row, sgn int) error {
+	d := row[f.call.Args[0]]
+	s.buf = types.AppendKey(s.buf[:0], d, false)
+	e := s.counts[string(s.buf)]
+	if sgn > 0 {
+		if e == nil {
+			e = &mmEntry{d: d}
+			s.counts[string(s.buf)] = e
+		}
+		e.n++
+		if !s.valid || s.better(d, s.cur) {
+			s.cur, s.valid = d, true
+		}
+		return nil
+	}
+	if e == nil {
+		return nil
+	}
+	e.n--
+	if e.n > 0 {
+		return nil
+	}
+	delete(s.counts, string(s.buf))
+	if s.valid && types.Compare(d, s.cur) == 0 {
+		s.valid = false
+		for _, x := range s.counts {
+			if !s.valid || s.better(x.d, s.cur) {
+				s.cur, s.valid = x.d, true
+			}
+		}
+	}
+	return nil
+}
+
+func (s *minMaxState) result(*aggFunc) (types.Datum, error) {
+	if !s.valid {
+		return types.Null, nil
+	}
+	return s.cur, nil
+}
+
+type boolState struct{ t, f int64 }
+
+func (s *boolState) add(f *aggFunc, row types.Row, sgn int) error {
+	if row[f.call.Args[0]].Bool() {
+		s.t += int64(sgn)
+	} else {
+		s.f += int64(sgn)
+	}
+	return nil
+}
+
+func (s *boolState) result(f *aggFunc) (types.Datum, error) {
+	if s.t+s.f <= 0 {
+		return types.Null, nil
+	}
+	if f.kind == builtins.AggBoolAnd {
+		return types.DBool(s.f == 0), nil
+	}
+	return types.DBool(s.t > 0), nil
+}
+
+// bitState counts, per bit, the values that have it set.
+type bitState struct {
+	n    int64
+	bits [64]int64
+}
+
+func (s *bitState) add(f *aggFunc, row types.Row, sgn int) error {
+	v := uint64(row[f.call.Args[0]].Int())
+	s.n += int64(sgn)
+	for v != 0 {
+		b := bits.TrailingZeros64(v)
+		s.bits[b] += int64(sgn)
+		v &^= 1 << b
+	}
+	return nil
+}
+
+func (s *bitState) result(f *aggFunc) (types.Datum, error) {
+	if s.n <= 0 {
+		return types.Null, nil
+	}
+	var v uint64
+	for b, c := range s.bits {
+		if (f.kind == builtins.AggBitAnd && c == s.n) || (f.kind == builtins.AggBitOr && c > 0) {
+			v |= 1 << b
+		}
+	}
+	return types.DInt(int64(v)), nil
+}
+
+// varianceState keeps n, sum and sum of squares: exact decimals for integer
+// and numeric input (Postgres computes these in numeric), float64 for float.
+type varianceState struct {
+	n          int64
+	sum, sumSq apd.Decimal
+	fsum, fsq  float64
+}
+
+func (s *varianceState) add(f *aggFunc, row types.Row, sgn int) error {
+	d := row[f.call.Args[0]]
+	s.n += int64(sgn)
+	if d.K == types.KFloat {
+		v := d.Float()
+		s.fsum += float64(sgn) * v
+		s.fsq += float64(sgn) * v * v
+		return nil
+	}
+	var x apd.Decimal
+	switch d.K {
+	case types.KInt:
+		x.SetInt64(d.I)
+	case types.KDecimal:
+		x.Set(d.Decimal())
+	default:
+		return types.Errorf(types.CodeDatatypeMismatch, "cannot compute a variance of this type")
+	}
+	var sq apd.Decimal
+	if _, err := exact.Mul(&sq, &x, &x); err != nil {
+		return err
+	}
+	if sgn < 0 {
+		x.Neg(&x)
+		sq.Neg(&sq)
+	}
+	if _, err := exact.Add(&s.sum, &s.sum, &x); err != nil {
+		return err
+	}
+	_, err := exact.Add(&s.sumSq, &s.sumSq, &sq)
+	return err
+}
+
+func (s *varianceState) result(f *aggFunc) (types.Datum, error) {
+	sample := f.kind == builtins.AggStddevSamp || f.kind == builtins.AggVarSamp
+	variance := f.kind == builtins.AggVarSamp || f.kind == builtins.AggVarPop
+	if s.n <= 0 || (sample && s.n <= 1) {
+		return types.Null, nil
+	}
+	n := s.n
+	if f.ret.Family == types.FloatFamily {
+		fn := float64(n)
+		num := fn*s.fsq - s.fsum*s.fsum
+		if num <= 0 {
+			return types.DFloat(0), nil
+		}
+		den := fn * fn
+		if sample {
+			den = fn * (fn - 1)
+		}
+		v := num / den
+		if !variance {
+			v = math.Sqrt(v)
+		}
+		return types.DFloat(v), nil
+	}
+	// Postgres' numeric_stddev_internal.
+	var sumSq, num apd.Decimal
+	if _, err := exact.Mul(&sumSq, &s.sum, &s.sum); err != nil {
+		return types.Null, err
+	}
+	if _, err := exact.Mul(&num, apd.New(n, 0), &s.sumSq); err != nil {
+		return types.Null, err
+	}
+	if _, err := exact.Sub(&num, &num, &sumSq); err != nil {
+		return types.Null, err
+	}
+	if num.Sign() <= 0 {
+		return types.DDecimal(apd.New(0, 0)), nil
+	}
+	den := apd.New(n*n, 0)
+	if sample {
+		den = apd.New(n*(n-1), 0)
+	}
+	rscale := divScale(&num, den)
+	v, err := divToScale(&num, den, rscale)
+	if err != nil {
+		return types.Null, err
+	}
+	if !variance {
+		ctx := apd.BaseContext.WithPrecision(uint32(int(v.NumDigits()) + rscale + 10))
+		if _, err := ctx.Sqrt(v, v); err != nil {
+			return types.Null, err
+		}
+		if _, err := ctx.Quantize(v, v, int32(-rscale)); err != nil {
+			return types.Null, err
+		}
+	}
+	return types.DDecimal(v), nil
+}
+
+// listState keeps every input of string_agg, array_agg, json[b]_agg and
+// json[b]_object_agg, with its ORDER BY values, so that any one can be
+// retracted; the result is rebuilt from the list.
+type listState struct {
+	entries []listEntry
+	seq     int64
+}
+
+type listEntry struct {
+	args types.Row // the call's arguments
+	keys types.Row // the ORDER BY values
+	seq  int64
+}
+
+func (s *listState) add(f *aggFunc, row types.Row, sgn int) error {
+	args := make(types.Row, len(f.call.Args)+len(f.call.OrderBy))
+	for i, c := range f.call.Args {
+		args[i] = row[c]
+	}
+	keys := args[len(f.call.Args):]
+	for i, k := range f.call.OrderBy {
+		keys[i] = row[k.Col]
+	}
+	args = args[:len(f.call.Args)]
+	if sgn > 0 {
+		s.entries = append(s.entries, listEntry{args: args, keys: keys, seq: s.seq})
+		s.seq++
+		return nil
+	}
+	for i, e := range s.entries {
+		if rowsEqual(e.args, args) && rowsEqual(e.keys, keys) {
+			s.entries = append(s.entries[:i], s.entries[i+1:]...)
+			break
+		}
+	}
+	return nil
+}
+
+func (s *listState) ordered(f *aggFunc) []listEntry {
+	if len(f.orderBy) == 0 {
+		return s.entries
+	}
+	es := append([]listEntry(nil), s.entries...)
+	sort.SliceStable(es, func(i, j int) bool {
+		return compareKeys(es[i].keys, es[j].keys, f.orderBy) < 0
+	})
+	return es
+}
+
+func (s *listState) result(f *aggFunc) (types.Datum, error) {
+	if len(s.entries) == 0 {
+		return types.Null, nil
+	}
+	es := s.ordered(f)
+	switch f.kind {
+	case builtins.AggStringAgg:
+		var sb strings.Builder
+		for i, e := range es {
+			if i > 0 && len(e.args) > 1 && !e.args[1].IsNull() {
+				sb.WriteString(e.args[1].S)
+			}
+			sb.WriteString(e.args[0].S)
+		}
+		if f.ret != nil && f.ret.Family == types.BytesFamily {
+			return types.Datum{K: types.KBytes, S: sb.String()}, nil
+		}
+		return types.DString(sb.String()), nil
+	case builtins.AggArrayAgg:
+		vals := make([]types.Datum, len(es))
+		for i, e := range es {
+			vals[i] = e.args[0]
+		}
+		elem := f.ret.Elem
+		if len(vals) > 0 && vals[0].K == types.KArray {
+			for _, v := range vals {
+				if v.IsNull() {
+					return types.Null, types.Errorf(types.CodeNullValueNotAllowed, "cannot accumulate null arrays")
+				}
+			}
+		}
+		return buildArray(elem, vals)
+	case builtins.AggJSONAgg:
+		jsonb := f.ret == nil || f.ret.Oid != types.OidJSON
+		sep := ", "
+		if jsonb {
+			sep = ","
+		}
+		var sb strings.Builder
+		sb.WriteByte('[')
+		for i, e := range es {
+			if i > 0 {
+				sb.WriteString(sep)
+			}
+			sb.WriteString(jsonValue(e.args[0], argTypeAt(f, 0)))
+		}
+		sb.WriteByte(']')
+		return types.DJSON(sb.String()), nil
+	case builtins.AggJSONObjectAgg:
+		jsonb := f.ret == nil || f.ret.Oid != types.OidJSON
+		type kv struct{ k, v string }
+		var pairs []kv
+		for _, e := range es {
+			if e.args[0].IsNull() {
+				return types.Null, types.Errorf(types.CodeInvalidParameterValue, "field name must not be null")
+			}
+			k := e.args[0].S
+			if e.args[0].K != types.KString {
+				k = jsonValue(e.args[0], argTypeAt(f, 0))
+			}
+			pairs = append(pairs, kv{k, jsonValue(e.args[1], argTypeAt(f, 1))})
+		}
+		var sb strings.Builder
+		if jsonb {
+			// jsonb keeps the last value of a duplicate key, keys sorted by
+			// length then bytes.
+			last := make(map[string]string, len(pairs))
+			var keys []string
+			for _, p := range pairs {
+				if _, ok := last[p.k]; !ok {
+					keys = append(keys, p.k)
+				}
+				last[p.k] = p.v
+			}
+			sort.Slice(keys, func(i, j int) bool {
+				if len(keys[i]) != len(keys[j]) {
+					return len(keys[i]) < len(keys[j])
+				}
+				return keys[i] < keys[j]
+			})
+			sb.WriteByte('{')
+			for i, k := range keys {
+				if i > 0 {
+					sb.WriteByte(',')
+				}
+				sb.WriteString(jsonString(k))
+				sb.WriteByte(':')
+				sb.WriteString(last[k])
+			}
+			sb.WriteByte('}')
+		} else {
+			sb.WriteString("{ ")
+			for i, p := range pairs {
+				if i > 0 {
+					sb.WriteString(", ")
+				}
+				sb.WriteString(jsonString(p.k))
+				sb.WriteString(" : ")
+				sb.WriteString(p.v)
+			}
+			sb.WriteString(" }")
+		}
+		return types.DJSON(sb.String()), nil
+	}
+	return types.Null, types.Unsupported("aggregate " + f.call.Agg.Name)
+}
+
+func argTypeAt(f *aggFunc, i int) *types.T {
+	if i < len(f.call.Agg.Args) {
+		return f.call.Agg.Args[i]
+	}
+	return nil
+}
+
+// jsonValue renders a datum as a JSON value (to_json's rules for the common
+// types).
+func jsonValue(d types.Datum, t *types.T) string {
+	switch d.K {
+	case types.KNull:
+		return "null"
+	case types.KBool:
+		if d.Bool() {
+			return "true"
+		}
+		return "false"
+	case types.KInt:
+		return strconv.FormatInt(d.I, 10)
+	case types.KFloat:
+		f := d.Float()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return jsonString(strconv.FormatFloat(f, 'g', -1, 64))
+		}
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	case types.KDecimal:
+		return d.Decimal().Text('f')
+	case types.KString:
+		return jsonString(d.S)
+	case types.KJSON:
+		return d.S
+	case types.KArray:
+		a := d.Array()
+		var sb strings.Builder
+		sb.WriteByte('[')
+		for i, e := range a.Elems {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(jsonValue(e, a.Elem))
+		}
+		sb.WriteByte(']')
+		return sb.String()
+	}
+	if t != nil {
+		return jsonString(string(types.AppendText(nil, d, t, time.UTC)))
+	}
+	return "null"
+}
+
+// jsonString quotes s as a JSON string.
+func jsonString(s string) string {
+	var sb strings.Builder
+	sb.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			sb.WriteString(`\"`)
+		case '\\':
+			sb.WriteString(`\\`)
+		case '\n':
+			sb.WriteString(`\n`)
+		case '\r':
+			sb.WriteString(`\r`)
+		case '\t':
+			sb.WriteString(`\t`)
+		case '\b':
+			sb.WriteString(`\b`)
+		case '\f':
+			sb.WriteString(`\f`)
+		default:
+			if r < 0x20 {
+				sb.WriteString(`\u00`)
+				sb.WriteByte("0123456789abcdef"[r>>4])
+				sb.WriteByte("0123456789abcdef"[r&0xf])
+			} else {
+				sb.WriteRune(r)
+			}
+		}
+	}
+	sb.WriteByte('"')
+	return sb.String()
+}

@@ -1,0 +1,69 @@
+package exec
+
+import (
+	"context"
+
+	"github.com/streamdb/streamdb/sql/planner"
+	"github.com/streamdb/streamdb/sql/types"
+)
+
+// distinct removes duplicates by counting each row: a row is emitted when
+// its count goes from 0 to 1 and retracted when it returns to 0.
+//
+// DISTINCT ON (batch only) keeps the first row per key in input order, which
+// is the order of the Sort below it.
+type distinct struct {
+	on     []int
+	counts map[string]int
+	keyBuf []byte
+	out    types.Chunk
+}
+
+func newDistinct(n *planner.Distinct) *distinct {
+	return &distinct{on: n.On, counts: make(map[string]int)}
+}
+
+func (d *distinct) Push(ctx context.Context, _ int, c *types.Chunk, out Emitter) error {
+	d.out.Reset()
+	for i, r := range c.Rows {
+		if d.on != nil {
+			if !c.Ops[i].IsInsert() {
+				return types.Unsupported("retractions into DISTINCT ON")
+			}
+			d.keyBuf, _ = appendColsKey(d.keyBuf[:0], r, d.on)
+		} else {
+			d.keyBuf = appendRowKey(d.keyBuf[:0], r)
+		}
+		n, seen := d.counts[string(d.keyBuf)]
+		if d.on != nil {
+			if !seen {
+				d.counts[string(d.keyBuf)] = 1
+				d.out.Append(types.Insert, r)
+			}
+			continue
+		}
+		if c.Ops[i].IsInsert() {
+			if n == 0 {
+				d.out.Append(types.Insert, r)
+			}
+			d.counts[string(d.keyBuf)] = n + 1
+			continue
+		}
+		switch n {
+		case 0:
+			// Deleting a row that is not there: ignore it rather than go
+			// negative.
+		case 1:
+			delete(d.counts, string(d.keyBuf))
+			d.out.Append(types.Delete, r)
+		default:
+			d.counts[string(d.keyBuf)] = n - 1
+		}
+	}
+	if d.out.Len() == 0 {
+		return nil
+	}
+	return out.Emit(ctx, &d.out)
+}
+
+func (d *distinct) Barrier(context.Context, types.Barrier, Emitter) error { return nil }

@@ -1,0 +1,696 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/errors"
+	"github.com/streamdb/streamdb/sql/builtins"
+	"github.com/streamdb/streamdb/sql/planner"
+	"github.com/streamdb/streamdb/sql/types"
+)
+
+// evalFn is a compiled expression: it evaluates over one input row.
+type evalFn func(ec *evalCtx, row types.Row) (types.Datum, error)
+
+// evalCtx is the per-statement evaluation state shared by every expression
+// and operator of one Run (sub-plans of subqueries included). It is not safe
+// for concurrent use.
+type evalCtx struct {
+	ctx  context.Context
+	env  *Env
+	bctx *builtins.Context
+	// outer is the stack of rows of enclosing queries: a correlated subquery
+	// pushes the row it is evaluated for, and OuterRef{Depth: d} reads
+	// outer[len(outer)-d].
+	outer []types.Row
+	// stack holds function arguments while they are evaluated, so that a call
+	// needs no allocation and nested (reentrant) calls do not clash.
+	stack []types.Datum
+	// subqueries caches the rows of uncorrelated subqueries: they run once per
+	// statement.
+	subqueries map[*planner.Subquery][]types.Row
+	// compiled caches compiled expressions so that re-running a correlated
+	// sub-plan per outer row does not recompile it.
+	compiled map[planner.Expr]evalFn
+}
+
+func newEvalCtx(ctx context.Context, env *Env) *evalCtx {
+	if env == nil {
+		env = &Env{}
+	}
+	bctx := env.Eval
+	if bctx == nil {
+		bctx = &builtins.Context{StmtTime: time.Now(), Location: time.UTC}
+	}
+	return &evalCtx{ctx: ctx, env: env, bctx: bctx}
+}
+
+// compile compiles e, reusing an earlier compilation of the same node.
+func (ec *evalCtx) compile(e planner.Expr) (evalFn, error) {
+	if fn, ok := ec.compiled[e]; ok {
+		return fn, nil
+	}
+	fn, err := compileExpr(e)
+	if err != nil {
+		return nil, err
+	}
+	if ec.compiled == nil {
+		ec.compiled = make(map[planner.Expr]evalFn)
+	}
+	ec.compiled[e] = fn
+	return fn, nil
+}
+
+func (ec *evalCtx) compileAll(es []planner.Expr) ([]evalFn, error) {
+	fns := make([]evalFn, len(es))
+	for i, e := range es {
+		fn, err := ec.compile(e)
+		if err != nil {
+			return nil, err
+		}
+		fns[i] = fn
+	}
+	return fns, nil
+}
+
+// Compiled is an expression compiled to closures, ready to be evaluated over
+// rows. A Compiled holds no evaluation state and may be shared.
+type Compiled struct {
+	fn evalFn
+}
+
+// Compile compiles an expression.
+func Compile(e planner.Expr) (*Compiled, error) {
+	fn, err := compileExpr(e)
+	if err != nil {
+		return nil, err
+	}
+	return &Compiled{fn: fn}, nil
+}
+
+// Eval evaluates the expression over row (nil when it references no column).
+func (c *Compiled) Eval(ctx context.Context, env *Env, row types.Row) (types.Datum, error) {
+	return c.fn(newEvalCtx(ctx, env), row)
+}
+
+func isTrue(d types.Datum) bool { return d.K == types.KBool && d.I != 0 }
+
+// callBinary calls a two-argument overload with strict NULL handling.
+func callBinary(ec *evalCtx, fn *builtins.Overload, l, r types.Datum) (types.Datum, error) {
+	if !fn.CalledOnNull && (l.IsNull() || r.IsNull()) {
+		return types.Null, nil
+	}
+	base := len(ec.stack)
+	ec.stack = append(ec.stack, l, r)
+	d, err := fn.Fn(ec.bctx, ec.stack[base:base+2])
+	ec.stack = ec.stack[:base]
+	return d, err
+}
+
+// equalVia compares with an equality overload, or with types.Compare when
+// the planner gave none. The result is NULL when either side is NULL.
+func equalVia(ec *evalCtx, eq *builtins.Overload, l, r types.Datum) (types.Datum, error) {
+	if eq != nil && eq.Fn != nil {
+		return callBinary(ec, eq, l, r)
+	}
+	if l.IsNull() || r.IsNull() {
+		return types.Null, nil
+	}
+	return types.DBool(types.Compare(l, r) == 0), nil
+}
+
+func compileExpr(e planner.Expr) (evalFn, error) {
+	switch e := e.(type) {
+	case *planner.Const:
+		v := e.Value
+		return func(*evalCtx, types.Row) (types.Datum, error) { return v, nil }, nil
+
+	case *planner.ColRef:
+		idx := e.Idx
+		return func(_ *evalCtx, row types.Row) (types.Datum, error) {
+			if idx >= len(row) {
+				return types.Null, errors.AssertionFailedf("column %d out of range of a row of %d", idx, len(row))
+			}
+			return row[idx], nil
+		}, nil
+
+	case *planner.OuterRef:
+		depth, idx := e.Depth, e.Idx
+		return func(ec *evalCtx, _ types.Row) (types.Datum, error) {
+			i := len(ec.outer) - depth
+			if i < 0 || depth <= 0 || idx >= len(ec.outer[i]) {
+				return types.Null, errors.AssertionFailedf("outer reference (%d, %d) out of range", depth, idx)
+			}
+			return ec.outer[i][idx], nil
+		}, nil
+
+	case *planner.Param:
+		idx := e.Idx
+		return func(ec *evalCtx, _ types.Row) (types.Datum, error) {
+			if idx < 0 || idx >= len(ec.env.Params) {
+				return types.Null, types.Errorf(types.CodeUndefinedParameter, "there is no parameter $%d", idx+1)
+			}
+			return ec.env.Params[idx], nil
+		}, nil
+
+	case *planner.Func:
+		return compileFunc(e)
+
+	case *planner.Cast:
+		arg, err := compileExpr(e.Arg)
+		if err != nil {
+			return nil, err
+		}
+		from, to := e.Arg.Type(), e.Typ
+		return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+			d, err := arg(ec, row)
+			if err != nil || d.IsNull() {
+				return d, err
+			}
+			return castDatum(ec.bctx, d, from, to)
+		}, nil
+
+	case *planner.And:
+		args, err := compileList(e.Args)
+		if err != nil {
+			return nil, err
+		}
+		return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+			sawNull := false
+			for _, a := range args {
+				d, err := a(ec, row)
+				if err != nil {
+					return d, err
+				}
+				if d.IsNull() {
+					sawNull = true
+				} else if !d.Bool() {
+					return types.DBool(false), nil
+				}
+			}
+			if sawNull {
+				return types.Null, nil
+			}
+			return types.DBool(true), nil
+		}, nil
+
+	case *planner.Or:
+		args, err := compileList(e.Args)
+		if err != nil {
+			return nil, err
+		}
+		return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+			sawNull := false
+			for _, a := range args {
+				d, err := a(ec, row)
+				if err != nil {
+					return d, err
+				}
+				if d.IsNull() {
+					sawNull = true
+				} else if d.Bool() {
+					return types.DBool(true), nil
+				}
+			}
+			if sawNull {
+				return types.Null, nil
+			}
+			return types.DBool(false), nil
+		}, nil
+
+	case *planner.Not:
+		arg, err := compileExpr(e.Arg)
+		if err != nil {
+			return nil, err
+		}
+		return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+			d, err := arg(ec, row)
+			if err != nil || d.IsNull() {
+				return d, err
+			}
+			return types.DBool(!d.Bool()), nil
+		}, nil
+
+	case *planner.IsNull:
+		arg, err := compileExpr(e.Arg)
+		if err != nil {
+			return nil, err
+		}
+		negate := e.Negate
+		return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+			d, err := arg(ec, row)
+			if err != nil {
+				return d, err
+			}
+			return types.DBool(d.IsNull() != negate), nil
+		}, nil
+
+	case *planner.IsBool:
+		arg, err := compileExpr(e.Arg)
+		if err != nil {
+			return nil, err
+		}
+		want, negate := e.Want, e.Negate
+		return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+			d, err := arg(ec, row)
+			if err != nil {
+				return d, err
+			}
+			var is bool
+			switch {
+			case want.IsNull():
+				is = d.IsNull()
+			case d.IsNull():
+				is = false
+			default:
+				is = d.Bool() == want.Bool()
+			}
+			return types.DBool(is != negate), nil
+		}, nil
+
+	case *planner.IsDistinct:
+		l, err := compileExpr(e.L)
+		if err != nil {
+			return nil, err
+		}
+		r, err := compileExpr(e.R)
+		if err != nil {
+			return nil, err
+		}
+		eq, negate := e.Eq, e.Negate
+		return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+			ld, err := l(ec, row)
+			if err != nil {
+				return ld, err
+			}
+			rd, err := r(ec, row)
+			if err != nil {
+				return rd, err
+			}
+			var distinct bool
+			switch {
+			case ld.IsNull() && rd.IsNull():
+				distinct = false
+			case ld.IsNull() || rd.IsNull():
+				distinct = true
+			default:
+				d, err := equalVia(ec, eq, ld, rd)
+				if err != nil {
+					return d, err
+				}
+				distinct = !isTrue(d)
+			}
+			return types.DBool(distinct != negate), nil
+		}, nil
+
+	case *planner.Case:
+		conds := make([]evalFn, len(e.Whens))
+		results := make([]evalFn, len(e.Whens))
+		for i, w := range e.Whens {
+			var err error
+			if conds[i], err = compileExpr(w.Cond); err != nil {
+				return nil, err
+			}
+			if results[i], err = compileExpr(w.Result); err != nil {
+				return nil, err
+			}
+		}
+		var elseFn evalFn
+		if e.Else != nil {
+			var err error
+			if elseFn, err = compileExpr(e.Else); err != nil {
+				return nil, err
+			}
+		}
+		return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+			for i, c := range conds {
+				d, err := c(ec, row)
+				if err != nil {
+					return d, err
+				}
+				if isTrue(d) {
+					return results[i](ec, row)
+				}
+			}
+			if elseFn == nil {
+				return types.Null, nil
+			}
+			return elseFn(ec, row)
+		}, nil
+
+	case *planner.Coalesce:
+		args, err := compileList(e.Args)
+		if err != nil {
+			return nil, err
+		}
+		return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+			for _, a := range args {
+				d, err := a(ec, row)
+				if err != nil || !d.IsNull() {
+					return d, err
+				}
+			}
+			return types.Null, nil
+		}, nil
+
+	case *planner.NullIf:
+		l, err := compileExpr(e.L)
+		if err != nil {
+			return nil, err
+		}
+		r, err := compileExpr(e.R)
+		if err != nil {
+			return nil, err
+		}
+		eq := e.Eq
+		return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+			ld, err := l(ec, row)
+			if err != nil {
+				return ld, err
+			}
+			rd, err := r(ec, row)
+			if err != nil {
+				return rd, err
+			}
+			d, err := equalVia(ec, eq, ld, rd)
+			if err != nil {
+				return d, err
+			}
+			if isTrue(d) {
+				return types.Null, nil
+			}
+			return ld, nil
+		}, nil
+
+	case *planner.MinMax:
+		args, err := compileList(e.Args)
+		if err != nil {
+			return nil, err
+		}
+		least := e.Least
+		return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+			best := types.Null
+			for _, a := range args {
+				d, err := a(ec, row)
+				if err != nil {
+					return d, err
+				}
+				if d.IsNull() {
+					continue
+				}
+				if best.IsNull() {
+					best = d
+					continue
+				}
+				c := types.Compare(d, best)
+				if (least && c < 0) || (!least && c > 0) {
+					best = d
+				}
+			}
+			return best, nil
+		}, nil
+
+	case *planner.InList:
+		arg, err := compileExpr(e.Arg)
+		if err != nil {
+			return nil, err
+		}
+		list, err := compileList(e.List)
+		if err != nil {
+			return nil, err
+		}
+		eq, negate := e.Eq, e.Negate
+		return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+			ad, err := arg(ec, row)
+			if err != nil {
+				return ad, err
+			}
+			if ad.IsNull() {
+				return types.Null, nil
+			}
+			sawNull := false
+			for _, l := range list {
+				ld, err := l(ec, row)
+				if err != nil {
+					return ld, err
+				}
+				d, err := equalVia(ec, eq, ad, ld)
+				if err != nil {
+					return d, err
+				}
+				if d.IsNull() {
+					sawNull = true
+				} else if d.Bool() {
+					return types.DBool(!negate), nil
+				}
+			}
+			if sawNull {
+				return types.Null, nil
+			}
+			return types.DBool(negate), nil
+		}, nil
+
+	case *planner.AnyAll:
+		l, err := compileExpr(e.L)
+		if err != nil {
+			return nil, err
+		}
+		r, err := compileExpr(e.R)
+		if err != nil {
+			return nil, err
+		}
+		op, all := e.Op, e.All
+		return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+			ld, err := l(ec, row)
+			if err != nil {
+				return ld, err
+			}
+			rd, err := r(ec, row)
+			if err != nil || rd.IsNull() {
+				return types.Null, err
+			}
+			return quantified(ec, op, all, ld, rd.Array().Elems)
+		}, nil
+
+	case *planner.ArrayCtor:
+		elems, err := compileList(e.Elems)
+		if err != nil {
+			return nil, err
+		}
+		typ := e.Typ
+		return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+			vals := make([]types.Datum, len(elems))
+			for i, el := range elems {
+				d, err := el(ec, row)
+				if err != nil {
+					return d, err
+				}
+				vals[i] = d
+			}
+			return buildArray(typ.Elem, vals)
+		}, nil
+
+	case *planner.Subscript:
+		return compileSubscript(e)
+
+	case *planner.Subquery:
+		return compileSubquery(e)
+	}
+	return nil, types.Unsupported(fmt.Sprintf("expression %T", e))
+}
+
+func compileList(es []planner.Expr) ([]evalFn, error) {
+	fns := make([]evalFn, len(es))
+	for i, e := range es {
+		fn, err := compileExpr(e)
+		if err != nil {
+			return nil, err
+		}
+		fns[i] = fn
+	}
+	return fns, nil
+}
+
+func compileFunc(e *planner.Func) (evalFn, error) {
+	args, err := compileList(e.Args)
+	if err != nil {
+		return nil, err
+	}
+	fn := e.Fn
+	if fn == nil || fn.Fn == nil {
+		name := "function"
+		if fn != nil {
+			name = "function " + fn.Name + " in this position"
+		}
+		return nil, types.Unsupported(name)
+	}
+	strict := !fn.CalledOnNull
+	return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+		base := len(ec.stack)
+		sawNull := false
+		for _, a := range args {
+			d, err := a(ec, row)
+			if err != nil {
+				ec.stack = ec.stack[:base]
+				return d, err
+			}
+			sawNull = sawNull || d.IsNull()
+			ec.stack = append(ec.stack, d)
+		}
+		if strict && sawNull {
+			ec.stack = ec.stack[:base]
+			return types.Null, nil
+		}
+		d, err := fn.Fn(ec.bctx, ec.stack[base:base+len(args)])
+		ec.stack = ec.stack[:base]
+		return d, err
+	}, nil
+}
+
+// quantified evaluates "l op ANY|ALL (elems)" with SQL NULL semantics.
+func quantified(ec *evalCtx, op *builtins.Overload, all bool, l types.Datum, elems []types.Datum) (types.Datum, error) {
+	if len(elems) == 0 {
+		return types.DBool(all), nil
+	}
+	sawNull := false
+	for _, el := range elems {
+		d, err := equalVia(ec, op, l, el)
+		if err != nil {
+			return d, err
+		}
+		switch {
+		case d.IsNull():
+			sawNull = true
+		case all && !d.Bool():
+			return types.DBool(false), nil
+		case !all && d.Bool():
+			return types.DBool(true), nil
+		}
+	}
+	if sawNull {
+		return types.Null, nil
+	}
+	return types.DBool(all), nil
+}
+
+// buildArray makes an array datum of the given element type. When the
+// elements are themselves arrays (ARRAY[ARRAY[1,2], ARRAY[3,4]]) the result
+// has one more dimension; they must then all have the same dimensions.
+func buildArray(elem *types.T, vals []types.Datum) (types.Datum, error) {
+	if len(vals) > 0 && vals[0].K == types.KArray {
+		first := vals[0].Array()
+		var elems []types.Datum
+		for _, v := range vals {
+			if v.IsNull() || v.K != types.KArray {
+				return types.Null, types.Errorf(types.CodeArraySubscriptError, "multidimensional arrays must have array expressions with matching dimensions")
+			}
+			a := v.Array()
+			if !sameDims(a.Dims, first.Dims) {
+				return types.Null, types.Errorf(types.CodeArraySubscriptError, "multidimensional arrays must have array expressions with matching dimensions")
+			}
+			elems = append(elems, a.Elems...)
+		}
+		if len(first.Dims) == 0 {
+			return types.DArray(&types.Array{Elem: first.Elem}), nil
+		}
+		dims := append([]int{len(vals)}, first.Dims...)
+		return types.DArray(&types.Array{Elem: first.Elem, Dims: dims, Elems: elems}), nil
+	}
+	a := &types.Array{Elem: elem, Elems: vals}
+	if len(vals) > 0 {
+		a.Dims = []int{len(vals)}
+	}
+	return types.DArray(a), nil
+}
+
+func sameDims(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func compileSubscript(e *planner.Subscript) (evalFn, error) {
+	if t := e.Arg.Type(); t != nil && t.Family != types.ArrayFamily {
+		return nil, types.Unsupported("subscripting type " + t.String())
+	}
+	arg, err := compileExpr(e.Arg)
+	if err != nil {
+		return nil, err
+	}
+	opt := func(x planner.Expr) (evalFn, error) {
+		if x == nil {
+			return nil, nil
+		}
+		return compileExpr(x)
+	}
+	if !e.Slice {
+		idx, err := compileExpr(e.Index)
+		if err != nil {
+			return nil, err
+		}
+		return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+			ad, err := arg(ec, row)
+			if err != nil || ad.IsNull() {
+				return types.Null, err
+			}
+			id, err := idx(ec, row)
+			if err != nil || id.IsNull() {
+				return types.Null, err
+			}
+			a := ad.Array()
+			i := id.Int()
+			// A single subscript on a multidimensional array is NULL in
+			// Postgres (every dimension needs one).
+			if len(a.Dims) != 1 || i < 1 || i > int64(len(a.Elems)) {
+				return types.Null, nil
+			}
+			return a.Elems[i-1], nil
+		}, nil
+	}
+	lo, err := opt(e.Lo)
+	if err != nil {
+		return nil, err
+	}
+	hi, err := opt(e.Hi)
+	if err != nil {
+		return nil, err
+	}
+	return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+		ad, err := arg(ec, row)
+		if err != nil || ad.IsNull() {
+			return types.Null, err
+		}
+		a := ad.Array()
+		if len(a.Dims) > 1 {
+			return types.Null, types.Unsupported("slicing a multidimensional array")
+		}
+		from, to := int64(1), int64(len(a.Elems))
+		if lo != nil {
+			d, err := lo(ec, row)
+			if err != nil || d.IsNull() {
+				return types.Null, err
+			}
+			from = max(from, d.Int())
+		}
+		if hi != nil {
+			d, err := hi(ec, row)
+			if err != nil || d.IsNull() {
+				return types.Null, err
+			}
+			to = min(to, d.Int())
+		}
+		if from > to {
+			return types.DArray(&types.Array{Elem: a.Elem}), nil
+		}
+		elems := append([]types.Datum(nil), a.Elems[from-1:to]...)
+		return types.DArray(&types.Array{Elem: a.Elem, Dims: []int{len(elems)}, Elems: elems}), nil
+	}, nil
+}

@@ -1,0 +1,334 @@
+package exec
+
+import (
+	"context"
+
+	"github.com/cockroachdb/errors"
+	"github.com/streamdb/streamdb/sql/planner"
+	"github.com/streamdb/streamdb/sql/types"
+)
+
+// hashJoin is a symmetric hash join over changelogs. Each side keeps its rows
+// (a multiset: one entry per row occurrence) bucketed by the encoded equi-key;
+// a change on one side probes the other side's bucket, applies the residual
+// condition over the concatenated row and emits the matching pairs with the
+// change's sign. With no equi-keys every row lands in one bucket: a
+// nested-loop join over the same state.
+//
+// Rows whose output depends on the absence of matches (outer-join
+// NULL-padding, semi and anti rows) carry a match count and whether their
+// output is currently emitted; a row whose count crossed zero is marked dirty
+// and reconciled at the barrier, so an epoch emits only net transitions. Once
+// the other input has delivered its final barrier (a bounded input, driven
+// right side first) a row's fate is known on arrival and is emitted at once
+// without being stored.
+//
+// NULL keys never match. NOT IN (AntiJoin with NullAware) also tracks how
+// many right rows there are and how many have a NULL key; the residual
+// condition is not applied to those counts.
+type hashJoin struct {
+	ec        *evalCtx
+	kind      planner.JoinKind
+	nullAware bool
+	on        evalFn
+	sides     [2]joinSide
+	final     [2]bool
+	widths    [2]int
+	keyBuf    []byte
+	scratch   types.Row
+	b         *chunkBuilder
+	dirty     []*joinEntry
+	// Null-aware anti join counters over the right side.
+	rightTotal, rightNullKeys int
+}
+
+type joinSide struct {
+	keys    []int
+	buckets map[string][]*joinEntry
+	// nulls holds the rows with a NULL key: they never match but may need
+	// padding or retraction.
+	nulls []*joinEntry
+	// track is set when the side's rows have an output of their own (padding,
+	// semi/anti rows) that depends on their match count.
+	track bool
+}
+
+type joinEntry struct {
+	row     types.Row
+	side    int8
+	matches int
+	nullKey bool
+	emitted bool
+	dirty   bool
+	removed bool
+}
+
+func newHashJoin(ec *evalCtx, n *planner.Join) (*hashJoin, error) {
+	if len(n.LeftKeys) != len(n.RightKeys) {
+		return nil, errors.AssertionFailedf("join with %d left keys and %d right keys", len(n.LeftKeys), len(n.RightKeys))
+	}
+	j := &hashJoin{
+		ec:        ec,
+		kind:      n.Kind,
+		nullAware: n.NullAware && n.Kind == planner.AntiJoin,
+		widths:    [2]int{len(n.Left.Columns()), len(n.Right.Columns())},
+	}
+	if n.On != nil {
+		on, err := ec.compile(n.On)
+		if err != nil {
+			return nil, err
+		}
+		j.on = on
+	}
+	j.sides[0] = joinSide{keys: n.LeftKeys, buckets: make(map[string][]*joinEntry)}
+	j.sides[1] = joinSide{keys: n.RightKeys, buckets: make(map[string][]*joinEntry)}
+	switch n.Kind {
+	case planner.LeftJoin, planner.SemiJoin, planner.AntiJoin:
+		j.sides[0].track = true
+	case planner.RightJoin:
+		j.sides[1].track = true
+	case planner.FullJoin:
+		j.sides[0].track, j.sides[1].track = true, true
+	}
+	j.scratch = make(types.Row, j.widths[0]+j.widths[1])
+	j.b = newChunkBuilder(j.outWidth())
+	return j, nil
+}
+
+func (j *hashJoin) outWidth() int {
+	if j.kind == planner.SemiJoin || j.kind == planner.AntiJoin {
+		return j.widths[0]
+	}
+	return j.widths[0] + j.widths[1]
+}
+
+func (j *hashJoin) emitsPairs() bool {
+	return j.kind != planner.SemiJoin && j.kind != planner.AntiJoin
+}
+
+// InputBarrier notes that an input has delivered its final barrier.
+func (j *hashJoin) InputBarrier(input int, b types.Barrier) {
+	if b.Final {
+		j.final[input] = true
+	}
+}
+
+func (j *hashJoin) Push(ctx context.Context, input int, c *types.Chunk, out Emitter) error {
+	for i, r := range c.Rows {
+		if err := j.pushRow(ctx, input, c.Ops[i], r, out); err != nil {
+			return err
+		}
+	}
+	return j.b.flush(ctx, out)
+}
+
+func (j *hashJoin) pushRow(ctx context.Context, s int, op types.Op, r types.Row, out Emitter) error {
+	sgn := sign(op)
+	pairOp := types.Insert
+	if sgn < 0 {
+		pairOp = types.Delete
+	}
+	self, other := &j.sides[s], &j.sides[1-s]
+	var hasNull bool
+	j.keyBuf, hasNull = appendColsKey(j.keyBuf[:0], r, self.keys)
+
+	if j.nullAware && s == 1 {
+		j.noteNullAwareRight(sgn, hasNull)
+	}
+
+	matches := 0
+	if !hasNull {
+		for _, e := range other.buckets[string(j.keyBuf)] {
+			pair := j.concat(s, r, e.row)
+			if j.on != nil {
+				d, err := j.on(j.ec, pair)
+				if err != nil {
+					return err
+				}
+				if !isTrue(d) {
+					continue
+				}
+			}
+			matches++
+			if j.emitsPairs() {
+				o := j.b.newRow()
+				copy(o, pair)
+				if err := j.b.add(ctx, pairOp, o, out); err != nil {
+					return err
+				}
+			}
+			if other.track {
+				before := e.matches
+				e.matches += sgn
+				if before == 0 || e.matches == 0 {
+					j.markDirty(e)
+				}
+			}
+		}
+	}
+
+	// Once the other side is complete nothing will probe this row and its
+	// match count is final: emit its own output now and keep nothing.
+	if j.final[1-s] {
+		if self.track {
+			e := joinEntry{row: r, matches: matches, nullKey: hasNull}
+			if j.wantOutput(s, &e) {
+				return j.emitOwn(ctx, s, pairOp, r, out)
+			}
+		}
+		return nil
+	}
+	if j.nullAware && s == 1 {
+		// The right rows of NOT IN only matter through their counts and
+		// matches; NULL-keyed ones need no entry.
+		if hasNull {
+			return nil
+		}
+	}
+
+	if sgn > 0 {
+		e := &joinEntry{row: r, side: int8(s), matches: matches, nullKey: hasNull}
+		if hasNull {
+			self.nulls = append(self.nulls, e)
+		} else {
+			key := string(j.keyBuf)
+			self.buckets[key] = append(self.buckets[key], e)
+		}
+		if self.track {
+			j.markDirty(e)
+		}
+		return nil
+	}
+
+	var list []*joinEntry
+	if hasNull {
+		list = self.nulls
+	} else {
+		list = self.buckets[string(j.keyBuf)]
+	}
+	idx := -1
+	for k, e := range list {
+		if rowsEqual(e.row, r) {
+			idx = k
+			break
+		}
+	}
+	if idx < 0 {
+		return errors.AssertionFailedf("join: deleting a row that is not in its state")
+	}
+	e := list[idx]
+	list = append(list[:idx], list[idx+1:]...)
+	switch {
+	case hasNull:
+		self.nulls = list
+	case len(list) == 0:
+		delete(self.buckets, string(j.keyBuf))
+	default:
+		self.buckets[string(j.keyBuf)] = list
+	}
+	e.removed = true
+	if e.emitted {
+		e.emitted = false
+		return j.emitOwn(ctx, s, types.Delete, e.row, out)
+	}
+	return nil
+}
+
+// concat fills the scratch row with the left and right rows of a pair.
+func (j *hashJoin) concat(s int, r, o types.Row) types.Row {
+	l, rr := r, o
+	if s == 1 {
+		l, rr = o, r
+	}
+	copy(j.scratch, l)
+	copy(j.scratch[j.widths[0]:], rr)
+	return j.scratch
+}
+
+// wantOutput says whether a tracked row should currently have its own
+// output row emitted.
+func (j *hashJoin) wantOutput(s int, e *joinEntry) bool {
+	switch j.kind {
+	case planner.SemiJoin:
+		return e.matches > 0
+	case planner.AntiJoin:
+		if j.nullAware {
+			if j.rightTotal == 0 {
+				return true
+			}
+			if e.nullKey || j.rightNullKeys > 0 {
+				return false
+			}
+		}
+		return e.matches == 0
+	}
+	return e.matches == 0 // NULL-padding of an outer side
+}
+
+// emitOwn emits the output row that belongs to a tracked row alone.
+func (j *hashJoin) emitOwn(ctx context.Context, s int, op types.Op, r types.Row, out Emitter) error {
+	if j.kind == planner.SemiJoin || j.kind == planner.AntiJoin {
+		return j.b.add(ctx, op, r, out)
+	}
+	o := j.b.newRow()
+	if s == 0 {
+		copy(o, r)
+	} else {
+		copy(o[j.widths[0]:], r)
+	}
+	return j.b.add(ctx, op, o, out)
+}
+
+func (j *hashJoin) markDirty(e *joinEntry) {
+	if !e.dirty {
+		e.dirty = true
+		j.dirty = append(j.dirty, e)
+	}
+}
+
+// noteNullAwareRight updates the NOT IN counters; when one crosses zero every
+// left row's fate may change.
+func (j *hashJoin) noteNullAwareRight(sgn int, hasNull bool) {
+	beforeTotal, beforeNulls := j.rightTotal, j.rightNullKeys
+	j.rightTotal += sgn
+	if hasNull {
+		j.rightNullKeys += sgn
+	}
+	if (beforeTotal == 0) != (j.rightTotal == 0) || (beforeNulls == 0) != (j.rightNullKeys == 0) {
+		left := &j.sides[0]
+		for _, list := range left.buckets {
+			for _, e := range list {
+				j.markDirty(e)
+			}
+		}
+		for _, e := range left.nulls {
+			j.markDirty(e)
+		}
+	}
+}
+
+func (j *hashJoin) Barrier(ctx context.Context, _ types.Barrier, out Emitter) error {
+	dirty := j.dirty
+	j.dirty = nil
+	for _, e := range dirty {
+		e.dirty = false
+		if e.removed {
+			continue
+		}
+		s := int(e.side)
+		want := j.wantOutput(s, e)
+		if want == e.emitted {
+			continue
+		}
+		e.emitted = want
+		op := types.Insert
+		if !want {
+			op = types.Delete
+		}
+		if err := j.emitOwn(ctx, s, op, e.row, out); err != nil {
+			return err
+		}
+	}
+	return j.b.flush(ctx, out)
+}
+

@@ -1,0 +1,218 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cockroachdb/errors"
+	"github.com/streamdb/streamdb/sql/planner"
+	"github.com/streamdb/streamdb/sql/types"
+)
+
+// errLimitReached is returned up the stack by a Limit that has all its rows:
+// the producers below it stop early. The runtime swallows it.
+var errLimitReached = errors.New("limit reached")
+
+// Run runs plan as a one-shot dataflow over a snapshot and calls emit for
+// each result row, in order when the plan's top is a Sort or Limit. emit may
+// not keep the row.
+func Run(ctx context.Context, env *Env, plan planner.Node, emit func(types.Row) error) error {
+	return runPlan(newEvalCtx(ctx, env), plan, emit)
+}
+
+// runPlan builds the operators of plan and drives them synchronously: each
+// source in turn pushes all its rows, then its final barrier.
+func runPlan(ec *evalCtx, plan planner.Node, emit func(types.Row) error) error {
+	if err := checkCancel(ec.ctx); err != nil {
+		return err
+	}
+	b := &builder{ec: ec}
+	root, err := b.build(plan)
+	if err != nil {
+		return err
+	}
+	top := &rnode{op: &collector{emit: emit}, inputs: []*rnode{root}}
+	root.parent, root.port = top, 0
+	final := types.Barrier{Final: true}
+	for _, leaf := range b.leaves {
+		if err := swallowLimit(leaf.src.Run(ec.ctx, leaf)); err != nil {
+			return err
+		}
+		if err := deliverBarrier(ec.ctx, leaf, final); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func swallowLimit(err error) error {
+	if errors.Is(err, errLimitReached) {
+		return nil
+	}
+	return err
+}
+
+// deliverBarrier delivers a barrier from `from` to its parent; once the
+// barrier has arrived on every input of a node, the node flushes and the
+// barrier moves on.
+func deliverBarrier(ctx context.Context, from *rnode, b types.Barrier) error {
+	for n := from.parent; n != nil; from, n = n, n.parent {
+		if obs, ok := n.op.(inputBarrierObserver); ok {
+			obs.InputBarrier(from.port, b)
+		}
+		n.barriers++
+		if n.barriers < len(n.inputs) {
+			return nil
+		}
+		n.barriers = 0
+		if err := swallowLimit(n.op.Barrier(ctx, b, n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// inputBarrierObserver is implemented by operators that act on the arrival
+// of a barrier on one input before the others (a join whose other side is
+// complete stops storing rows).
+type inputBarrierObserver interface {
+	InputBarrier(input int, b types.Barrier)
+}
+
+// rnode is one operator (or source) of a running dataflow. As an Emitter it
+// delivers its output to its parent's input port.
+type rnode struct {
+	op       Operator
+	src      Source
+	inputs   []*rnode
+	parent   *rnode
+	port     int
+	barriers int
+}
+
+func (n *rnode) Emit(ctx context.Context, c *types.Chunk) error {
+	if c.Len() == 0 {
+		return nil
+	}
+	p := n.parent
+	return p.op.Push(ctx, n.port, c, p)
+}
+
+type builder struct {
+	ec *evalCtx
+	// leaves are the sources in driving order.
+	leaves []*rnode
+}
+
+func (b *builder) source(s Source) *rnode {
+	n := &rnode{src: s}
+	b.leaves = append(b.leaves, n)
+	return n
+}
+
+func (b *builder) unary(op Operator, input planner.Node) (*rnode, error) {
+	in, err := b.build(input)
+	if err != nil {
+		return nil, err
+	}
+	n := &rnode{op: op, inputs: []*rnode{in}}
+	in.parent, in.port = n, 0
+	return n, nil
+}
+
+// binary builds a two-input operator; the input at port first is driven
+// first.
+func (b *builder) binary(op Operator, left, right planner.Node, first int) (*rnode, error) {
+	inputs := [2]planner.Node{left, right}
+	built := [2]*rnode{}
+	for _, port := range [2]int{first, 1 - first} {
+		in, err := b.build(inputs[port])
+		if err != nil {
+			return nil, err
+		}
+		built[port] = in
+	}
+	n := &rnode{op: op, inputs: built[:]}
+	for port, in := range built {
+		in.parent, in.port = n, port
+	}
+	return n, nil
+}
+
+func (b *builder) build(node planner.Node) (*rnode, error) {
+	ec := b.ec
+	switch n := node.(type) {
+	case *planner.Scan:
+		return b.source(newScan(ec, n)), nil
+	case *planner.VirtualScan:
+		return b.source(&virtualScan{ec: ec, node: n}), nil
+	case *planner.Values:
+		s, err := newValues(ec, n)
+		if err != nil {
+			return nil, err
+		}
+		return b.source(s), nil
+	case *planner.FuncScan:
+		s, err := newFuncScan(ec, n)
+		if err != nil {
+			return nil, err
+		}
+		return b.source(s), nil
+	case *planner.Filter:
+		op, err := newFilter(ec, n)
+		if err != nil {
+			return nil, err
+		}
+		return b.unary(op, n.Input)
+	case *planner.Project:
+		op, err := newProject(ec, n)
+		if err != nil {
+			return nil, err
+		}
+		return b.unary(op, n.Input)
+	case *planner.ProjectSet:
+		op, err := newProjectSet(ec, n)
+		if err != nil {
+			return nil, err
+		}
+		return b.unary(op, n.Input)
+	case *planner.Join:
+		op, err := newHashJoin(ec, n)
+		if err != nil {
+			return nil, err
+		}
+		// The right (build) side is driven first: left rows then meet a
+		// complete right side, so inner and outer matches stream out in
+		// left order and a LIMIT above can stop early.
+		return b.binary(op, n.Left, n.Right, 1)
+	case *planner.Aggregate:
+		op, err := newAggregate(ec, n)
+		if err != nil {
+			return nil, err
+		}
+		return b.unary(op, n.Input)
+	case *planner.Distinct:
+		return b.unary(newDistinct(n), n.Input)
+	case *planner.Sort:
+		return b.unary(sortInput{newSort(n.Keys, -1, 0)}, n.Input)
+	case *planner.Limit:
+		count, offset, err := limitValues(ec, n)
+		if err != nil {
+			return nil, err
+		}
+		if s, ok := n.Input.(*planner.Sort); ok {
+			// Top-N: the sort keeps only the rows that can be in the result.
+			return b.unary(sortInput{newSort(s.Keys, count, offset)}, s.Input)
+		}
+		return b.unary(newLimit(count, offset), n.Input)
+	case *planner.SetOp:
+		return b.binary(newSetOp(n), n.Left, n.Right, 0)
+	case *planner.Window:
+		op, err := newWindow(ec, n)
+		if err != nil {
+			return nil, err
+		}
+		return b.unary(op, n.Input)
+	}
+	return nil, types.Unsupported(fmt.Sprintf("plan node %T", node))
+}

@@ -1,0 +1,11 @@
+package builtins
+
+import "strconv"
+
+func registerStringFuncs(b *registryBuilder)   {}
+func registerMathFuncs(b *registryBuilder)     {}
+func registerDatetimeFuncs(b *registryBuilder) {}
+func registerJSONFuncs(b *registryBuilder)     {}
+func registerSysFuncs(b *registryBuilder)      {}
+func registerSRFs(b *registryBuilder)          {}
+func itoa(v int64) string                      { return strconv.FormatInt(v, 10) }

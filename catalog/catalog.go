@@ -370,6 +370,7 @@ func (c *Catalog) addRelLocked(d *Descriptor) {
 }
 
 func (c *Catalog) removeRelLocked(d *Descriptor) {
+	c.ts.Forget(d.OID)
 	delete(c.rels, d.OID)
 	if m := c.byName[d.Namespace]; m != nil && m[d.Name] == d {
 		delete(m, d.Name)
@@ -456,8 +457,10 @@ func (c *Catalog) assignOIDsLocked(d *Descriptor) {
 }
 
 // Create adds a relation. Zero OIDs (of d, its indexes, checks and primary
-// key) are allocated; d must not be used by the caller afterwards. 42P07 if
-// the name or an index name is taken in the schema.
+// key) and column AttNums are filled in; afterwards d is shared: read it,
+// never modify it. 42P07 if the name or an index name is taken in the
+// schema. A sequence's state is created first with
+// TableStore.CreateSequence under an OID from AllocOID.
 func (c *Catalog) Create(d *Descriptor) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -513,8 +516,10 @@ func (c *Catalog) Update(d *Descriptor) error {
 }
 
 // Drop removes relations (one for DROP, several for CASCADE) in one batch,
-// with their comments. Dependencies are the caller's business (see
-// Dependents).
+// with their comments, and for tables and sequences their stored rows,
+// change log and sequence state. Dependencies are the caller's business
+// (see Dependents and OwnedSequences); the caller also stops dataflows
+// first.
 func (c *Catalog) Drop(oids ...uint32) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -540,9 +545,22 @@ func (c *Catalog) Drop(oids ...uint32) error {
 	})
 }
 
+// deleteRelRecords adds the deletion of a relation's descriptor, comments
+// and stored data (table rows and change log, sequence state) to b, so a
+// DROP is atomic.
 func (c *Catalog) deleteRelRecords(b *pebble.Batch, d *Descriptor) error {
 	if err := b.Delete(recordKey(recDescriptor, d.OID), nil); err != nil {
 		return err
+	}
+	switch d.Kind {
+	case KindTable:
+		if err := state.WriteDropTable(b, d.OID); err != nil {
+			return err
+		}
+	case KindSequence:
+		if err := state.WriteDropSequence(b, d.OID); err != nil {
+			return err
+		}
 	}
 	return c.deleteComments(b, d.OID)
 }
@@ -649,6 +667,18 @@ func (c *Catalog) Dependents(oid uint32) []*Descriptor {
 	var out []*Descriptor
 	for _, d := range c.Relations() {
 		if slices.Contains(d.DependsOn, oid) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// OwnedSequences returns the sequences owned by a column of the table
+// (serial and identity columns), which DROP TABLE drops with it.
+func (c *Catalog) OwnedSequences(tableOID uint32) []*Descriptor {
+	var out []*Descriptor
+	for _, d := range c.Relations() {
+		if d.Kind == KindSequence && d.OwnedBy == tableOID {
 			out = append(out, d)
 		}
 	}

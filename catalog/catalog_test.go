@@ -237,3 +237,49 @@ func TestResolvePgCatalogFirst(t *testing.T) {
 		t.Fatal("explicit pg_catalog position ignored")
 	}
 }
+
+func TestDropRemovesStoredState(t *testing.T) {
+	dir := t.TempDir()
+	ts, err := state.OpenTableStore(dir, state.Options{BlockCacheSize: 8 << 20, MemtableSize: 4 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ts.Close()
+	c, err := Open(ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl := testTable("public", "t")
+	if err := c.Create(tbl); err != nil {
+		t.Fatal(err)
+	}
+	seqOID, err := c.AllocOID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.CreateSequence(seqOID, state.DefaultSequenceOptions("public.t_id_seq", 1, -1<<63, 1<<63-1)); err != nil {
+		t.Fatal(err)
+	}
+	seq := &Descriptor{OID: seqOID, Kind: KindSequence, Namespace: "public", Name: "t_id_seq", OwnedBy: tbl.OID, OwnedByCol: 1}
+	if err := c.Create(seq); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := ts.NextVal(seqOID); err != nil || v != 1 {
+		t.Fatalf("nextval %d %v", v, err)
+	}
+	if owned := c.OwnedSequences(tbl.OID); len(owned) != 1 || owned[0].OID != seqOID {
+		t.Fatalf("owned sequences %v", owned)
+	}
+	if _, err := ts.NextRowID(tbl.OID); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Drop(tbl.OID, seqOID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.NextVal(seqOID); types.Code(err) != types.CodeUndefinedObject {
+		t.Fatalf("nextval after drop: %v", err)
+	}
+	if id, _ := ts.NextRowID(tbl.OID); id != 1 {
+		t.Fatalf("row id counter of dropped table survived: %d", id)
+	}
+}

@@ -118,7 +118,9 @@ func (ts *TableStore) loadSequenceLocked(oid uint32) (*sequence, error) {
 }
 
 // CreateSequence defines a sequence durably; its first NextVal returns
-// opts.Start.
+// opts.Start. For CREATE SEQUENCE (and serial columns) allocate the OID
+// (catalog.AllocOID), call CreateSequence, then create the descriptor: a
+// crash in between leaves only an unused record.
 func (ts *TableStore) CreateSequence(oid uint32, opts SequenceOptions) error {
 	if err := opts.Validate(); err != nil {
 		return err
@@ -159,10 +161,11 @@ func (ts *TableStore) AlterSequence(oid uint32, opts SequenceOptions) error {
 func (ts *TableStore) DropSequence(oid uint32) error {
 	ts.seqMu.Lock()
 	defer ts.seqMu.Unlock()
-	delete(ts.seqMu.seqs, oid)
-	return ts.store.Write(func(b *pebble.Batch) error {
-		return b.Delete(oidKey(keySeqBase, oid), nil)
-	})
+	err := ts.store.Write(func(b *pebble.Batch) error { return WriteDropSequence(b, oid) })
+	if err == nil {
+		delete(ts.seqMu.seqs, oid)
+	}
+	return err
 }
 
 // SequenceState returns the options, last value and is_called flag of a

@@ -333,20 +333,43 @@ func (ts *TableStore) ReserveRowIDs(tableOID uint32, n int64) (int64, error) {
 
 // DropTableData removes every row, log record and the row-id counter of a
 // table (DROP TABLE), durably. The caller makes sure no transaction still
-// writes to it.
+// writes to it. Package catalog does the same in the batch that drops the
+// descriptor (WriteDropTable, Forget), which is atomic.
 func (ts *TableStore) DropTableData(tableOID uint32) error {
-	ts.rowIDMu.Lock()
-	delete(ts.rowIDMu.counters, tableOID)
-	ts.rowIDMu.Unlock()
-	return ts.store.Write(func(b *pebble.Batch) error {
-		for _, p := range []byte{prefixRow, prefixLog} {
-			start := tablePrefix(p, tableOID)
-			if err := b.DeleteRange(start, prefixEnd(start), nil); err != nil {
-				return err
-			}
+	err := ts.store.Write(func(b *pebble.Batch) error { return WriteDropTable(b, tableOID) })
+	if err == nil {
+		ts.Forget(tableOID)
+	}
+	return err
+}
+
+// WriteDropTable adds the deletion of a table's rows, change log and row-id
+// counter to b. Call Forget once b is committed.
+func WriteDropTable(b *pebble.Batch, tableOID uint32) error {
+	for _, p := range []byte{prefixRow, prefixLog} {
+		start := tablePrefix(p, tableOID)
+		if err := b.DeleteRange(start, prefixEnd(start), nil); err != nil {
+			return errors.Wrap(err, "drop table data")
 		}
-		return b.Delete(oidKey(keyRowIDBase, tableOID), nil)
-	})
+	}
+	return errors.Wrap(b.Delete(oidKey(keyRowIDBase, tableOID), nil), "drop table data")
+}
+
+// WriteDropSequence adds the deletion of a sequence to b. Call Forget once
+// b is committed.
+func WriteDropSequence(b *pebble.Batch, seqOID uint32) error {
+	return errors.Wrap(b.Delete(oidKey(keySeqBase, seqOID), nil), "drop sequence")
+}
+
+// Forget drops the cached row-id counter and sequence state of a dropped
+// table or sequence.
+func (ts *TableStore) Forget(oid uint32) {
+	ts.rowIDMu.Lock()
+	delete(ts.rowIDMu.counters, oid)
+	ts.rowIDMu.Unlock()
+	ts.seqMu.Lock()
+	delete(ts.seqMu.seqs, oid)
+	ts.seqMu.Unlock()
 }
 
 // ScanLog calls fn for every change-log record of a table with commit seq

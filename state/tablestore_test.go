@@ -102,6 +102,17 @@ func TestReadYourWrites(t *testing.T) {
 	if err := tx.ScanPrefix(context.Background(), tbl, key(5), func([]byte, types.Row) error { n++; return nil }); err != nil || n != 1 {
 		t.Fatalf("prefix scan: %d rows, %v", n, err)
 	}
+	// Range scans see buffered writes inside the range only.
+	_ = tx.Put(tbl, key(4), row(4, "e"))
+	_ = tx.Put(tbl, key(8), row(8, "f"))
+	var ids []int64
+	err := tx.ScanRange(context.Background(), tbl, key(2), key(7), func(_ []byte, r types.Row) error {
+		ids = append(ids, r[0].Int())
+		return nil
+	})
+	if err != nil || fmt.Sprint(ids) != "[2 4 5]" {
+		t.Fatalf("range scan %v %v", ids, err)
+	}
 	tx.Rollback()
 }
 

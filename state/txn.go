@@ -13,7 +13,14 @@ import (
 // Txn is a transaction over a TableStore: reads see the snapshot taken at
 // Begin plus the transaction's own writes; writes are buffered until
 // Commit. A Txn is used by one goroutine at a time and must end with
-// Commit or Rollback (which release the snapshot).
+// Commit or Rollback (which release the snapshot). The rows passed to
+// Insert, Put, Update and Delete are kept until Commit: the caller must not
+// modify them afterwards. Rows returned by reads belong to the caller.
+//
+// The tableOID of the methods is just a key space: a unique secondary
+// index can be kept as a "table" under the index OID (key: the indexed
+// columns, row: the primary key), and Insert then enforces its uniqueness
+// with the same conflict rules.
 type Txn struct {
 	ts       *TableStore
 	snap     *pebble.Snapshot
@@ -64,7 +71,10 @@ func (tx *Txn) Get(tableOID uint32, key []byte) (types.Row, bool, error) {
 		return nil, false, errFinished()
 	}
 	if e, ok := tx.writes[tableOID][string(key)]; ok {
-		return e.row, e.row != nil, nil
+		if e.row == nil {
+			return nil, false, nil
+		}
+		return e.row.Copy(), true, nil
 	}
 	return tx.getSnapshot(tableOID, key)
 }
@@ -240,23 +250,33 @@ func (tx *Txn) Scan(ctx context.Context, tableOID uint32, fn func(key []byte, ro
 // ScanPrefix is Scan restricted to the row keys starting with prefix (a
 // leading part of the primary key).
 func (tx *Txn) ScanPrefix(ctx context.Context, tableOID uint32, prefix []byte, fn func(key []byte, row types.Row) error) error {
+	return tx.ScanRange(ctx, tableOID, prefix, prefixEnd(prefix), fn)
+}
+
+// ScanRange is Scan restricted to the row keys in [start, end); a nil end
+// means no upper bound.
+func (tx *Txn) ScanRange(ctx context.Context, tableOID uint32, start, end []byte, fn func(key []byte, row types.Row) error) error {
 	if tx.done {
 		return errFinished()
 	}
 	type kv struct {
-		key string
+		key []byte
 		e   bufEntry
 	}
 	var buffered []kv
 	for k, e := range tx.writes[tableOID] {
-		if len(k) >= len(prefix) && k[:len(prefix)] == string(prefix) {
-			buffered = append(buffered, kv{k, e})
+		if k >= string(start) && (end == nil || k < string(end)) {
+			buffered = append(buffered, kv{[]byte(k), e})
 		}
 	}
-	sort.Slice(buffered, func(i, j int) bool { return buffered[i].key < buffered[j].key })
+	sort.Slice(buffered, func(i, j int) bool { return bytes.Compare(buffered[i].key, buffered[j].key) < 0 })
 
-	lower := rowKey(tableOID, prefix)
-	it, err := tx.snap.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: lower, UpperBound: prefixEnd(lower)})
+	lower := rowKey(tableOID, start)
+	upper := prefixEnd(tablePrefix(prefixRow, tableOID))
+	if end != nil {
+		upper = rowKey(tableOID, end)
+	}
+	it, err := tx.snap.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
 		return types.WithCode(errors.Wrap(err, "scan"), types.CodeIOError)
 	}
@@ -271,16 +291,16 @@ func (tx *Txn) ScanPrefix(ctx context.Context, tableOID uint32, prefix []byte, f
 			}
 		}
 		switch {
-		case bi < len(buffered) && (!valid || bytes.Compare([]byte(buffered[bi].key), it.Key()[tablePrefixLen:]) <= 0):
+		case bi < len(buffered) && (!valid || bytes.Compare(buffered[bi].key, it.Key()[tablePrefixLen:]) <= 0):
 			b := &buffered[bi]
-			if valid && b.key == string(it.Key()[tablePrefixLen:]) {
+			if valid && bytes.Equal(b.key, it.Key()[tablePrefixLen:]) {
 				valid = it.Next() // the buffer shadows the snapshot
 			}
 			bi++
 			if b.e.row == nil {
 				continue
 			}
-			if err := fn([]byte(b.key), b.e.row.Copy()); err != nil {
+			if err := fn(b.key, b.e.row.Copy()); err != nil {
 				return err
 			}
 		case valid:

@@ -128,7 +128,7 @@ func (s *distinctState) result(f *aggFunc) (types.Datum, error) { return s.inner
 type countState struct{ n int64 }
 
 func (s *countState) add(_ *aggFunc, _ types.Row, sgn int) error { s.n += int64(sgn); return nil }
-func (s *countState) result(*aggFunc) (types.Datum, error)      { return types.DInt(s.n), nil }
+func (s *countState) result(*aggFunc) (types.Datum, error)       { return types.DInt(s.n), nil }
 
 // exact is the context for exact decimal sums and products (no rounding).
 var exact = apd.BaseContext

@@ -331,4 +331,3 @@ func (j *hashJoin) Barrier(ctx context.Context, _ types.Barrier, out Emitter) er
 	}
 	return j.b.flush(ctx, out)
 }
-

@@ -71,4 +71,3 @@ func compareKeys(a, b types.Row, keys []planner.SortKey) int {
 	}
 	return 0
 }
-

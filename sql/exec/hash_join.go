@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"sort"
 
 	"github.com/cockroachdb/errors"
 	"github.com/streamdb/streamdb/sql/planner"
@@ -40,6 +41,10 @@ type hashJoin struct {
 	dirty     []*joinEntry
 	// Null-aware anti join counters over the right side.
 	rightTotal, rightNullKeys int
+	// flipped is set when a NOT IN counter crossed zero and every left row
+	// was marked dirty in map order.
+	flipped bool
+	nextSeq int64
 }
 
 type joinSide struct {
@@ -56,6 +61,7 @@ type joinSide struct {
 type joinEntry struct {
 	row     types.Row
 	side    int8
+	seq     int64 // arrival order, to reconcile in a deterministic order
 	matches int
 	nullKey bool
 	emitted bool
@@ -187,7 +193,8 @@ func (j *hashJoin) pushRow(ctx context.Context, s int, op types.Op, r types.Row,
 	}
 
 	if sgn > 0 {
-		e := &joinEntry{row: r, side: int8(s), matches: matches, nullKey: hasNull}
+		e := &joinEntry{row: r, side: int8(s), seq: j.nextSeq, matches: matches, nullKey: hasNull}
+		j.nextSeq++
 		if hasNull {
 			self.nulls = append(self.nulls, e)
 		} else {
@@ -295,6 +302,7 @@ func (j *hashJoin) noteNullAwareRight(sgn int, hasNull bool) {
 		j.rightNullKeys += sgn
 	}
 	if (beforeTotal == 0) != (j.rightTotal == 0) || (beforeNulls == 0) != (j.rightNullKeys == 0) {
+		j.flipped = true
 		left := &j.sides[0]
 		for _, list := range left.buckets {
 			for _, e := range list {
@@ -310,6 +318,10 @@ func (j *hashJoin) noteNullAwareRight(sgn int, hasNull bool) {
 func (j *hashJoin) Barrier(ctx context.Context, _ types.Barrier, out Emitter) error {
 	dirty := j.dirty
 	j.dirty = nil
+	if j.flipped {
+		j.flipped = false
+		sort.Slice(dirty, func(a, b int) bool { return dirty[a].seq < dirty[b].seq })
+	}
 	for _, e := range dirty {
 		e.dirty = false
 		if e.removed {

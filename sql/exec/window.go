@@ -37,6 +37,11 @@ type winFunc struct {
 func newWindow(ec *evalCtx, n *planner.Window) (*window, error) {
 	w := &window{ec: ec, inWidth: len(n.Input.Columns())}
 	for _, call := range n.Funcs {
+		// The zero Frame ends at UNBOUNDED PRECEDING, which SQL does not
+		// allow as a frame end: read it as the default frame's CURRENT ROW.
+		if call.Frame.End == planner.UnboundedPreceding {
+			call.Frame.End = planner.CurrentRow
+		}
 		f := &winFunc{call: call}
 		switch {
 		case call.Win != nil:

@@ -164,9 +164,11 @@ func bindCandidate(o *Overload, args []*types.T) (candidate, bool) {
 			continue
 		}
 		if a.Oid == target.Oid && (a.Family != types.ArrayFamily || a.Elem == nil || target.Elem == nil || a.Elem.Oid == target.Elem.Oid) {
-			c.exact++
-			if d.Oid == types.OidAny || isAnyElement(d) || d.Oid == types.OidAnyArray {
+			// As in Postgres, a polymorphic parameter is never an exact match.
+			if isPolymorphic(d) {
 				c.concrete[i] = a
+			} else {
+				c.exact++
 			}
 			continue
 		}

@@ -2,8 +2,6 @@ package builtins
 
 import "strconv"
 
-func registerStringFuncs(b *registryBuilder)   {}
-func registerMathFuncs(b *registryBuilder)     {}
 func registerDatetimeFuncs(b *registryBuilder) {}
 func registerJSONFuncs(b *registryBuilder)     {}
 func registerSysFuncs(b *registryBuilder)      {}

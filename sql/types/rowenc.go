@@ -1,0 +1,268 @@
+package types
+
+import (
+	"encoding/binary"
+	"math"
+
+	"github.com/cockroachdb/apd/v3"
+)
+
+// The row storage format: uvarint column count, then each datum as its
+// Kind byte followed by a kind-specific payload:
+//
+//	KNull                          nothing
+//	KBool                          one byte
+//	KInt, KDate, KTime, KTimestamp*  zigzag varint
+//	KFloat                         8 bytes little endian
+//	KDecimal                       flags byte (form, sign), varint exponent, uvarint length + big-endian coefficient
+//	KString, KBytes, KJSON         uvarint length + bytes
+//	KInterval                      varint months, varint days, varint micros
+//	KArray                         uvarint elem OID, varint elem typmod, uvarint ndims, uvarint dims, uvarint count, datums
+
+// rowFormatMaxDepth bounds array nesting when decoding untrusted bytes.
+const rowFormatMaxDepth = 8
+
+func appendRow(buf []byte, r Row) []byte {
+	buf = binary.AppendUvarint(buf, uint64(len(r)))
+	for i := range r {
+		buf = appendRowDatum(buf, &r[i])
+	}
+	return buf
+}
+
+func appendRowDatum(buf []byte, d *Datum) []byte {
+	buf = append(buf, byte(d.K))
+	switch d.K {
+	case KBool:
+		return append(buf, byte(d.I&1))
+	case KInt, KDate, KTime, KTimestamp, KTimestampTZ:
+		return binary.AppendVarint(buf, d.I)
+	case KFloat:
+		return binary.LittleEndian.AppendUint64(buf, uint64(d.I))
+	case KDecimal:
+		dec := d.Decimal()
+		flags := byte(dec.Form)
+		if dec.Negative {
+			flags |= 0x80
+		}
+		buf = append(buf, flags)
+		buf = binary.AppendVarint(buf, int64(dec.Exponent))
+		if dec.Coeff.IsUint64() {
+			// Small coefficients (the common case) without allocation.
+			var tmp [8]byte
+			binary.BigEndian.PutUint64(tmp[:], dec.Coeff.Uint64())
+			b := tmp[:]
+			for len(b) > 0 && b[0] == 0 {
+				b = b[1:]
+			}
+			buf = binary.AppendUvarint(buf, uint64(len(b)))
+			return append(buf, b...)
+		}
+		b := dec.Coeff.Bytes()
+		buf = binary.AppendUvarint(buf, uint64(len(b)))
+		return append(buf, b...)
+	case KString, KBytes, KJSON:
+		buf = binary.AppendUvarint(buf, uint64(len(d.S)))
+		return append(buf, d.S...)
+	case KInterval:
+		iv := d.Interval()
+		buf = binary.AppendVarint(buf, int64(iv.Months))
+		buf = binary.AppendVarint(buf, int64(iv.Days))
+		return binary.AppendVarint(buf, iv.Micros)
+	case KArray:
+		a := d.Array()
+		var oid uint32
+		typmod := int32(-1)
+		if a.Elem != nil {
+			oid, typmod = a.Elem.Oid, a.Elem.Typmod
+		}
+		buf = binary.AppendUvarint(buf, uint64(oid))
+		buf = binary.AppendVarint(buf, int64(typmod))
+		buf = binary.AppendUvarint(buf, uint64(len(a.Dims)))
+		for _, n := range a.Dims {
+			buf = binary.AppendUvarint(buf, uint64(n))
+		}
+		buf = binary.AppendUvarint(buf, uint64(len(a.Elems)))
+		for i := range a.Elems {
+			buf = appendRowDatum(buf, &a.Elems[i])
+		}
+		return buf
+	}
+	return buf
+}
+
+func errCorruptRow() error {
+	return Errorf(CodeDataCorrupted, "corrupt row encoding")
+}
+
+// rowReader decodes the row format; any malformed input sets ok to false.
+type rowReader struct {
+	b   []byte
+	pos int
+}
+
+func (r *rowReader) uvarint() (uint64, bool) {
+	v, n := binary.Uvarint(r.b[r.pos:])
+	if n <= 0 {
+		return 0, false
+	}
+	r.pos += n
+	return v, true
+}
+
+func (r *rowReader) varint() (int64, bool) {
+	v, n := binary.Varint(r.b[r.pos:])
+	if n <= 0 {
+		return 0, false
+	}
+	r.pos += n
+	return v, true
+}
+
+// bytes reads a uvarint length and that many bytes.
+func (r *rowReader) bytes() ([]byte, bool) {
+	n, ok := r.uvarint()
+	if !ok || n > uint64(len(r.b)-r.pos) {
+		return nil, false
+	}
+	b := r.b[r.pos : r.pos+int(n)]
+	r.pos += int(n)
+	return b, true
+}
+
+func decodeRow(b []byte) (Row, error) {
+	r := rowReader{b: b}
+	n, ok := r.uvarint()
+	// Every datum takes at least one byte.
+	if !ok || n > uint64(len(b)-r.pos) {
+		return nil, errCorruptRow()
+	}
+	row := make(Row, n)
+	for i := range row {
+		if row[i], ok = r.datum(0); !ok {
+			return nil, errCorruptRow()
+		}
+	}
+	if r.pos != len(b) {
+		return nil, errCorruptRow()
+	}
+	return row, nil
+}
+
+func (r *rowReader) datum(depth int) (Datum, bool) {
+	if r.pos >= len(r.b) {
+		return Null, false
+	}
+	k := Kind(r.b[r.pos])
+	r.pos++
+	switch k {
+	case KNull:
+		return Null, true
+	case KBool:
+		if r.pos >= len(r.b) || r.b[r.pos] > 1 {
+			return Null, false
+		}
+		r.pos++
+		return DBool(r.b[r.pos-1] == 1), true
+	case KInt, KDate, KTime, KTimestamp, KTimestampTZ:
+		v, ok := r.varint()
+		return Datum{K: k, I: v}, ok
+	case KFloat:
+		if len(r.b)-r.pos < 8 {
+			return Null, false
+		}
+		v := binary.LittleEndian.Uint64(r.b[r.pos:])
+		r.pos += 8
+		return Datum{K: KFloat, I: int64(v)}, true
+	case KDecimal:
+		if r.pos >= len(r.b) {
+			return Null, false
+		}
+		flags := r.b[r.pos]
+		r.pos++
+		form := apd.Form(flags & 0x7F)
+		if form > apd.NaN {
+			return Null, false
+		}
+		exp, ok := r.varint()
+		if !ok || exp > math.MaxInt32 || exp < math.MinInt32 {
+			return Null, false
+		}
+		coeff, ok := r.bytes()
+		if !ok {
+			return Null, false
+		}
+		d := &apd.Decimal{Form: form, Negative: flags&0x80 != 0, Exponent: int32(exp)}
+		if len(coeff) <= 8 {
+			var v uint64
+			for _, c := range coeff {
+				v = v<<8 | uint64(c)
+			}
+			d.Coeff.SetUint64(v)
+		} else {
+			d.Coeff.SetBytes(coeff)
+		}
+		return DDecimal(d), true
+	case KString, KBytes, KJSON:
+		b, ok := r.bytes()
+		return Datum{K: k, S: string(b)}, ok
+	case KInterval:
+		m, ok1 := r.varint()
+		d, ok2 := r.varint()
+		us, ok3 := r.varint()
+		if !ok1 || !ok2 || !ok3 || m != int64(int32(m)) || d != int64(int32(d)) {
+			return Null, false
+		}
+		return DInterval(IntervalValue{Months: int32(m), Days: int32(d), Micros: us}), true
+	case KArray:
+		if depth >= rowFormatMaxDepth {
+			return Null, false
+		}
+		return r.array(depth)
+	}
+	return Null, false
+}
+
+func (r *rowReader) array(depth int) (Datum, bool) {
+	oid, ok1 := r.uvarint()
+	typmod, ok2 := r.varint()
+	ndims, ok3 := r.uvarint()
+	if !ok1 || !ok2 || !ok3 || oid > math.MaxUint32 || typmod != int64(int32(typmod)) || ndims > maxArrayDims {
+		return Null, false
+	}
+	a := &Array{Elem: elemTypeFor(uint32(oid), int32(typmod))}
+	remaining := uint64(len(r.b) - r.pos)
+	total := uint64(1)
+	if ndims > 0 {
+		a.Dims = make([]int, ndims)
+	}
+	for i := range a.Dims {
+		n, ok := r.uvarint()
+		if !ok || n > remaining {
+			return Null, false
+		}
+		a.Dims[i] = int(n)
+		total *= n
+		if total > remaining {
+			return Null, false
+		}
+	}
+	count, ok := r.uvarint()
+	if !ok || count > uint64(len(r.b)-r.pos) {
+		return Null, false
+	}
+	if (ndims > 0 && total != count) || (ndims == 0 && count != 0) {
+		return Null, false
+	}
+	if count > 0 {
+		a.Elems = make([]Datum, count)
+	}
+	for i := range a.Elems {
+		e, ok := r.datum(depth + 1)
+		if !ok {
+			return Null, false
+		}
+		a.Elems[i] = e
+	}
+	return DArray(a), true
+}

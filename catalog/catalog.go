@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
 	"sync"
@@ -49,6 +50,7 @@ var builtinSchemas = []Schema{
 //	c m <oid 4B BE> <attnum 2B BE> -> comment text
 //	c o                           -> next OID to allocate (4B BE)
 //	c v                           -> catalog version (8B BE)
+//	c b                           -> present once bootstrapped (empty)
 const (
 	recDescriptor = 'd'
 	recSchema     = 's'
@@ -57,8 +59,9 @@ const (
 )
 
 var (
-	keyNextOID = []byte{state.PrefixCatalog, 'o'}
-	keyVersion = []byte{state.PrefixCatalog, 'v'}
+	keyNextOID      = []byte{state.PrefixCatalog, 'o'}
+	keyVersion      = []byte{state.PrefixCatalog, 'v'}
+	keyBootstrapped = []byte{state.PrefixCatalog, 'b'}
 )
 
 func recordKey(kind byte, oid uint32) []byte {
@@ -102,6 +105,9 @@ type Catalog struct {
 	comments map[commentID]string
 	// sorted caches Relations(); nil when stale.
 	sorted []*Descriptor
+	// bootstrapped is set once the built-in schemas and the superuser
+	// were created (they may be dropped or renamed later).
+	bootstrapped bool
 }
 
 // Open loads the catalog from ts, creating the built-in schemas and the
@@ -119,35 +125,38 @@ func Open(ts *state.TableStore) (*Catalog, error) {
 	if err := c.load(); err != nil {
 		return nil, err
 	}
+	if c.bootstrapped {
+		return c, nil
+	}
+	// First start. Records a half-finished bootstrap left are kept.
 	var missing []Schema
 	for _, s := range builtinSchemas {
 		if _, ok := c.schemas[s.Name]; !ok {
 			missing = append(missing, s)
 		}
 	}
+	superuser := Role{OID: BootstrapSuperuserOID, Name: SuperuserName, Superuser: true, Login: true}
 	_, haveSuperuser := c.roles[SuperuserName]
-	if len(missing) == 0 && (haveSuperuser || len(c.roles) > 0) {
-		return c, nil
-	}
-	// First start: bootstrap.
 	err := c.mutateLocked(func(b *pebble.Batch) error {
 		for _, s := range missing {
 			if err := putJSON(b, recordKey(recSchema, s.OID), s); err != nil {
 				return err
 			}
 		}
-		if len(c.roles) == 0 {
-			r := Role{OID: BootstrapSuperuserOID, Name: SuperuserName, Superuser: true, Login: true}
-			return putJSON(b, recordKey(recRole, r.OID), r)
+		if !haveSuperuser {
+			if err := putJSON(b, recordKey(recRole, superuser.OID), superuser); err != nil {
+				return err
+			}
 		}
-		return nil
+		return b.Set(keyBootstrapped, nil, nil)
 	}, func() {
 		for _, s := range missing {
 			c.schemas[s.Name] = s
 		}
-		if len(c.roles) == 0 {
-			c.roles[SuperuserName] = Role{OID: BootstrapSuperuserOID, Name: SuperuserName, Superuser: true, Login: true}
+		if !haveSuperuser {
+			c.roles[SuperuserName] = superuser
 		}
+		c.bootstrapped = true
 	})
 	if err != nil {
 		return nil, err
@@ -170,6 +179,8 @@ func (c *Catalog) load() error {
 				return corrupt(errors.New("bad length"), "next oid")
 			}
 			c.nextOID = max(c.nextOID, binary.BigEndian.Uint32(value))
+		case string(key) == string(keyBootstrapped):
+			c.bootstrapped = true
 		case string(key) == string(keyVersion):
 			if len(value) != 8 {
 				return corrupt(errors.New("bad length"), "version")
@@ -307,6 +318,55 @@ func (c *Catalog) CreateSchema(name, owner string) (Schema, error) {
 		return Schema{}, err
 	}
 	return s, nil
+}
+
+// AlterSchema replaces the schema called name by updated (same OID):
+// ALTER SCHEMA RENAME TO (42P06 if the new name is taken; the relations in
+// it move along) and OWNER TO. The built-in schemas other than public
+// cannot be renamed.
+func (c *Catalog) AlterSchema(name string, updated Schema) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old, ok := c.schemas[name]
+	if !ok {
+		return types.Errorf(types.CodeUndefinedSchema, "schema %q does not exist", name)
+	}
+	updated.OID = old.OID
+	renamed := updated.Name != old.Name
+	if renamed {
+		if _, taken := c.schemas[updated.Name]; taken {
+			return types.Errorf(types.CodeDuplicateSchema, "schema %q already exists", updated.Name)
+		}
+		switch old.OID {
+		case NamespacePgCatalog, NamespaceInfoSchema, NamespaceStreamdb:
+			return types.Errorf(types.CodeInsufficientPrivilege, "cannot rename schema %s because it is required by the database system", name)
+		}
+	}
+	var moved []*Descriptor
+	if renamed {
+		for _, d := range c.byName[name] {
+			m := d.Clone()
+			m.Namespace = updated.Name
+			moved = append(moved, m)
+		}
+	}
+	return c.mutateLocked(func(b *pebble.Batch) error {
+		for _, d := range moved {
+			if err := putJSON(b, recordKey(recDescriptor, d.OID), d); err != nil {
+				return err
+			}
+		}
+		return putJSON(b, recordKey(recSchema, updated.OID), updated)
+	}, func() {
+		delete(c.schemas, name)
+		c.schemas[updated.Name] = updated
+		if renamed {
+			delete(c.byName, name)
+			for _, d := range moved {
+				c.addRelLocked(d)
+			}
+		}
+	})
 }
 
 // DropSchema drops a schema. Without cascade a schema holding relations
@@ -746,11 +806,45 @@ func (c *Catalog) AlterRole(r Role) error {
 	if other, ok := c.roles[r.Name]; ok && other.OID != r.OID {
 		return types.Errorf(types.CodeDuplicateObject, "role %q already exists", r.Name)
 	}
+	// Owners are stored by name: a rename rewrites the objects it owns.
+	var rels []*Descriptor
+	var schemas []Schema
+	if old.Name != r.Name {
+		for _, d := range c.rels {
+			if d.Owner == old.Name {
+				m := d.Clone()
+				m.Owner = r.Name
+				rels = append(rels, m)
+			}
+		}
+		for _, s := range c.schemas {
+			if s.Owner == old.Name {
+				s.Owner = r.Name
+				schemas = append(schemas, s)
+			}
+		}
+	}
 	return c.mutateLocked(func(b *pebble.Batch) error {
+		for _, d := range rels {
+			if err := putJSON(b, recordKey(recDescriptor, d.OID), d); err != nil {
+				return err
+			}
+		}
+		for _, s := range schemas {
+			if err := putJSON(b, recordKey(recSchema, s.OID), s); err != nil {
+				return err
+			}
+		}
 		return putJSON(b, recordKey(recRole, r.OID), r)
 	}, func() {
 		delete(c.roles, old.Name)
 		c.roles[r.Name] = r
+		for _, d := range rels {
+			c.addRelLocked(d)
+		}
+		for _, s := range schemas {
+			c.schemas[s.Name] = s
+		}
 	})
 }
 
@@ -765,6 +859,22 @@ func (c *Catalog) DropRole(name string) error {
 	}
 	if r.OID == BootstrapSuperuserOID {
 		return types.Errorf(types.CodeDependentObjectsStillExist, "cannot drop role %s because it is required by the database system", name)
+	}
+	owns := 0
+	for _, d := range c.rels {
+		if d.Owner == name {
+			owns++
+		}
+	}
+	for _, s := range c.schemas {
+		if s.Owner == name {
+			owns++
+		}
+	}
+	if owns > 0 {
+		return errors.WithDetail(
+			types.Errorf(types.CodeDependentObjectsStillExist, "role %q cannot be dropped because some objects depend on it", name),
+			fmt.Sprintf("owner of %d objects", owns))
 	}
 	return c.mutateLocked(func(b *pebble.Batch) error {
 		if err := c.deleteComments(b, r.OID); err != nil {

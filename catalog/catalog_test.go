@@ -283,3 +283,49 @@ func TestDropRemovesStoredState(t *testing.T) {
 		t.Fatalf("row id counter of dropped table survived: %d", id)
 	}
 }
+
+func TestSchemaAndRoleRenames(t *testing.T) {
+	dir := t.TempDir()
+	c, done := openTestCatalog(t, dir)
+	if _, err := c.CreateRole(Role{Name: "alice", Login: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateSchema("s", "alice"); err != nil {
+		t.Fatal(err)
+	}
+	d := testTable("s", "t")
+	d.Owner = "alice"
+	if err := c.Create(d); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, c.DropRole("alice"), types.CodeDependentObjectsStillExist)
+	s, _ := c.SchemaByName("s")
+	s.Name = "s2"
+	if err := c.AlterSchema("s", s); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, c.AlterSchema("s2", Schema{Name: "public"}), types.CodeDuplicateSchema)
+	alice, _ := c.RoleByName("alice")
+	alice.Name = "al"
+	if err := c.AlterRole(alice); err != nil {
+		t.Fatal(err)
+	}
+	// public may be dropped and stays dropped after a restart.
+	if _, err := c.DropSchema("public", false); err != nil {
+		t.Fatal(err)
+	}
+	done()
+
+	c, done = openTestCatalog(t, dir)
+	defer done()
+	if _, ok := c.SchemaByName("public"); ok {
+		t.Fatal("dropped schema public recreated")
+	}
+	got, err := c.ResolveRelation("t", "s2", nil)
+	if err != nil || got.OID != d.OID || got.Owner != "al" {
+		t.Fatalf("after renames: %+v %v", got, err)
+	}
+	if s, _ := c.SchemaByName("s2"); s.Owner != "al" {
+		t.Fatalf("schema owner %q", s.Owner)
+	}
+}

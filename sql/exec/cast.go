@@ -5,11 +5,8 @@ import (
 	"github.com/streamdb/streamdb/sql/types"
 )
 
-// castDatum converts a non-NULL d from type from to type to.
+// castDatum converts a non-NULL d from type from to type to (honouring
+// to.Typmod).
 func castDatum(ctx *builtins.Context, d types.Datum, from, to *types.T) (types.Datum, error) {
-	// TODO: call builtins.Cast once it lands; identical types are a no-op.
-	if from != nil && from.Identical(to) {
-		return d, nil
-	}
-	return types.Datum{}, types.Unsupported("cast from " + from.String() + " to " + to.String())
+	return builtins.Cast(ctx, d, from, to)
 }

@@ -295,9 +295,10 @@ func (v *virtualContext) isColumns() []types.Row {
 			f := typeFacts(t)
 			num := attNum(d, i)
 			isIdentity := c.Identity == "a" || c.Identity == "d"
-			identityGeneration, identityCycle := types.Null, types.Null
+			// identity_cycle is NO for every column in Postgres, not only
+			// identity ones.
+			identityGeneration, identityCycle := types.Null, dYesNo(false)
 			if isIdentity {
-				identityCycle = dYesNo(false)
 				identityGeneration = dStr("BY DEFAULT")
 				if c.Identity == "a" {
 					identityGeneration = dStr("ALWAYS")
@@ -386,10 +387,9 @@ func (v *virtualContext) isTableConstraints() []types.Row {
 	db := dStr(v.database())
 	var rows []types.Row
 	for _, tc := range v.tableConstraints() {
+		// nulls_distinct is set for UNIQUE constraints only, which we
+		// do not have (unique indexes are not constraints).
 		nullsDistinct := types.Null
-		if tc.kind == "PRIMARY KEY" {
-			nullsDistinct = dYesNo(true)
-		}
 		ns := dStr(tc.r.d.Namespace)
 		rows = append(rows, types.Row{
 			db, ns, dStr(tc.name), db, ns, dStr(tc.r.d.Name),

@@ -235,6 +235,72 @@ func pgCatalogTables() []*virtualTable {
 		{schema: "pg_catalog", name: "pg_stat_all_tables", oid: 12015, relkind: "v",
 			columns:  cols(statTablesColumns),
 			generate: (*virtualContext).pgStatAllTables},
+		{schema: "pg_catalog", name: "pg_stat_user_indexes", oid: 12016, relkind: "v",
+			columns:  cols(statIndexesColumns),
+			generate: (*virtualContext).pgStatUserIndexes},
+		{schema: "pg_catalog", name: "pg_stat_all_indexes", oid: 12017, relkind: "v",
+			columns:  cols(statIndexesColumns),
+			generate: (*virtualContext).pgStatAllIndexes},
+		{schema: "pg_catalog", name: "pg_statio_user_tables", oid: 12018, relkind: "v",
+			columns: cols(`relid oid, schemaname name, relname name, heap_blks_read int8,
+				heap_blks_hit int8, idx_blks_read int8, idx_blks_hit int8, toast_blks_read int8,
+				toast_blks_hit int8, tidx_blks_read int8, tidx_blks_hit int8`),
+			generate: (*virtualContext).pgStatioUserTables},
+		{schema: "pg_catalog", name: "pg_stat_database", oid: 12019, relkind: "v",
+			columns: cols(`datid oid, datname name, numbackends int4, xact_commit int8,
+				xact_rollback int8, blks_read int8, blks_hit int8, tup_returned int8,
+				tup_fetched int8, tup_inserted int8, tup_updated int8, tup_deleted int8,
+				conflicts int8, temp_files int8, temp_bytes int8, deadlocks int8,
+				checksum_failures int8, checksum_last_failure timestamptz, blk_read_time float8,
+				blk_write_time float8, session_time float8, active_time float8,
+				idle_in_transaction_time float8, sessions int8, sessions_abandoned int8,
+				sessions_fatal int8, sessions_killed int8, stats_reset timestamptz`),
+			generate: (*virtualContext).pgStatDatabase},
+		{schema: "pg_catalog", name: "pg_stats", oid: 12020, relkind: "v",
+			columns: cols(`schemaname name, tablename name, attname name, inherited bool,
+				null_frac float4, avg_width int4, n_distinct float4, most_common_vals anyarray,
+				most_common_freqs float4[], histogram_bounds anyarray, correlation float4,
+				most_common_elems anyarray, most_common_elem_freqs float4[],
+				elem_count_histogram float4[]`)},
+		{schema: "pg_catalog", name: "pg_shadow", oid: 12021, relkind: "v",
+			columns: cols(`usename name, usesysid oid, usecreatedb bool, usesuper bool,
+				userepl bool, usebypassrls bool, passwd text, valuntil timestamptz, useconfig text[]`),
+			generate: (*virtualContext).pgShadow},
+		{schema: "pg_catalog", name: "pg_group", oid: 12022, relkind: "v",
+			columns:  cols("groname name, grosysid oid, grolist oid[]"),
+			generate: (*virtualContext).pgGroup},
+		{schema: "pg_catalog", name: "pg_available_extensions", oid: 12023, relkind: "v",
+			columns: cols("name name, default_version text, installed_version text, comment text")},
+		{schema: "pg_catalog", name: "pg_replication_slots", oid: 12024, relkind: "v",
+			columns: cols(`slot_name name, plugin name, slot_type text, datoid oid,
+				database name, temporary bool, active bool, active_pid int4, xmin xid,
+				catalog_xmin xid, restart_lsn pg_lsn, confirmed_flush_lsn pg_lsn,
+				wal_status text, safe_wal_size int8, two_phase bool, conflicting bool`)},
+		{schema: "pg_catalog", name: "pg_aggregate", oid: 2600, relkind: "r",
+			columns: cols(`aggfnoid regproc, aggkind char, aggnumdirectargs int2,
+				aggtransfn regproc, aggfinalfn regproc, aggcombinefn regproc,
+				aggserialfn regproc, aggdeserialfn regproc, aggmtransfn regproc,
+				aggminvtransfn regproc, aggmfinalfn regproc, aggfinalextra bool,
+				aggmfinalextra bool, aggfinalmodify char, aggmfinalmodify char, aggsortop oid,
+				aggtranstype oid, aggtransspace int4, aggmtranstype oid, aggmtransspace int4,
+				agginitval text, aggminitval text`),
+			generate: (*virtualContext).pgAggregate},
+		{schema: "pg_catalog", name: "pg_default_acl", oid: 826, relkind: "r",
+			columns: cols(`oid oid, defaclrole oid, defaclnamespace oid, defaclobjtype char,
+				defaclacl aclitem[]`)},
+		{schema: "pg_catalog", name: "pg_db_role_setting", oid: 2964, relkind: "r",
+			columns: cols("setdatabase oid, setrole oid, setconfig text[]")},
+		{schema: "pg_catalog", name: "pg_shdepend", oid: 1214, relkind: "r",
+			columns: cols(`dbid oid, classid oid, objid oid, objsubid int4, refclassid oid,
+				refobjid oid, deptype char`)},
+		{schema: "pg_catalog", name: "pg_init_privs", oid: 3394, relkind: "r",
+			columns: cols("objoid oid, classoid oid, objsubid int4, privtype char, initprivs aclitem[]")},
+		{schema: "pg_catalog", name: "pg_subscription", oid: 6100, relkind: "r",
+			columns: cols(`oid oid, subdbid oid, subskiplsn pg_lsn, subname name, subowner oid,
+				subenabled bool, subbinary bool, substream char, subtwophasestate char,
+				subdisableonerr bool, subpasswordrequired bool, subrunasowner bool,
+				subconninfo text, subslotname name, subsynccommit text, subpublications text[],
+				suborigin text`)},
 	}
 }
 
@@ -254,8 +320,9 @@ func (v *virtualContext) pgNamespace() []types.Row {
 	return rows
 }
 
-// stored reports whether a relation of this relkind has storage (relam,
-// relfilenode).
+// stored reports whether a relation of this relkind has a table access
+// method (relam). Views have a rule instead (relhasrules is true for them,
+// as in Postgres, where the rule is the view's _RETURN rule).
 func stored(relkind string) bool { return relkind == "r" || relkind == "m" || relkind == "i" }
 
 func (v *virtualContext) pgClass() []types.Row {
@@ -264,10 +331,10 @@ func (v *virtualContext) pgClass() []types.Row {
 		d := r.d
 		var am, filenode uint32
 		if stored(r.relkind) {
-			am, filenode = AmHeap, d.OID
-			if r.system {
-				filenode = 0 // virtual: nothing on disk
-			}
+			am = AmHeap
+		}
+		if (stored(r.relkind) || r.relkind == "S") && !r.system {
+			filenode = d.OID
 		}
 		replident := "n"
 		if r.relkind == "r" || r.relkind == "m" {
@@ -282,7 +349,7 @@ func (v *virtualContext) pgClass() []types.Row {
 			dOID(r.ownerOID), dOID(am), dOID(filenode), dOID(0), dInt(0),
 			types.DFloat(-1), dInt(0), dOID(0), dBool(len(r.indexes) > 0),
 			dBool(false), dChar("p"), dChar(r.relkind), types.DInt(int64(relNatts(d))), dInt(len(d.Checks)),
-			dBool(false), dBool(false), dBool(false), dBool(false),
+			dBool(r.relkind == "v"), dBool(false), dBool(false), dBool(false),
 			dBool(false), dBool(true), dChar(replident), dBool(false),
 			dOID(0), dOID(0), dOID(0), types.Null, reloptions,
 			types.Null,
@@ -332,15 +399,11 @@ func (v *virtualContext) pgAttribute() []types.Row {
 			num := attNum(d, i)
 			if c.Dropped {
 				// Postgres keeps a dropped column's slot under a
-				// placeholder name with atttypid 0.
-				rows = append(rows, types.Row{
-					dOID(d.OID), dStr("........pg.dropped." + strconv.Itoa(int(num)) + "........"), dOID(0), dInt(-1), types.DInt(int64(num)),
-					dInt(-1), dInt(-1), dInt(0), dBool(false), dChar("i"),
-					dChar("x"), dChar(""), dBool(false), dBool(false),
-					dBool(false), dChar(""), dChar(""), dBool(true),
-					dBool(true), dInt(0), dInt(-1), dOID(0),
-					types.Null, types.Null, types.Null, types.Null,
-				})
+				// placeholder name with atttypid 0 (and the storage
+				// properties of its old type).
+				r := attributeRow(d.OID, "........pg.dropped."+strconv.Itoa(int(num))+"........", c.Type(), num, false, false, false, "")
+				r[2], r[6], r[7], r[17], r[20], r[21] = dOID(0), dInt(-1), dInt(0), dBool(true), dInt(0), dOID(0)
+				rows = append(rows, r)
 				continue
 			}
 			hasMissing := c.Missing != "" && !c.MissingNull
@@ -947,6 +1010,100 @@ func (v *virtualContext) pgStatAllTables() []types.Row {
 		if r.relkind == "r" || r.relkind == "m" || r.relkind == "p" {
 			rows = append(rows, statTablesRow(r))
 		}
+	}
+	return rows
+}
+
+const statIndexesColumns = `relid oid, indexrelid oid, schemaname name, relname name,
+	indexrelname name, idx_scan int8, last_idx_scan timestamptz, idx_tup_read int8,
+	idx_tup_fetch int8`
+
+func (v *virtualContext) statIndexes(userOnly bool) []types.Row {
+	var rows []types.Row
+	zero := types.DInt(0)
+	for _, r := range v.rels {
+		if userOnly && (r.system || isSystemNamespace(r.d.Namespace)) {
+			continue
+		}
+		for i := range r.indexes {
+			ix := &r.indexes[i]
+			rows = append(rows, types.Row{
+				dOID(r.d.OID), dOID(ix.OID), dStr(r.d.Namespace), dStr(r.d.Name),
+				dStr(ix.Name), zero, types.Null, zero, zero,
+			})
+		}
+	}
+	return rows
+}
+
+func (v *virtualContext) pgStatUserIndexes() []types.Row { return v.statIndexes(true) }
+func (v *virtualContext) pgStatAllIndexes() []types.Row  { return v.statIndexes(false) }
+
+func (v *virtualContext) pgStatioUserTables() []types.Row {
+	var rows []types.Row
+	zero := types.DInt(0)
+	for _, r := range v.rels {
+		if (r.relkind == "r" || r.relkind == "m" || r.relkind == "p") && !r.system && !isSystemNamespace(r.d.Namespace) {
+			idx := types.Null
+			if len(r.indexes) > 0 {
+				idx = zero
+			}
+			rows = append(rows, types.Row{
+				dOID(r.d.OID), dStr(r.d.Namespace), dStr(r.d.Name), zero,
+				zero, idx, idx, types.Null,
+				types.Null, types.Null, types.Null,
+			})
+		}
+	}
+	return rows
+}
+
+func (v *virtualContext) pgStatDatabase() []types.Row {
+	zero := types.DInt(0)
+	fzero := types.DFloat(0)
+	return []types.Row{row(
+		[]types.Datum{dOID(v.dbOID), dStr(v.database()), dInt(len(v.in.Activity))},
+		[]types.Datum{zero, zero, zero, zero, zero, zero, zero, zero, zero, zero, zero, zero, zero, zero},
+		[]types.Datum{types.Null, fzero, fzero, fzero, fzero, fzero},
+		[]types.Datum{dInt(len(v.in.Activity)), zero, zero, zero, types.Null},
+	)}
+}
+
+func (v *virtualContext) pgShadow() []types.Row {
+	rows := v.pgUser()
+	for _, r := range rows {
+		r[6] = types.Null // the password hash is not shown
+	}
+	return rows
+}
+
+func (v *virtualContext) pgGroup() []types.Row {
+	var rows []types.Row
+	for _, r := range v.roles {
+		if r.Login {
+			continue // pg_group lists roles that cannot log in
+		}
+		rows = append(rows, types.Row{dStr(r.Name), dOID(r.OID), dOIDArray(types.Oid, nil)})
+	}
+	return rows
+}
+
+func (v *virtualContext) pgAggregate() []types.Row {
+	var rows []types.Row
+	for i := range v.in.Functions {
+		f := &v.in.Functions[i]
+		if f.Kind != 'a' {
+			continue
+		}
+		rows = append(rows, types.Row{
+			dOID(f.OID), dChar("n"), dInt(0),
+			dOID(0), dOID(0), dOID(0),
+			dOID(0), dOID(0), dOID(0),
+			dOID(0), dOID(0), dBool(false),
+			dBool(false), dChar("r"), dChar("r"), dOID(0),
+			dOID(f.RetType), dInt(0), dOID(0), dInt(0),
+			types.Null, types.Null,
+		})
 	}
 	return rows
 }

@@ -23,8 +23,11 @@ package catalog
 // the OID of "postgres" in a fresh Postgres 16 cluster) unless the input
 // says otherwise; the bootstrap superuser has OID BootstrapSuperuserOID (10).
 //
-// What the binder must support for psql 15 (from describe.c; run
-// `psql -E` to see them). Features used across these queries:
+// What the binder must support for psql 15. testdata/psql15_describe_queries.sql
+// has the exact text psql 15 sends for \l \dn \dt \dv \dm \di \ds \d \d NAME
+// \d+ NAME (table, view, materialized view, index, sequence) \df \dx \du,
+// captured with psql -E; the main ones are summarized below. Features used
+// across these queries:
 // `OPERATOR(pg_catalog.~)` regex with `'^(name)$' COLLATE pg_catalog.default`,
 // `!~`, pg_catalog.pg_table_is_visible(oid), pg_catalog.pg_get_userbyid(oid),
 // pg_catalog.format_type(oid, int4), pg_catalog.pg_get_expr(text, oid[, bool]),
@@ -35,16 +38,23 @@ package catalog
 // pg_catalog.pg_get_function_arguments(oid), pg_catalog.pg_function_is_visible(oid),
 // '16384' string literals compared to oid columns, ::pg_catalog.regclass /
 // ::pg_catalog.regtype / ::pg_catalog.regnamespace casts printed as names,
-// correlated scalar subqueries, LEFT JOINs, CASE, `= any(array)`, UNION.
+// correlated scalar subqueries, LEFT JOINs, CASE, `= any(array)`, UNION,
+// ARRAY(subquery), `c.reloptions || array(select ... from unnest(...))`,
+// pg_catalog.quote_ident, pg_catalog.pg_relation_is_publishable(oid),
+// pg_catalog.pg_get_statisticsobjdef_columns(oid), pg_catalog.pg_get_ruledef,
+// pg_catalog.pg_partition_ancestors, 'pg_catalog.pg_class'::pg_catalog.regclass
+// (a regclass literal naming a system table: use VirtualTableOID).
+// pgJDBC's getPrimaryKeys/getIndexInfo also use information_schema._pg_expandarray
+// and subscript int2vector columns from 0 (i.indoption[n - 1]): int2vector and
+// oidvector have lower bound 0 in Postgres.
 // The lookups in virtual_funcs.go (IndexDefinition, ConstraintDefinition,
 // ViewDefinition, ...) implement the pg_get_* functions over a VirtualInput.
 //
 //	\l
 //	  SELECT d.datname as "Name", pg_catalog.pg_get_userbyid(d.datdba) as "Owner",
 //	    pg_catalog.pg_encoding_to_char(d.encoding) as "Encoding",
-//	    CASE d.datlocprovider WHEN 'c' THEN 'libc' WHEN 'i' THEN 'icu' END AS "Locale Provider",
 //	    d.datcollate as "Collate", d.datctype as "Ctype", d.daticulocale as "ICU Locale",
-//	    NULL as "ICU Rules",
+//	    CASE d.datlocprovider WHEN 'c' THEN 'libc' WHEN 'i' THEN 'icu' END AS "Locale Provider",
 //	    pg_catalog.array_to_string(d.datacl, E'\n') AS "Access privileges"
 //	  FROM pg_catalog.pg_database d ORDER BY 1;
 //
@@ -433,6 +443,7 @@ var columnTypeByName = map[string]*types.T{
 	"int2vector": types.Int2Vector, "oidvector": types.OidVector,
 	"oid[]": types.OidArray, "text[]": types.TextArray, "int2[]": types.Int2Array,
 	"char[]": types.CharArray, "name[]": types.NameArray, "regtype[]": types.RegTypeArray,
+	"regclass[]": types.RegClassArray, "float4[]": types.Float4Array,
 	"anyarray": types.AnyArray,
 	// Types we do not have.
 	"xid": types.Oid, "inet": types.Text, "pg_lsn": types.Text,

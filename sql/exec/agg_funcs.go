@@ -26,6 +26,8 @@ type aggFunc struct {
 	// strictArgs is the number of leading arguments whose NULL makes the row
 	// skipped (0 for count(*), array_agg and the json aggregates).
 	strictArgs int
+	// appendOnly states never see retractions (one-shot queries).
+	appendOnly bool
 	// orderBy re-indexes the ORDER BY keys into the sort-value rows kept by
 	// the list aggregates.
 	orderBy []planner.SortKey
@@ -36,11 +38,11 @@ type aggState interface {
 	result(f *aggFunc) (types.Datum, error)
 }
 
-func newAggFunc(call planner.AggCall) (*aggFunc, error) {
+func newAggFunc(call planner.AggCall, appendOnly bool) (*aggFunc, error) {
 	if call.Agg == nil {
 		return nil, types.Errorf(types.CodeInternalError, "aggregate call without an overload")
 	}
-	f := &aggFunc{call: call, kind: call.Agg.Kind, ret: call.Agg.Ret}
+	f := &aggFunc{call: call, kind: call.Agg.Kind, ret: call.Agg.Ret, appendOnly: appendOnly}
 	if len(call.Agg.Args) > 0 {
 		f.argType = call.Agg.Args[0]
 	}
@@ -372,6 +374,16 @@ func (s *minMaxState) better(a, b types.Datum) bool {
 
 func (s *minMaxState) add(f *aggFunc, row types.Row, sgn int) error {
 	d := row[f.call.Args[0]]
+	if f.appendOnly {
+		// No retraction will come: the extreme alone is the state.
+		if sgn < 0 {
+			return types.Errorf(types.CodeInternalError, "retraction into an append-only aggregate")
+		}
+		if !s.valid || s.better(d, s.cur) {
+			s.cur, s.valid = d, true
+		}
+		return nil
+	}
 	s.buf = types.AppendKey(s.buf[:0], d, false)
 	e := s.counts[string(s.buf)]
 	if sgn > 0 {

@@ -33,14 +33,14 @@ type aggGroup struct {
 	dirty   bool
 }
 
-func newAggregate(_ *evalCtx, n *planner.Aggregate) (*aggregate, error) {
+func newAggregate(ec *evalCtx, n *planner.Aggregate) (*aggregate, error) {
 	a := &aggregate{
 		groupCols: n.GroupCols,
 		groups:    make(map[string]*aggGroup),
 		b:         newChunkBuilder(len(n.GroupCols) + len(n.Aggs)),
 	}
 	for _, call := range n.Aggs {
-		f, err := newAggFunc(call)
+		f, err := newAggFunc(call, ec.appendOnly)
 		if err != nil {
 			return nil, err
 		}

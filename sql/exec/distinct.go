@@ -20,7 +20,11 @@ type distinct struct {
 }
 
 func newDistinct(n *planner.Distinct) *distinct {
-	return &distinct{on: n.On, counts: make(map[string]int)}
+	d := &distinct{counts: make(map[string]int)}
+	if len(n.On) > 0 {
+		d.on = n.On
+	}
+	return d
 }
 
 func (d *distinct) Push(ctx context.Context, _ int, c *types.Chunk, out Emitter) error {

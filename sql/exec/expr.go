@@ -31,6 +31,10 @@ type evalCtx struct {
 	// subqueries caches the rows of uncorrelated subqueries: they run once per
 	// statement.
 	subqueries map[*planner.Subquery][]types.Row
+	// appendOnly is set for one-shot queries, whose inputs are snapshots
+	// (inserts only): stateful operators may then skip the bookkeeping that
+	// only retractions need (the MIN/MAX value multisets).
+	appendOnly bool
 	// compiled caches compiled expressions so that re-running a correlated
 	// sub-plan per outer row does not recompile it.
 	compiled map[planner.Expr]evalFn

@@ -17,7 +17,9 @@ var errLimitReached = errors.New("limit reached")
 // each result row, in order when the plan's top is a Sort or Limit. emit may
 // not keep the row.
 func Run(ctx context.Context, env *Env, plan planner.Node, emit func(types.Row) error) error {
-	return runPlan(newEvalCtx(ctx, env), plan, emit)
+	ec := newEvalCtx(ctx, env)
+	ec.appendOnly = true
+	return runPlan(ec, plan, emit)
 }
 
 // runPlan builds the operators of plan and drives them synchronously: each

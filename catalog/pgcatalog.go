@@ -426,9 +426,11 @@ func (v *virtualContext) pgAttribute() []types.Row {
 // Handler functions Postgres names in pg_type and pg_am (their regproc
 // columns are OIDs here).
 const (
-	procArraySubscriptHandler uint32 = 6179
-	procHeapTableAmHandler    uint32 = 3
-	procBtHandler             uint32 = 330
+	procArraySubscriptHandler    uint32 = 6179
+	procRawArraySubscriptHandler uint32 = 6180
+	procJSONBSubscriptHandler    uint32 = 6098
+	procHeapTableAmHandler       uint32 = 3
+	procBtHandler                uint32 = 330
 )
 
 func (v *virtualContext) pgType() []types.Row {
@@ -457,14 +459,25 @@ func (v *virtualContext) pgType() []types.Row {
 		}
 		var elem, subscript uint32
 		if t.Family == types.ArrayFamily && t.Elem != nil && t.Oid != types.OidAnyArray {
-			elem = t.Elem.Oid
-			if t.Oid != types.OidInt2Vector && t.Oid != types.OidOidVector {
-				subscript = procArraySubscriptHandler
-			}
+			elem, subscript = t.Elem.Oid, procArraySubscriptHandler
+		}
+		switch t.Oid {
+		case types.OidJSONB:
+			subscript = procJSONBSubscriptHandler
+		case types.OidName:
+			// name is a fixed-length array of "char" in Postgres.
+			elem, subscript = types.OidChar, procRawArraySubscriptHandler
+		}
+		typlen, byval := int64(t.Size()), typByVal(t)
+		switch t.Oid {
+		case types.OidAny, types.OidAnyElement, types.OidVoid:
+			typlen, byval = 4, true
+		case types.OidUnknown:
+			typlen = -2 // a C string
 		}
 		rows = append(rows, types.Row{
-			dOID(t.Oid), dStr(t.TypName()), dOID(NamespacePgCatalog), dOID(BootstrapSuperuserOID), types.DInt(int64(t.Size())),
-			dBool(typByVal(t)), dChar(typtype), dChar(category), dBool(preferredType(t)), dBool(true),
+			dOID(t.Oid), dStr(t.TypName()), dOID(NamespacePgCatalog), dOID(BootstrapSuperuserOID), types.DInt(typlen),
+			dBool(byval), dChar(typtype), dChar(category), dBool(preferredType(t)), dBool(true),
 			dChar(","), dOID(0), dOID(subscript), dOID(elem), dOID(arrayOf[t.Oid]),
 			dOID(0), dOID(0), dOID(0), dOID(0),
 			dOID(0), dOID(0), dOID(0), dChar(typAlign(t)),

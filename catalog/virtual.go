@@ -264,6 +264,12 @@ type VirtualInput struct {
 	// Now is the statement time (pg_timezone_names offsets); zero means
 	// time.Now().
 	Now time.Time
+	// RuntimeRows are the rows of the streamdb.* views, keyed by qualified
+	// name ("streamdb.checkpoints"), supplied by the parts that own the
+	// data (checkpointer, state store, sources). Each row must match
+	// VirtualTableSchema; rows that do not are dropped rather than sent
+	// malformed to a client.
+	RuntimeRows map[string][]types.Row
 }
 
 // NamespaceInfo is one schema.

@@ -1,12 +1,14 @@
 package catalog
 
+import "github.com/streamdb/streamdb/sql/types"
+
 // streamdbTables lists the streamdb system views (OIDs 13101-13199) that
-// DESIGN.md section 5 and 6 name. Their rows come from the runtime
-// (checkpointer, state store, sources), which does not feed VirtualInput
-// yet, so they are empty for now; the columns are the contract.
+// DESIGN.md sections 5 and 6 name. Their rows come from the runtime
+// (checkpointer, state store, sources) through VirtualInput.RuntimeRows;
+// the columns here are the contract those parts fill.
 func streamdbTables() []*virtualTable {
 	const sd = "streamdb"
-	return []*virtualTable{
+	tables := []*virtualTable{
 		// One row per checkpoint attempt, newest last.
 		{schema: sd, name: "checkpoints", oid: 13101, relkind: "v",
 			columns: cols(`epoch int8, kind text, started timestamptz, duration interval,
@@ -33,4 +35,70 @@ func streamdbTables() []*virtualTable {
 				compaction_debt_bytes int8, compactions_in_progress int8, write_stalls int8,
 				write_stall_duration interval, sstables int8`)},
 	}
+	for _, t := range tables {
+		t.generate = runtimeRows(t.qualified(), t.columns)
+	}
+	return tables
+}
+
+// runtimeRows returns a generator that passes through the rows the runtime
+// supplied for one table, keeping only those of the right shape.
+func runtimeRows(qualified string, columns types.Schema) func(v *virtualContext) []types.Row {
+	return func(v *virtualContext) []types.Row {
+		supplied := v.in.RuntimeRows[qualified]
+		rows := make([]types.Row, 0, len(supplied))
+		for _, r := range supplied {
+			if rowMatches(columns, r) {
+				rows = append(rows, r)
+			}
+		}
+		return rows
+	}
+}
+
+// rowMatches reports whether r has one datum per column, each NULL or of
+// the kind the column's type uses.
+func rowMatches(columns types.Schema, r types.Row) bool {
+	if len(r) != len(columns) {
+		return false
+	}
+	for i, d := range r {
+		if !d.IsNull() && d.K != datumKind(columns[i].Type) {
+			return false
+		}
+	}
+	return true
+}
+
+// datumKind is the Datum kind a non-NULL value of t has.
+func datumKind(t *types.T) types.Kind {
+	switch t.Family {
+	case types.BoolFamily:
+		return types.KBool
+	case types.IntFamily:
+		return types.KInt
+	case types.FloatFamily:
+		return types.KFloat
+	case types.NumericFamily:
+		return types.KDecimal
+	case types.StringFamily:
+		return types.KString
+	case types.BytesFamily:
+		return types.KBytes
+	case types.DateFamily:
+		return types.KDate
+	case types.TimeFamily:
+		return types.KTime
+	case types.TimestampFamily:
+		return types.KTimestamp
+	case types.TimestampTZFamily:
+		return types.KTimestampTZ
+	case types.IntervalFamily:
+		return types.KInterval
+	case types.JSONFamily:
+		return types.KJSON
+	case types.ArrayFamily:
+		return types.KArray
+	}
+	return types.KNull
 }

@@ -77,44 +77,11 @@ func testInput() *VirtualInput {
 	}
 }
 
-// kindOf is the Datum kind a non-NULL value of t must have.
-func kindOf(t *types.T) types.Kind {
-	switch t.Family {
-	case types.BoolFamily:
-		return types.KBool
-	case types.IntFamily:
-		return types.KInt
-	case types.FloatFamily:
-		return types.KFloat
-	case types.NumericFamily:
-		return types.KDecimal
-	case types.StringFamily:
-		return types.KString
-	case types.BytesFamily:
-		return types.KBytes
-	case types.DateFamily:
-		return types.KDate
-	case types.TimeFamily:
-		return types.KTime
-	case types.TimestampFamily:
-		return types.KTimestamp
-	case types.TimestampTZFamily:
-		return types.KTimestampTZ
-	case types.IntervalFamily:
-		return types.KInterval
-	case types.JSONFamily:
-		return types.KJSON
-	case types.ArrayFamily:
-		return types.KArray
-	}
-	return types.KNull
-}
-
 func checkDatum(t *types.T, d types.Datum) error {
 	if d.IsNull() {
 		return nil
 	}
-	if want := kindOf(t); d.K != want {
+	if want := datumKind(t); d.K != want {
 		return fmt.Errorf("kind %d, want %d for type %s", d.K, want, t)
 	}
 	if t.Oid == types.OidChar && len(d.Str()) > 1 {
@@ -163,7 +130,7 @@ func TestVirtualShapes(t *testing.T) {
 				t.Errorf("%s: duplicate column %s", name, c.Name)
 			}
 			seen[c.Name] = true
-			if kindOf(c.Type) == types.KNull {
+			if datumKind(c.Type) == types.KNull {
 				t.Errorf("%s.%s: type %s has no datum kind", name, c.Name, c.Type)
 			}
 		}
@@ -460,5 +427,22 @@ func TestVirtualLookups(t *testing.T) {
 	}
 	if got := quoteIdent("user"); got != `"user"` {
 		t.Errorf("quoteIdent = %s", got)
+	}
+}
+
+func TestRuntimeRows(t *testing.T) {
+	in := &VirtualInput{RuntimeRows: map[string][]types.Row{
+		"streamdb.storage": {
+			{types.DInt(1 << 20), types.DFloat(0.9), types.DInt(0), types.DInt(1), types.DInt(0),
+				types.DInt(0), types.DInt(0), types.DInt(0), types.Null, types.DInt(3)},
+			{types.DString("malformed")},
+		},
+	}}
+	rows, err := GenerateVirtual("streamdb.storage", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0][9].Int() != 3 {
+		t.Errorf("storage rows = %v", rows)
 	}
 }

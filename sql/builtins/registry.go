@@ -60,6 +60,7 @@ func buildRegistry() *registryTable {
 	registerStringFuncs(b)
 	registerMathFuncs(b)
 	registerDatetimeFuncs(b)
+	registerToChar(b)
 	registerJSONFuncs(b)
 	registerArrayFuncs(b)
 	registerSysFuncs(b)

@@ -2,7 +2,6 @@ package builtins
 
 import "strconv"
 
-func registerDatetimeFuncs(b *registryBuilder) {}
 func registerJSONFuncs(b *registryBuilder)     {}
 func registerSysFuncs(b *registryBuilder)      {}
 func registerSRFs(b *registryBuilder)          {}

@@ -151,55 +151,67 @@ func (ts *TableStore) endTxn(startSeq uint64) {
 // commit writes tx's changes: see the package documentation.
 func (ts *TableStore) commit(tx *Txn) error {
 	db := ts.store.db
-	b := db.NewBatch()
-	defer b.Close()
 
 	// Encode outside the mutex: only conflict checks, log keys and the
-	// batch application happen under it.
+	// batch application happen under it. Each row is encoded once: the
+	// stored value of a key is its last log record without the op byte.
+	type logRecord struct {
+		table uint32
+		value []byte // op byte | encoded row
+	}
+	records := make([]logRecord, 0, len(tx.ops)+len(tx.ops)/4)
+	newRecord := make([]int32, len(tx.ops)) // op -> record of its new row
+	appendRecord := func(table uint32, op types.Op, r types.Row) int32 {
+		records = append(records, logRecord{table: table, value: ts.encodeRow([]byte{byte(op)}, r)})
+		return int32(len(records) - 1)
+	}
+	for i := range tx.ops {
+		op := &tx.ops[i]
+		switch {
+		case op.oldRow == nil:
+			newRecord[i] = appendRecord(op.table, types.Insert, op.newRow)
+		case op.newRow == nil:
+			newRecord[i] = appendRecord(op.table, types.Delete, op.oldRow)
+		default:
+			appendRecord(op.table, types.UpdateDelete, op.oldRow)
+			newRecord[i] = appendRecord(op.table, types.UpdateInsert, op.newRow)
+		}
+	}
+
+	// Size the batch up front: growing a large one copies it repeatedly.
+	size := 64
+	for _, r := range records {
+		size += 2*len(r.value) + 48
+	}
+	b := db.NewBatchWithSize(size)
+	defer b.Close()
+
 	type pendingKey struct {
 		key        string // Pebble row key
 		exists     bool   // the final state of the key
 		baseExists bool
 	}
 	var keys []pendingKey
-	var val []byte
+	var pk []byte
 	for table, m := range tx.writes {
 		for k, e := range m {
 			if e.row == nil && !e.baseExists {
 				continue // inserted and deleted again: nothing to write
 			}
-			pk := string(rowKey(table, []byte(k)))
-			keys = append(keys, pendingKey{key: pk, exists: e.row != nil, baseExists: e.baseExists})
-			if e.row == nil {
-				if err := b.Delete([]byte(pk), nil); err != nil {
-					return errors.Wrap(err, "commit")
-				}
-				continue
+			pk = append(append(pk[:0], tablePrefix(prefixRow, table)...), k...)
+			if !e.fresh {
+				// Fresh row ids cannot conflict: no other transaction knows them.
+				keys = append(keys, pendingKey{key: string(pk), exists: e.row != nil, baseExists: e.baseExists})
 			}
-			val = ts.encodeRow(val[:0], e.row)
-			if err := b.Set([]byte(pk), val, nil); err != nil {
+			var err error
+			if e.row == nil {
+				err = b.Delete(pk, nil)
+			} else {
+				err = b.Set(pk, records[newRecord[e.op]].value[1:], nil)
+			}
+			if err != nil {
 				return errors.Wrap(err, "commit")
 			}
-		}
-	}
-	type logRecord struct {
-		table uint32
-		value []byte
-	}
-	records := make([]logRecord, 0, len(tx.ops)+len(tx.ops)/4)
-	appendRecord := func(table uint32, op types.Op, r types.Row) {
-		records = append(records, logRecord{table: table, value: ts.encodeRow([]byte{byte(op)}, r)})
-	}
-	for i := range tx.ops {
-		op := &tx.ops[i]
-		switch {
-		case op.oldRow == nil:
-			appendRecord(op.table, types.Insert, op.newRow)
-		case op.newRow == nil:
-			appendRecord(op.table, types.Delete, op.oldRow)
-		default:
-			appendRecord(op.table, types.UpdateDelete, op.oldRow)
-			appendRecord(op.table, types.UpdateInsert, op.newRow)
 		}
 	}
 

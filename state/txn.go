@@ -39,6 +39,10 @@ type bufEntry struct {
 	// baseExists says whether the key exists in the snapshot: it decides
 	// which conflict check applies at commit.
 	baseExists bool
+	// fresh marks a key created by InsertFresh: it needs no conflict check.
+	fresh bool
+	// op is the index in Txn.ops of the operation that wrote row.
+	op int32
 }
 
 // txnOp is one row operation: an insert (oldRow nil), a delete (newRow
@@ -105,9 +109,9 @@ func (tx *Txn) lookup(tableOID uint32, key []byte) (row types.Row, baseExists bo
 	return row, ok, err
 }
 
-// record buffers a row operation. baseExists is used when the key has no
-// buffer entry yet.
-func (tx *Txn) record(tableOID uint32, key []byte, oldRow, newRow types.Row, baseExists bool) {
+// record buffers a row operation. baseExists and fresh are used when the
+// key has no buffer entry yet.
+func (tx *Txn) record(tableOID uint32, key []byte, oldRow, newRow types.Row, baseExists, fresh bool) {
 	m := tx.writes[tableOID]
 	if m == nil {
 		m = make(map[string]bufEntry)
@@ -116,9 +120,9 @@ func (tx *Txn) record(tableOID uint32, key []byte, oldRow, newRow types.Row, bas
 	k := string(key)
 	prev, hadPrev := m[k]
 	if hadPrev {
-		baseExists = prev.baseExists
+		baseExists, fresh = prev.baseExists, prev.fresh
 	}
-	m[k] = bufEntry{row: newRow, baseExists: baseExists}
+	m[k] = bufEntry{row: newRow, baseExists: baseExists, fresh: fresh, op: int32(len(tx.ops))}
 	tx.ops = append(tx.ops, txnOp{table: tableOID, key: k, oldRow: oldRow, newRow: newRow, prev: prev, hadPrev: hadPrev})
 }
 
@@ -136,7 +140,19 @@ func (tx *Txn) Insert(tableOID uint32, key []byte, row types.Row) error {
 	if old != nil {
 		return duplicateKeyError()
 	}
-	tx.record(tableOID, key, nil, row, baseExists)
+	tx.record(tableOID, key, nil, row, baseExists, false)
+	return nil
+}
+
+// InsertFresh adds a row under a key no transaction can know yet: a row id
+// just taken from NextRowID or ReserveRowIDs. It skips the existence check
+// and the commit-time conflict check (bulk loads of tables without a
+// primary key).
+func (tx *Txn) InsertFresh(tableOID uint32, key []byte, row types.Row) error {
+	if tx.done {
+		return errFinished()
+	}
+	tx.record(tableOID, key, nil, row, false, true)
 	return nil
 }
 
@@ -150,7 +166,7 @@ func (tx *Txn) Put(tableOID uint32, key []byte, row types.Row) error {
 	if err != nil {
 		return err
 	}
-	tx.record(tableOID, key, old, row, baseExists)
+	tx.record(tableOID, key, old, row, baseExists, false)
 	return nil
 }
 
@@ -164,7 +180,7 @@ func (tx *Txn) Update(tableOID uint32, key []byte, oldRow, newRow types.Row) err
 	if oldRow == nil {
 		return tx.Put(tableOID, key, newRow)
 	}
-	tx.record(tableOID, key, oldRow, newRow, true)
+	tx.record(tableOID, key, oldRow, newRow, true, false)
 	return nil
 }
 
@@ -186,7 +202,7 @@ func (tx *Txn) Delete(tableOID uint32, key []byte, oldRow types.Row) error {
 			return nil
 		}
 	}
-	tx.record(tableOID, key, oldRow, nil, baseExists)
+	tx.record(tableOID, key, oldRow, nil, baseExists, false)
 	return nil
 }
 

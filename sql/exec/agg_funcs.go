@@ -82,7 +82,11 @@ func (f *aggFunc) newState() (aggState, error) {
 	case builtins.AggAvg:
 		s = &avgState{}
 	case builtins.AggMin, builtins.AggMax:
-		s = &minMaxState{max: f.kind == builtins.AggMax, counts: make(map[string]*mmEntry)}
+		mm := &minMaxState{max: f.kind == builtins.AggMax}
+		if !f.appendOnly {
+			mm.counts = make(map[string]*mmEntry)
+		}
+		s = mm
 	case builtins.AggBoolAnd, builtins.AggBoolOr:
 		s = &boolState{}
 	case builtins.AggStringAgg, builtins.AggArrayAgg, builtins.AggJSONAgg, builtins.AggJSONObjectAgg:
@@ -655,26 +659,20 @@ func (s *listState) result(f *aggFunc) (types.Datum, error) {
 		}
 		return buildArray(elem, vals)
 	case builtins.AggJSONAgg:
-		jsonb := f.ret == nil || f.ret.Oid != types.OidJSON
-		sep := ", "
-		if jsonb {
-			sep = ","
-		}
 		var sb strings.Builder
 		sb.WriteByte('[')
 		for i, e := range es {
 			if i > 0 {
-				sb.WriteString(sep)
+				sb.WriteString(", ")
 			}
 			sb.WriteString(jsonValue(e.args[0], argTypeAt(f, 0)))
 		}
 		sb.WriteByte(']')
-		return types.DJSON(sb.String()), nil
+		return jsonResult(f, sb.String())
 	case builtins.AggJSONObjectAgg:
-		jsonb := f.ret == nil || f.ret.Oid != types.OidJSON
-		type kv struct{ k, v string }
-		var pairs []kv
-		for _, e := range es {
+		var sb strings.Builder
+		sb.WriteString("{ ")
+		for i, e := range es {
 			if e.args[0].IsNull() {
 				return types.Null, types.Errorf(types.CodeInvalidParameterValue, "field name must not be null")
 			}
@@ -682,51 +680,31 @@ func (s *listState) result(f *aggFunc) (types.Datum, error) {
 			if e.args[0].K != types.KString {
 				k = jsonValue(e.args[0], argTypeAt(f, 0))
 			}
-			pairs = append(pairs, kv{k, jsonValue(e.args[1], argTypeAt(f, 1))})
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(jsonString(k))
+			sb.WriteString(" : ")
+			sb.WriteString(jsonValue(e.args[1], argTypeAt(f, 1)))
 		}
-		var sb strings.Builder
-		if jsonb {
-			// jsonb keeps the last value of a duplicate key, keys sorted by
-			// length then bytes.
-			last := make(map[string]string, len(pairs))
-			var keys []string
-			for _, p := range pairs {
-				if _, ok := last[p.k]; !ok {
-					keys = append(keys, p.k)
-				}
-				last[p.k] = p.v
-			}
-			sort.Slice(keys, func(i, j int) bool {
-				if len(keys[i]) != len(keys[j]) {
-					return len(keys[i]) < len(keys[j])
-				}
-				return keys[i] < keys[j]
-			})
-			sb.WriteByte('{')
-			for i, k := range keys {
-				if i > 0 {
-					sb.WriteByte(',')
-				}
-				sb.WriteString(jsonString(k))
-				sb.WriteByte(':')
-				sb.WriteString(last[k])
-			}
-			sb.WriteByte('}')
-		} else {
-			sb.WriteString("{ ")
-			for i, p := range pairs {
-				if i > 0 {
-					sb.WriteString(", ")
-				}
-				sb.WriteString(jsonString(p.k))
-				sb.WriteString(" : ")
-				sb.WriteString(p.v)
-			}
-			sb.WriteString(" }")
-		}
-		return types.DJSON(sb.String()), nil
+		sb.WriteString(" }")
+		return jsonResult(f, sb.String())
 	}
 	return types.Null, types.Unsupported("aggregate " + f.call.Agg.Name)
+}
+
+// jsonResult makes the result datum: json keeps the text as built (the
+// Postgres spacing of json_agg and json_object_agg), jsonb is canonicalised
+// (keys sorted, the last duplicate kept).
+func jsonResult(f *aggFunc, text string) (types.Datum, error) {
+	if f.ret != nil && f.ret.Oid == types.OidJSON {
+		return types.DJSON(text), nil
+	}
+	c, err := types.CanonicalJSON(text)
+	if err != nil {
+		return types.Null, err
+	}
+	return types.DJSON(c), nil
 }
 
 func argTypeAt(f *aggFunc, i int) *types.T {

@@ -635,6 +635,12 @@ func compileSubscript(e *planner.Subscript) (evalFn, error) {
 		}
 		return compileExpr(x)
 	}
+	// int2vector and oidvector (pg_index.indkey, pg_proc.proargtypes) are
+	// subscripted from 0.
+	base := int64(1)
+	if t := e.Arg.Type(); t != nil && (t.Oid == types.OidInt2Vector || t.Oid == types.OidOidVector) {
+		base = 0
+	}
 	if !e.Slice {
 		idx, err := compileExpr(e.Index)
 		if err != nil {
@@ -650,7 +656,7 @@ func compileSubscript(e *planner.Subscript) (evalFn, error) {
 				return types.Null, err
 			}
 			a := ad.Array()
-			i := id.Int()
+			i := id.Int() + 1 - base
 			// A single subscript on a multidimensional array is NULL in
 			// Postgres (every dimension needs one).
 			if len(a.Dims) != 1 || i < 1 || i > int64(len(a.Elems)) {
@@ -682,14 +688,14 @@ func compileSubscript(e *planner.Subscript) (evalFn, error) {
 			if err != nil || d.IsNull() {
 				return types.Null, err
 			}
-			from = max(from, d.Int())
+			from = max(from, d.Int()+1-base)
 		}
 		if hi != nil {
 			d, err := hi(ec, row)
 			if err != nil || d.IsNull() {
 				return types.Null, err
 			}
-			to = min(to, d.Int())
+			to = min(to, d.Int()+1-base)
 		}
 		if from > to {
 			return types.DArray(&types.Array{Elem: a.Elem}), nil

@@ -184,6 +184,13 @@ func (r *recorder) Emit(_ context.Context, c *types.Chunk) error {
 	return nil
 }
 
+// takeRaw returns what was recorded, possibly nothing.
+func (r *recorder) takeRaw() string {
+	s := r.sb.String()
+	r.sb.Reset()
+	return s
+}
+
 func (r *recorder) take() string {
 	s := r.sb.String()
 	r.sb.Reset()
@@ -423,6 +430,61 @@ func runOperatorTests(t *testing.T, dir string) {
 					offset, _ = strconv.ParseInt(arg("offset"), 10, 64)
 				}
 				op = newLimit(count, offset)
+			case "filter":
+				ts := parseTypes(t, arg("cols"))
+				inputs[0] = ts
+				f, err := newFilter(ec, &planner.Filter{Input: valuesNode(ts), Pred: parseTestExpr(t, arg("pred"), ts)})
+				if err != nil {
+					return "error: " + err.Error()
+				}
+				op = f
+			case "project":
+				ts := parseTypes(t, arg("cols"))
+				inputs[0] = ts
+				n := &planner.Project{Input: valuesNode(ts)}
+				for _, e := range parseList(arg("exprs")) {
+					x := parseTestExpr(t, e, ts)
+					n.Exprs = append(n.Exprs, x)
+					n.Cols = append(n.Cols, types.Column{Type: x.Type()})
+				}
+				p, err := newProject(ec, n)
+				if err != nil {
+					return "error: " + err.Error()
+				}
+				op = p
+			case "window":
+				ts := parseTypes(t, arg("cols"))
+				inputs[0] = ts
+				n := &planner.Window{Input: valuesNode(ts)}
+				for _, f := range parseList(arg("funcs")) {
+					n.Funcs = append(n.Funcs, parseWindowCall(t, f, ts))
+				}
+				w, err := newWindow(ec, n)
+				if err != nil {
+					return "error: " + err.Error()
+				}
+				op = w
+			case "project_set":
+				ts := parseTypes(t, arg("cols"))
+				inputs[0] = ts
+				n := &planner.ProjectSet{Input: valuesNode(ts)}
+				width := len(ts)
+				for _, f := range parseList(arg("srfs")) {
+					// series(lo,hi) over test expressions.
+					args := parseList(strings.TrimPrefix(f, "series"))
+					fs := &planner.FuncScan{Fn: testSeries(), Cols: schemaOf([]*types.T{types.Int8})}
+					for _, a := range args {
+						fs.Args = append(fs.Args, parseTestExpr(t, a, ts))
+					}
+					n.SRFs = append(n.SRFs, fs)
+					width++
+				}
+				n.Cols = make(types.Schema, width)
+				p, err := newProjectSet(ec, n)
+				if err != nil {
+					return "error: " + err.Error()
+				}
+				op = p
 			case "push":
 				input := 0
 				if td.HasArg("input") {
@@ -430,7 +492,7 @@ func runOperatorTests(t *testing.T, dir string) {
 				}
 				c := parseChunk(t, td.Input, inputs[input])
 				if err := op.Push(ctx, input, c, rec); err != nil {
-					return rec.take() + "error: " + err.Error() + "\n"
+					return rec.takeRaw() + "error: " + err.Error() + "\n"
 				}
 				return rec.take()
 			case "input-done":
@@ -443,7 +505,7 @@ func runOperatorTests(t *testing.T, dir string) {
 			case "barrier":
 				b := types.Barrier{Final: td.HasArg("final")}
 				if err := op.Barrier(ctx, b, rec); err != nil {
-					return rec.take() + "error: " + err.Error() + "\n"
+					return rec.takeRaw() + "error: " + err.Error() + "\n"
 				}
 				return rec.take()
 			default:
@@ -462,8 +524,112 @@ func testLess() *builtins.Overload {
 		}}
 }
 
+// parseTestExpr parses the small expression language of the testdata:
+// "$N" (column N), integer literals, NULL, and one binary operator among
+// < > = + / between two of those.
+func parseTestExpr(t testing.TB, s string, ts []*types.T) planner.Expr {
+	s = strings.TrimSpace(s)
+	for _, op := range []string{"<", ">", "=", "+", "/"} {
+		if i := strings.Index(s, op); i > 0 {
+			l, r := parseTestExpr(t, s[:i], ts), parseTestExpr(t, s[i+1:], ts)
+			fn := map[string]*builtins.Overload{"<": opLt, ">": opGt, "=": opEq, "+": opAdd, "/": opDiv}[op]
+			return &planner.Func{Fn: fn, Args: []planner.Expr{l, r}, Typ: fn.Ret}
+		}
+	}
+	if s == "NULL" {
+		return &planner.Const{Value: types.Null, Typ: types.Int8}
+	}
+	if strings.HasPrefix(s, "$") {
+		i, err := strconv.Atoi(s[1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &planner.ColRef{Idx: i, Typ: ts[i]}
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatalf("bad test expression %q", s)
+	}
+	return &planner.Const{Value: types.DInt(v), Typ: types.Int8}
+}
+
+// parseWindowCall parses "name[:argcol...][:p=cols][:o=keys][:frame=spec]"
+// where cols and keys use ';' as separator and the frame spec is
+// "rows|range,start,end" with bounds up, Np, cr, Nf, uf.
+func parseWindowCall(t testing.TB, s string, ts []*types.T) planner.WindowCall {
+	parts := strings.Split(s, ":")
+	call := planner.WindowCall{Filter: -1, Frame: planner.Frame{Start: planner.UnboundedPreceding, End: planner.CurrentRow}}
+	for _, p := range parts[1:] {
+		switch {
+		case strings.HasPrefix(p, "p="):
+			call.PartitionBy = parseInts(t, strings.ReplaceAll(strings.TrimPrefix(p, "p="), ";", ","))
+		case strings.HasPrefix(p, "o="):
+			call.OrderBy = parseSortKeys(t, strings.ReplaceAll(strings.TrimPrefix(p, "o="), ";", ","))
+		case strings.HasPrefix(p, "frame="):
+			f := strings.Split(strings.TrimPrefix(p, "frame="), ";")
+			call.Frame.Rows = f[0] == "rows"
+			call.Frame.Start, call.Frame.StartOffset = parseBound(t, f[1])
+			call.Frame.End, call.Frame.EndOffset = parseBound(t, f[2])
+		default:
+			v, err := strconv.Atoi(p)
+			if err != nil {
+				t.Fatalf("bad window argument %q", p)
+			}
+			call.Args = append(call.Args, v)
+		}
+	}
+	kinds := map[string]builtins.WindowKind{
+		"row_number": builtins.WinRowNumber, "rank": builtins.WinRank, "dense_rank": builtins.WinDenseRank,
+		"percent_rank": builtins.WinPercentRank, "cume_dist": builtins.WinCumeDist, "ntile": builtins.WinNtile,
+		"lag": builtins.WinLag, "lead": builtins.WinLead, "first_value": builtins.WinFirstValue,
+		"last_value": builtins.WinLastValue, "nth_value": builtins.WinNthValue,
+	}
+	if k, ok := kinds[parts[0]]; ok {
+		call.Win = &builtins.WindowOverload{Name: parts[0], Kind: k}
+		return call
+	}
+	var arg *types.T
+	if len(call.Args) > 0 {
+		arg = ts[call.Args[0]]
+	}
+	call.Agg = testAgg(parts[0], arg)
+	return call
+}
+
+func parseBound(t testing.TB, s string) (planner.FrameBound, planner.Expr) {
+	switch s {
+	case "up":
+		return planner.UnboundedPreceding, nil
+	case "uf":
+		return planner.UnboundedFollowing, nil
+	case "cr":
+		return planner.CurrentRow, nil
+	}
+	v, err := strconv.ParseInt(s[:len(s)-1], 10, 64)
+	if err != nil {
+		t.Fatalf("bad frame bound %q", s)
+	}
+	if strings.HasSuffix(s, "p") {
+		return planner.OffsetPreceding, ic(v)
+	}
+	return planner.OffsetFollowing, ic(v)
+}
+
+func testSeries() *builtins.Overload {
+	return &builtins.Overload{Name: "generate_series", Args: []*types.T{types.Int8, types.Int8}, SetReturning: true,
+		SRFColumns: schemaOf([]*types.T{types.Int8}),
+		SRF: func(_ *builtins.Context, args []types.Datum, emit func(types.Row) error) error {
+			for i := args[0].Int(); i <= args[1].Int(); i++ {
+				if err := emit(types.Row{types.DInt(i)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}}
+}
+
 func TestOperators(t *testing.T) {
-	for _, dir := range []string{"aggregate", "hash_join", "distinct", "set_op", "sort", "limit"} {
+	for _, dir := range []string{"aggregate", "hash_join", "distinct", "set_op", "sort", "limit", "filter", "project", "window", "project_set"} {
 		t.Run(dir, func(t *testing.T) { runOperatorTests(t, "testdata/"+dir) })
 	}
 }

@@ -120,6 +120,11 @@ func (j *hashJoin) InputBarrier(input int, b types.Barrier) {
 }
 
 func (j *hashJoin) Push(ctx context.Context, input int, c *types.Chunk, out Emitter) error {
+	// A join can multiply its input (a cross join), so it checks for
+	// cancellation itself.
+	if err := checkCancel(ctx); err != nil {
+		return err
+	}
 	for i, r := range c.Rows {
 		if err := j.pushRow(ctx, input, c.Ops[i], r, out); err != nil {
 			return err

@@ -77,6 +77,12 @@ func newWindow(ec *evalCtx, n *planner.Window) (*window, error) {
 				return nil, types.Errorf(types.CodeWindowingError, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
 			}
 			f.rangeDesc = call.OrderBy[0].Desc
+			switch n.Input.Columns()[call.OrderBy[0].Col].Type.Family {
+			case types.IntFamily, types.FloatFamily, types.NumericFamily, types.DateFamily,
+				types.TimeFamily, types.TimestampFamily, types.TimestampTZFamily:
+			default:
+				return nil, types.Unsupported("RANGE with offset PRECEDING/FOLLOWING for this ORDER BY type")
+			}
 		}
 		w.funcs = append(w.funcs, f)
 	}

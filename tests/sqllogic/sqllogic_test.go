@@ -286,7 +286,22 @@ func (h *harness) stop() {
 // queryResult is one statement's result in text format.
 type queryResult struct {
 	columns int
+	types   string // one sqllogictest letter per column
 	rows    [][][]byte
+}
+
+// typeLetter maps a result column's type OID to its sqllogictest letter:
+// I integer, R numeric or float, B boolean, T anything else.
+func typeLetter(oid uint32) byte {
+	switch oid {
+	case 20, 21, 23: // int8, int2, int4
+		return 'I'
+	case 700, 701, 1700: // float4, float8, numeric
+		return 'R'
+	case 16:
+		return 'B'
+	}
+	return 'T'
 }
 
 // exec runs sql through the simple query protocol and returns the last
@@ -301,6 +316,11 @@ func (h *harness) exec(sql string) (queryResult, error) {
 	for mrr.NextResult() {
 		rr := mrr.ResultReader()
 		res := queryResult{columns: len(rr.FieldDescriptions())}
+		letters := make([]byte, 0, res.columns)
+		for _, fd := range rr.FieldDescriptions() {
+			letters = append(letters, typeLetter(fd.DataTypeOID))
+		}
+		res.types = string(letters)
 		for rr.NextRow() {
 			values := rr.Values()
 			row := make([][]byte, len(values))
@@ -371,7 +391,14 @@ func runFile(t *testing.T, name, path string) {
 				t.Errorf("%s: query failed\n  sql: %s\n  actual: %s", where, rec.sql, describeError(err))
 				continue
 			}
-			if rec.types != "" && res.columns != len(rec.types) {
+			if *rewrite && res.columns != len(rec.types) {
+				header := strings.TrimSpace(lines[rec.line-1])
+				if rec.types == "" {
+					lines[rec.line-1] = strings.Replace(header, "query", "query "+res.types, 1)
+				} else {
+					lines[rec.line-1] = strings.Replace(header, "query "+rec.types, "query "+res.types, 1)
+				}
+			} else if rec.types != "" && res.columns != len(rec.types) {
 				t.Errorf("%s: query returned %d columns, type string %q has %d\n  sql: %s",
 					where, res.columns, rec.types, len(rec.types), rec.sql)
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/sstable"
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/streamdb/streamdb/sql/types"
 )
 
@@ -47,6 +48,10 @@ type Options struct {
 	// be lost on a power failure (a process crash alone loses nothing).
 	// It is a negative flag so that the zero Options are durable.
 	NoSync bool
+
+	// fs replaces the operating system's file system (tests simulate power
+	// loss with a crashable in-memory one).
+	fs vfs.FS
 }
 
 // Profile names.
@@ -149,6 +154,7 @@ func (o *Options) pebbleOptions(listener *pebble.EventListener) (*pebble.Options
 		EventListener:               listener,
 		Logger:                      quietLogger{},
 		FormatMajorVersion:          pebble.FormatNewest,
+		FS:                          o.fs,
 	}
 	concurrency := o.CompactionConcurrency
 	po.CompactionConcurrencyRange = func() (int, int) { return 1, concurrency }

@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/streamdb/streamdb/sql/types"
@@ -342,3 +343,5 @@ func registerArrayFuncs(b *registryBuilder) {
 	b.fn(&Overload{Name: "string_to_array", Args: args(types.Text, types.Text), Ret: types.TextArray, Fn: stringToArray, CalledOnNull: true})
 	b.fn(&Overload{Name: "string_to_array", Args: args(types.Text, types.Text, types.Text), Ret: types.TextArray, Fn: stringToArray, CalledOnNull: true})
 }
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }

@@ -346,6 +346,9 @@ func specialise(c candidate) *Overload {
 	if bind != nil {
 		s.Fn = bind(c.concrete, s.Ret)
 	}
+	if o.SetReturning && len(o.SRFColumns) == 1 && s.Ret != o.Ret {
+		s.SRFColumns = types.Schema{{Name: o.SRFColumns[0].Name, Type: s.Ret}}
+	}
 	return &s
 }
 

@@ -1,0 +1,181 @@
+package builtins
+
+import (
+	"github.com/cockroachdb/apd/v3"
+	"github.com/streamdb/streamdb/sql/types"
+)
+
+func seriesColumn(t *types.T) types.Schema {
+	return types.Schema{{Name: "generate_series", Type: t}}
+}
+
+func registerSRFs(b *registryBuilder) {
+	for _, t := range []*types.T{types.Int4, types.Int8} {
+		w := t.Width
+		srf := func(_ *Context, a []types.Datum, emit func(types.Row) error) error {
+			for _, d := range a {
+				if d.IsNull() {
+					return nil
+				}
+			}
+			start, stop, step := a[0].I, a[1].I, int64(1)
+			if len(a) > 2 {
+				step = a[2].I
+			}
+			if step == 0 {
+				return types.Errorf(types.CodeInvalidParameterValue, "step size cannot equal zero")
+			}
+			for v := start; (step > 0 && v <= stop) || (step < 0 && v >= stop); {
+				if err := emit(types.Row{types.DInt(v)}); err != nil {
+					return err
+				}
+				next := v + step
+				if (step > 0 && next < v) || (step < 0 && next > v) || checkIntWidth(next, w) != nil {
+					break
+				}
+				v = next
+			}
+			return nil
+		}
+		b.fn(&Overload{Name: "generate_series", Args: args(t, t), Ret: t, SetReturning: true, SRF: srf, SRFColumns: seriesColumn(t)})
+		b.fn(&Overload{Name: "generate_series", Args: args(t, t, t), Ret: t, SetReturning: true, SRF: srf, SRFColumns: seriesColumn(t)})
+	}
+	N := types.Numeric
+	numSRF := func(_ *Context, a []types.Datum, emit func(types.Row) error) error {
+		for _, d := range a {
+			if d.IsNull() {
+				return nil
+			}
+		}
+		start, stop := a[0].Decimal(), a[1].Decimal()
+		step := apd.New(1, 0)
+		if len(a) > 2 {
+			step = a[2].Decimal()
+		}
+		for _, d := range []*apd.Decimal{start, stop, step} {
+			if d.Form != apd.Finite {
+				return types.Errorf(types.CodeInvalidParameterValue, "start, stop and step values cannot be NaN or infinity")
+			}
+		}
+		if step.IsZero() {
+			return types.Errorf(types.CodeInvalidParameterValue, "step size cannot equal zero")
+		}
+		v := new(apd.Decimal).Set(start)
+		for {
+			c := v.Cmp(stop)
+			if (!step.Negative && c > 0) || (step.Negative && c < 0) {
+				return nil
+			}
+			if err := emit(types.Row{dDec(new(apd.Decimal).Set(v))}); err != nil {
+				return err
+			}
+			next := new(apd.Decimal)
+			decCtx.Add(next, v, step)
+			v = next
+		}
+	}
+	b.fn(&Overload{Name: "generate_series", Args: args(N, N), Ret: N, SetReturning: true, SRF: numSRF, SRFColumns: seriesColumn(N)})
+	b.fn(&Overload{Name: "generate_series", Args: args(N, N, N), Ret: N, SetReturning: true, SRF: numSRF, SRFColumns: seriesColumn(N)})
+	for _, t := range []*types.T{types.Timestamp, types.TimestampTZ} {
+		tz := t == types.TimestampTZ
+		mk := types.DTimestamp
+		if tz {
+			mk = types.DTimestampTZ
+		}
+		vol := Immutable
+		if tz {
+			vol = Stable
+		}
+		b.fn(&Overload{Name: "generate_series", Args: args(t, t, types.Interval), Ret: t, SetReturning: true, Volatility: vol, SRFColumns: seriesColumn(t),
+			SRF: func(ctx *Context, a []types.Datum, emit func(types.Row) error) error {
+				for _, d := range a {
+					if d.IsNull() {
+						return nil
+					}
+				}
+				start, stop, step := a[0].I, a[1].I, a[2].Interval()
+				sign := int64(step.Months)*30*usecPerDay + int64(step.Days)*usecPerDay + step.Micros
+				if sign == 0 {
+					return types.Errorf(types.CodeInvalidParameterValue, "step size cannot equal zero")
+				}
+				// Each value is start + k*step computed incrementally, as
+				// Postgres does (months are added on the running value).
+				v := start
+				for (sign > 0 && v <= stop) || (sign < 0 && v >= stop) {
+					if err := emit(types.Row{mk(v)}); err != nil {
+						return err
+					}
+					var next int64
+					var err error
+					if tz {
+						next, err = addTimestampTZInterval(v, step, false, loc(ctx))
+					} else {
+						next, err = addTimestampInterval(v, step, false)
+					}
+					if err != nil || next == v {
+						return err
+					}
+					v = next
+				}
+				return nil
+			}})
+	}
+	b.fn(&Overload{Name: "unnest", Args: args(types.AnyArray), Ret: types.AnyElement, ReturnType: retElem, SetReturning: true,
+		SRFColumns: types.Schema{{Name: "unnest", Type: types.AnyElement}},
+		SRF: func(_ *Context, a []types.Datum, emit func(types.Row) error) error {
+			if a[0].IsNull() {
+				return nil
+			}
+			for _, e := range a[0].Array().Elems {
+				if err := emit(types.Row{e}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
+	subscripts := func(_ *Context, a []types.Datum, emit func(types.Row) error) error {
+		if a[0].IsNull() || a[1].IsNull() {
+			return nil
+		}
+		arr := a[0].Array()
+		dim := a[1].I
+		if dim < 1 || dim > int64(len(arr.Dims)) {
+			return nil
+		}
+		n := int64(arr.Dims[dim-1])
+		reverse := len(a) > 2 && !a[2].IsNull() && a[2].Bool()
+		for i := int64(1); i <= n; i++ {
+			v := i
+			if reverse {
+				v = n + 1 - i
+			}
+			if err := emit(types.Row{types.DInt(v)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	cols := types.Schema{{Name: "generate_subscripts", Type: types.Int4}}
+	b.fn(&Overload{Name: "generate_subscripts", Args: args(types.AnyArray, types.Int4), Ret: types.Int4, SetReturning: true, SRF: subscripts, SRFColumns: cols})
+	b.fn(&Overload{Name: "generate_subscripts", Args: args(types.AnyArray, types.Int4, types.Bool), Ret: types.Int4, SetReturning: true, SRF: subscripts, SRFColumns: cols})
+	b.fn(&Overload{Name: "regexp_split_to_table", Args: args(types.Text, types.Text), Ret: types.Text, SetReturning: true,
+		SRF: srfRegexSplit, SRFColumns: types.Schema{{Name: "regexp_split_to_table", Type: types.Text}}})
+	registerJSONSRFs(b)
+}
+
+// srfRegexSplit is regexp_split_to_table.
+func srfRegexSplit(_ *Context, a []types.Datum, emit func(types.Row) error) error {
+	if a[0].IsNull() || a[1].IsNull() {
+		return nil
+	}
+	re, err := compileRegex(a[1].S, "")
+	if err != nil {
+		return err
+	}
+	for _, p := range re.Split(a[0].S, -1) {
+		if err := emit(types.Row{types.DString(p)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -144,6 +144,71 @@ func infoSchemaTables() []*virtualTable {
 				table_catalog sql_identifier, table_schema sql_identifier,
 				table_name sql_identifier, column_name sql_identifier,
 				privilege_type character_data, is_grantable yes_or_no`)},
+		{schema: is, name: "domains", oid: 13020, relkind: "v",
+			columns: cols(`domain_catalog sql_identifier, domain_schema sql_identifier,
+				domain_name sql_identifier, data_type character_data,
+				character_maximum_length cardinal_number, character_octet_length cardinal_number,
+				character_set_catalog sql_identifier, character_set_schema sql_identifier,
+				character_set_name sql_identifier, collation_catalog sql_identifier,
+				collation_schema sql_identifier, collation_name sql_identifier,
+				numeric_precision cardinal_number, numeric_precision_radix cardinal_number,
+				numeric_scale cardinal_number, datetime_precision cardinal_number,
+				interval_type character_data, interval_precision cardinal_number,
+				domain_default character_data, udt_catalog sql_identifier,
+				udt_schema sql_identifier, udt_name sql_identifier, scope_catalog sql_identifier,
+				scope_schema sql_identifier, scope_name sql_identifier,
+				maximum_cardinality cardinal_number, dtd_identifier sql_identifier`)},
+		{schema: is, name: "element_types", oid: 13021, relkind: "v",
+			columns: cols(`object_catalog sql_identifier, object_schema sql_identifier,
+				object_name sql_identifier, object_type character_data,
+				collection_type_identifier sql_identifier, data_type character_data,
+				character_maximum_length cardinal_number, character_octet_length cardinal_number,
+				character_set_catalog sql_identifier, character_set_schema sql_identifier,
+				character_set_name sql_identifier, collation_catalog sql_identifier,
+				collation_schema sql_identifier, collation_name sql_identifier,
+				numeric_precision cardinal_number, numeric_precision_radix cardinal_number,
+				numeric_scale cardinal_number, datetime_precision cardinal_number,
+				interval_type character_data, interval_precision cardinal_number,
+				domain_default character_data, udt_catalog sql_identifier,
+				udt_schema sql_identifier, udt_name sql_identifier, scope_catalog sql_identifier,
+				scope_schema sql_identifier, scope_name sql_identifier,
+				maximum_cardinality cardinal_number, dtd_identifier sql_identifier`),
+			generate: (*virtualContext).isElementTypes},
+		{schema: is, name: "collations", oid: 13022, relkind: "v",
+			columns: cols(`collation_catalog sql_identifier, collation_schema sql_identifier,
+				collation_name sql_identifier, pad_attribute character_data`),
+			generate: (*virtualContext).isCollations},
+		{schema: is, name: "view_table_usage", oid: 13023, relkind: "v",
+			columns: cols(`view_catalog sql_identifier, view_schema sql_identifier,
+				view_name sql_identifier, table_catalog sql_identifier,
+				table_schema sql_identifier, table_name sql_identifier`),
+			generate: (*virtualContext).isViewTableUsage},
+		{schema: is, name: "view_column_usage", oid: 13024, relkind: "v",
+			columns: cols(`view_catalog sql_identifier, view_schema sql_identifier,
+				view_name sql_identifier, table_catalog sql_identifier,
+				table_schema sql_identifier, table_name sql_identifier,
+				column_name sql_identifier`)},
+		{schema: is, name: "column_udt_usage", oid: 13025, relkind: "v",
+			columns: cols(`udt_catalog sql_identifier, udt_schema sql_identifier,
+				udt_name sql_identifier, table_catalog sql_identifier,
+				table_schema sql_identifier, table_name sql_identifier,
+				column_name sql_identifier`),
+			generate: (*virtualContext).isColumnUdtUsage},
+		{schema: is, name: "usage_privileges", oid: 13026, relkind: "v",
+			columns: cols(`grantor sql_identifier, grantee sql_identifier,
+				object_catalog sql_identifier, object_schema sql_identifier,
+				object_name sql_identifier, object_type character_data,
+				privilege_type character_data, is_grantable yes_or_no`)},
+		{schema: is, name: "foreign_tables", oid: 13027, relkind: "v",
+			columns: cols(`foreign_table_catalog sql_identifier,
+				foreign_table_schema sql_identifier, foreign_table_name sql_identifier,
+				foreign_server_catalog sql_identifier, foreign_server_name sql_identifier`)},
+		{schema: is, name: "routine_privileges", oid: 13028, relkind: "v",
+			columns: cols(`grantor sql_identifier, grantee sql_identifier,
+				specific_catalog sql_identifier, specific_schema sql_identifier,
+				specific_name sql_identifier, routine_catalog sql_identifier,
+				routine_schema sql_identifier, routine_name sql_identifier,
+				privilege_type character_data, is_grantable yes_or_no`)},
 	}
 }
 
@@ -533,5 +598,85 @@ func (v *virtualContext) isTableGrants() []types.Row {
 			})
 		}
 	}
+	return rows
+}
+
+// userColumns calls fn for each live column of the user tables and views
+// (information_schema's column-level views leave system tables and
+// materialized views out the way columns does).
+func (v *virtualContext) userColumns(fn func(r *relInfo, i int)) {
+	for _, r := range v.rels {
+		if r.system || (r.relkind != "r" && r.relkind != "v" && r.relkind != "p") {
+			continue
+		}
+		for i := range r.d.Columns {
+			if !r.d.Columns[i].Dropped && visibleColumn(r.d, i) {
+				fn(r, i)
+			}
+		}
+	}
+}
+
+func (v *virtualContext) isElementTypes() []types.Row {
+	db := dStr(v.database())
+	var rows []types.Row
+	v.userColumns(func(r *relInfo, i int) {
+		t := r.d.Columns[i].Type()
+		if !isArrayType(t) || t.Elem == nil {
+			return
+		}
+		f := typeFacts(t.Elem)
+		rows = append(rows, row(
+			[]types.Datum{db, dStr(r.d.Namespace), dStr(r.d.Name), dStr("TABLE"),
+				dStr(strconv.Itoa(int(attNum(r.d, i)))), dStr(f.dataType),
+				f.charMaxLength, f.charOctetLength},
+			nulls(6), // character set, collation
+			[]types.Datum{f.numericPrecision, f.radix, f.numericScale, f.datetimePrecision,
+				types.Null, types.Null, types.Null,
+				db, dStr("pg_catalog"), dStr(t.Elem.TypName())},
+			nulls(4), // scope, maximum_cardinality
+			[]types.Datum{dStr("a")},
+		))
+	})
+	return rows
+}
+
+func (v *virtualContext) isCollations() []types.Row {
+	db := dStr(v.database())
+	var rows []types.Row
+	for _, name := range []string{"C", "POSIX"} {
+		rows = append(rows, types.Row{db, dStr("pg_catalog"), dStr(name), dStr("NO PAD")})
+	}
+	return rows
+}
+
+func (v *virtualContext) isViewTableUsage() []types.Row {
+	db := dStr(v.database())
+	var rows []types.Row
+	for _, r := range v.rels {
+		if r.system || r.relkind != "v" {
+			continue
+		}
+		for _, dep := range r.d.DependsOn {
+			t, ok := v.relByOID[dep]
+			if !ok {
+				continue
+			}
+			rows = append(rows, types.Row{db, dStr(r.d.Namespace), dStr(r.d.Name), db, dStr(t.d.Namespace), dStr(t.d.Name)})
+		}
+	}
+	return rows
+}
+
+func (v *virtualContext) isColumnUdtUsage() []types.Row {
+	db := dStr(v.database())
+	var rows []types.Row
+	v.userColumns(func(r *relInfo, i int) {
+		c := &r.d.Columns[i]
+		rows = append(rows, types.Row{
+			db, dStr("pg_catalog"), dStr(c.Type().TypName()),
+			db, dStr(r.d.Namespace), dStr(r.d.Name), dStr(c.Name),
+		})
+	})
 	return rows
 }

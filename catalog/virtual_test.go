@@ -37,8 +37,9 @@ func testInput() *VirtualInput {
 	}
 	view := &Descriptor{
 		OID: 16391, Kind: KindView, Namespace: "public", Name: "big_orders",
-		Columns: []Column{{Name: "id", TypeOid: types.OidInt8, Typmod: -1, AttNum: 1}},
-		Query:   " SELECT id FROM orders WHERE price > 100;",
+		Columns:   []Column{{Name: "id", TypeOid: types.OidInt8, Typmod: -1, AttNum: 1}},
+		Query:     " SELECT id FROM orders WHERE price > 100;",
+		DependsOn: []uint32{16384},
 	}
 	mv := &Descriptor{
 		OID: 16392, Kind: KindMaterializedView, Namespace: "public", Name: "totals",
@@ -397,6 +398,8 @@ func TestInformationSchema(t *testing.T) {
 	gen(t, in, "information_schema.views").one("table_name", "big_orders").expect("check_option", "NONE")
 	gen(t, in, "information_schema.sequences").one("sequence_name", "orders_id_seq").expect("data_type", "bigint", "start_value", "1")
 	gen(t, in, "information_schema.schemata").one("schema_name", "public").expect("schema_owner", "streamdb")
+	gen(t, in, "information_schema.element_types").one("object_name", "orders").expect("data_type", "text", "collection_type_identifier", "5", "udt_name", "text")
+	gen(t, in, "information_schema.view_table_usage").one("view_name", "big_orders").expect("table_name", "orders")
 	gen(t, in, "information_schema.routines").one("routine_name", "lower").expect("data_type", "text", "routine_type", "FUNCTION", "is_deterministic", "YES")
 }
 

@@ -206,7 +206,7 @@ func (st *fakeStmt) parseItems(list string, paramOIDs []uint32) error {
 			}
 			st.params[n-1] = typ
 			it.param = n
-		case strings.HasPrefix(item, "'"):
+		case len(item) >= 2 && item[0] == '\'' && item[len(item)-1] == '\'':
 			it.value = types.DString(strings.ReplaceAll(item[1:len(item)-1], "''", "'"))
 			if typ == nil {
 				typ = types.Text
@@ -304,7 +304,10 @@ func (st *fakeStmt) Execute(ctx context.Context, params []types.Datum, w ResultW
 		}
 		return w.Complete("SELECT 1")
 	case "sleep":
-		st.s.b.sleeping <- struct{}{}
+		select {
+		case st.s.b.sleeping <- struct{}{}:
+		default:
+		}
 		<-ctx.Done()
 		return ctx.Err()
 	case "copyin":

@@ -331,10 +331,10 @@ func parseBinary(b []byte, t *T) (Datum, error) {
 			}
 			return DString(string(b[:1])), nil
 		}
-		if !utf8.Valid(b) {
-			return Null, invalidUTF8(b)
-		}
 		s := string(b)
+		if err := checkText(s); err != nil {
+			return Null, err
+		}
 		if t.Oid == OidName {
 			s = truncateUTF8(s, maxNameBytes)
 		}

@@ -4,7 +4,6 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/cockroachdb/apd/v3"
 )
@@ -486,6 +485,3 @@ func appendJSONSpaced(buf []byte, s string) []byte {
 	}
 	return buf
 }
-
-// validUTF8 reports whether s is valid UTF-8 (text input must be).
-func validUTF8(s string) bool { return utf8.ValidString(s) }

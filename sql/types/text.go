@@ -111,6 +111,9 @@ func parseText(s string, t *T, loc *time.Location) (Datum, error) {
 		}
 		return DDecimal(dec), nil
 	case StringFamily:
+		if err := checkText(s); err != nil {
+			return Null, err
+		}
 		switch t.Oid {
 		case OidName:
 			return DString(truncateUTF8(s, maxNameBytes)), nil
@@ -119,6 +122,9 @@ func parseText(s string, t *T, loc *time.Location) (Datum, error) {
 		}
 		return DString(s), nil
 	case UnknownFamily:
+		if err := checkText(s); err != nil {
+			return Null, err
+		}
 		return DString(s), nil
 	case BytesFamily:
 		b, err := ParseBytea(s)
@@ -178,6 +184,18 @@ func parseText(s string, t *T, loc *time.Location) (Datum, error) {
 		return Null, nil
 	}
 	return Null, Unsupported("text input of type " + t.Name())
+}
+
+// checkText rejects what a Postgres UTF8 database cannot store in text:
+// invalid UTF-8 and NUL bytes.
+func checkText(s string) error {
+	if !utf8.ValidString(s) {
+		return invalidUTF8([]byte(s))
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return Errorf(CodeCharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\": 0x00")
+	}
+	return nil
 }
 
 // maxNameBytes is NAMEDATALEN-1: longer names are truncated on input.

@@ -1,6 +1,9 @@
 package server
 
-import "time"
+import (
+	"log/slog"
+	"time"
+)
 
 // Options configure a server. The zero value of a field means its default,
 // applied by EnsureDefaults.
@@ -44,6 +47,8 @@ type Options struct {
 	// ListenerReady, if set, receives the bound addresses (tests use
 	// port 0).
 	Settings map[string]string
+	// Logger receives the server's logs. Default: slog.Default().
+	Logger *slog.Logger
 }
 
 // EnsureDefaults fills zero fields with their defaults.

@@ -569,3 +569,9 @@ func (b *Binder) BindDelete(del *pg_query.DeleteStmt) (*DeletePlan, error) {
 }
 
 var _ = fmt.Sprint
+
+// CoerceForDefault converts a bound default expression to its column's
+// type with assignment rules.
+func (b *Binder) CoerceForDefault(e Expr, t *types.T) (Expr, error) {
+	return b.coerce(e, t, builtins.CastAssignment, -1)
+}

@@ -142,3 +142,39 @@ func TestResolveAggregateWindow(t *testing.T) {
 		t.Error("IsAggregate/IsWindowFunction")
 	}
 }
+
+func TestCommonType(t *testing.T) {
+	U := types.Unknown
+	cases := []struct {
+		in   []*types.T
+		want *types.T
+		err  string
+	}{
+		{[]*types.T{U, U}, types.Text, ""},
+		{[]*types.T{types.Int4, U}, types.Int4, ""},
+		{[]*types.T{types.Int4, types.Int8}, types.Int8, ""},
+		{[]*types.T{types.Int8, types.Int4}, types.Int8, ""},
+		{[]*types.T{types.Int4, types.Numeric}, types.Numeric, ""},
+		{[]*types.T{types.Numeric, types.Float8, types.Int4}, types.Float8, ""},
+		{[]*types.T{types.Text, types.Varchar}, types.Text, ""},
+		{[]*types.T{types.Date, types.Timestamp}, types.Timestamp, ""},
+		{[]*types.T{types.Timestamp, types.TimestampTZ}, types.TimestampTZ, ""},
+		{[]*types.T{types.Int4, types.Text}, nil, "CASE types integer and text cannot be matched"},
+	}
+	for _, c := range cases {
+		got, err := CommonTypeIn("CASE", c.in)
+		if c.err != "" {
+			if err == nil || err.Error() != c.err || types.Code(err) != types.CodeDatatypeMismatch {
+				t.Errorf("%s: got %v, want %s", typeNames(c.in), err, c.err)
+			}
+			continue
+		}
+		if err != nil || got.Oid != c.want.Oid {
+			t.Errorf("%s: got %v %v, want %s", typeNames(c.in), got, err, c.want.Name())
+		}
+	}
+	vc := types.Varchar.WithTypmod(14)
+	if got, _ := CommonType([]*types.T{vc, vc}); got.Typmod != 14 {
+		t.Errorf("typmod lost: %v", got)
+	}
+}

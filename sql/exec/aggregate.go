@@ -17,7 +17,7 @@ import (
 type aggregate struct {
 	groupCols []int
 	funcs     []*aggFunc
-	groups    map[string]*aggGroup
+	groups    keyedState[*aggGroup]
 	dirty     []*aggGroup
 	keyBuf    []byte
 	b         *chunkBuilder
@@ -36,7 +36,7 @@ type aggGroup struct {
 func newAggregate(ec *evalCtx, n *planner.Aggregate) (*aggregate, error) {
 	a := &aggregate{
 		groupCols: n.GroupCols,
-		groups:    make(map[string]*aggGroup),
+		groups:    newMemState[*aggGroup](),
 		b:         newChunkBuilder(len(n.GroupCols) + len(n.Aggs)),
 	}
 	for _, call := range n.Aggs {
@@ -65,7 +65,7 @@ func (a *aggregate) newGroup(key string, vals types.Row) (*aggGroup, error) {
 		}
 		g.states[i] = s
 	}
-	a.groups[key] = g
+	a.groups.Put([]byte(key), g)
 	return g, nil
 }
 
@@ -80,7 +80,7 @@ func (a *aggregate) Push(_ context.Context, _ int, c *types.Chunk, _ Emitter) er
 	for i, r := range c.Rows {
 		sgn := sign(c.Ops[i])
 		a.keyBuf, _ = appendColsKey(a.keyBuf[:0], r, a.groupCols)
-		g := a.groups[string(a.keyBuf)]
+		g, _ := a.groups.Get(a.keyBuf)
 		if g == nil {
 			if sgn < 0 {
 				// A retraction for a group that does not exist: nothing to
@@ -128,7 +128,7 @@ func (a *aggregate) Barrier(ctx context.Context, _ types.Barrier, out Emitter) e
 	for _, g := range dirty {
 		g.dirty = false
 		if g.rows <= 0 && len(a.groupCols) > 0 {
-			delete(a.groups, g.key)
+			a.groups.Delete([]byte(g.key))
 			if g.emitted {
 				g.emitted = false
 				if err := a.b.add(ctx, types.Delete, g.last, out); err != nil {

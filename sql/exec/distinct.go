@@ -14,13 +14,13 @@ import (
 // is the order of the Sort below it.
 type distinct struct {
 	on     []int
-	counts map[string]int
+	counts keyedState[int]
 	keyBuf []byte
 	out    types.Chunk
 }
 
 func newDistinct(n *planner.Distinct) *distinct {
-	d := &distinct{counts: make(map[string]int)}
+	d := &distinct{counts: newMemState[int]()}
 	if len(n.On) > 0 {
 		d.on = n.On
 	}
@@ -38,10 +38,10 @@ func (d *distinct) Push(ctx context.Context, _ int, c *types.Chunk, out Emitter)
 		} else {
 			d.keyBuf = appendRowKey(d.keyBuf[:0], r)
 		}
-		n, seen := d.counts[string(d.keyBuf)]
+		n, seen := d.counts.Get(d.keyBuf)
 		if d.on != nil {
 			if !seen {
-				d.counts[string(d.keyBuf)] = 1
+				d.counts.Put(d.keyBuf, 1)
 				d.out.Append(types.Insert, r)
 			}
 			continue
@@ -50,7 +50,7 @@ func (d *distinct) Push(ctx context.Context, _ int, c *types.Chunk, out Emitter)
 			if n == 0 {
 				d.out.Append(types.Insert, r)
 			}
-			d.counts[string(d.keyBuf)] = n + 1
+			d.counts.Put(d.keyBuf, n+1)
 			continue
 		}
 		switch n {
@@ -58,10 +58,10 @@ func (d *distinct) Push(ctx context.Context, _ int, c *types.Chunk, out Emitter)
 			// Deleting a row that is not there: ignore it rather than go
 			// negative.
 		case 1:
-			delete(d.counts, string(d.keyBuf))
+			d.counts.Delete(d.keyBuf)
 			d.out.Append(types.Delete, r)
 		default:
-			d.counts[string(d.keyBuf)] = n - 1
+			d.counts.Put(d.keyBuf, n-1)
 		}
 	}
 	if d.out.Len() == 0 {

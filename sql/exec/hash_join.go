@@ -49,7 +49,7 @@ type hashJoin struct {
 
 type joinSide struct {
 	keys    []int
-	buckets map[string][]*joinEntry
+	buckets keyedState[[]*joinEntry]
 	// nulls holds the rows with a NULL key: they never match but may need
 	// padding or retraction.
 	nulls []*joinEntry
@@ -86,8 +86,8 @@ func newHashJoin(ec *evalCtx, n *planner.Join) (*hashJoin, error) {
 		}
 		j.on = on
 	}
-	j.sides[0] = joinSide{keys: n.LeftKeys, buckets: make(map[string][]*joinEntry)}
-	j.sides[1] = joinSide{keys: n.RightKeys, buckets: make(map[string][]*joinEntry)}
+	j.sides[0] = joinSide{keys: n.LeftKeys, buckets: newMemState[[]*joinEntry]()}
+	j.sides[1] = joinSide{keys: n.RightKeys, buckets: newMemState[[]*joinEntry]()}
 	switch n.Kind {
 	case planner.LeftJoin, planner.SemiJoin, planner.AntiJoin:
 		j.sides[0].track = true
@@ -149,7 +149,8 @@ func (j *hashJoin) pushRow(ctx context.Context, s int, op types.Op, r types.Row,
 
 	matches := 0
 	if !hasNull {
-		for _, e := range other.buckets[string(j.keyBuf)] {
+		bucket, _ := other.buckets.Get(j.keyBuf)
+		for _, e := range bucket {
 			pair := j.concat(s, r, e.row)
 			if j.on != nil {
 				d, err := j.on(j.ec, pair)
@@ -203,8 +204,8 @@ func (j *hashJoin) pushRow(ctx context.Context, s int, op types.Op, r types.Row,
 		if hasNull {
 			self.nulls = append(self.nulls, e)
 		} else {
-			key := string(j.keyBuf)
-			self.buckets[key] = append(self.buckets[key], e)
+			bucket, _ := self.buckets.Get(j.keyBuf)
+			self.buckets.Put(j.keyBuf, append(bucket, e))
 		}
 		if self.track {
 			j.markDirty(e)
@@ -216,7 +217,7 @@ func (j *hashJoin) pushRow(ctx context.Context, s int, op types.Op, r types.Row,
 	if hasNull {
 		list = self.nulls
 	} else {
-		list = self.buckets[string(j.keyBuf)]
+		list, _ = self.buckets.Get(j.keyBuf)
 	}
 	idx := -1
 	for k, e := range list {
@@ -234,9 +235,9 @@ func (j *hashJoin) pushRow(ctx context.Context, s int, op types.Op, r types.Row,
 	case hasNull:
 		self.nulls = list
 	case len(list) == 0:
-		delete(self.buckets, string(j.keyBuf))
+		self.buckets.Delete(j.keyBuf)
 	default:
-		self.buckets[string(j.keyBuf)] = list
+		self.buckets.Put(j.keyBuf, list)
 	}
 	e.removed = true
 	if e.emitted {
@@ -309,11 +310,12 @@ func (j *hashJoin) noteNullAwareRight(sgn int, hasNull bool) {
 	if (beforeTotal == 0) != (j.rightTotal == 0) || (beforeNulls == 0) != (j.rightNullKeys == 0) {
 		j.flipped = true
 		left := &j.sides[0]
-		for _, list := range left.buckets {
+		left.buckets.Range(func(_ string, list []*joinEntry) bool {
 			for _, e := range list {
 				j.markDirty(e)
 			}
-		}
+			return true
+		})
 		for _, e := range left.nulls {
 			j.markDirty(e)
 		}

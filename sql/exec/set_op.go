@@ -16,7 +16,7 @@ import (
 type setOp struct {
 	kind    planner.SetOpKind
 	all     bool
-	entries map[string]*setEntry
+	entries keyedState[*setEntry]
 	dirty   []*setEntry
 	keyBuf  []byte
 	b       *chunkBuilder
@@ -30,7 +30,7 @@ type setEntry struct {
 }
 
 func newSetOp(n *planner.SetOp) *setOp {
-	return &setOp{kind: n.Kind, all: n.All, entries: make(map[string]*setEntry), b: newChunkBuilder(0)}
+	return &setOp{kind: n.Kind, all: n.All, entries: newMemState[*setEntry](), b: newChunkBuilder(0)}
 }
 
 // want is the output multiplicity of a row.
@@ -68,10 +68,10 @@ func (s *setOp) Push(ctx context.Context, input int, c *types.Chunk, out Emitter
 	}
 	for i, r := range c.Rows {
 		s.keyBuf = appendRowKey(s.keyBuf[:0], r)
-		e := s.entries[string(s.keyBuf)]
+		e, _ := s.entries.Get(s.keyBuf)
 		if e == nil {
 			e = &setEntry{row: r}
-			s.entries[string(s.keyBuf)] = e
+			s.entries.Put(s.keyBuf, e)
 		}
 		e.counts[input] += sign(c.Ops[i])
 		if s.kind == planner.Union {
@@ -104,7 +104,7 @@ func (s *setOp) reconcile(ctx context.Context, e *setEntry, out Emitter) error {
 	}
 	if e.emitted == 0 && e.counts[0] == 0 && e.counts[1] == 0 {
 		s.keyBuf = appendRowKey(s.keyBuf[:0], e.row)
-		delete(s.entries, string(s.keyBuf))
+		s.entries.Delete(s.keyBuf)
 	}
 	return nil
 }

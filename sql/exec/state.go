@@ -1,0 +1,41 @@
+package exec
+
+// keyedState is an operator's keyed state: values by encoded key. It is the
+// seam where state moves from Go maps to the state store later; for now
+// every operator uses memState, which looks keys up without allocating.
+type keyedState[V any] interface {
+	Get(key []byte) (V, bool)
+	// Put stores v under key (the key bytes are copied).
+	Put(key []byte, v V)
+	Delete(key []byte)
+	Len() int
+	// Range calls fn for every entry, in no particular order, until fn
+	// returns false.
+	Range(fn func(key string, v V) bool)
+}
+
+// memState is keyedState over a Go map.
+type memState[V any] struct {
+	m map[string]V
+}
+
+func newMemState[V any]() *memState[V] { return &memState[V]{m: make(map[string]V)} }
+
+func (s *memState[V]) Get(key []byte) (V, bool) {
+	v, ok := s.m[string(key)]
+	return v, ok
+}
+
+func (s *memState[V]) Put(key []byte, v V) { s.m[string(key)] = v }
+
+func (s *memState[V]) Delete(key []byte) { delete(s.m, string(key)) }
+
+func (s *memState[V]) Len() int { return len(s.m) }
+
+func (s *memState[V]) Range(fn func(key string, v V) bool) {
+	for k, v := range s.m {
+		if !fn(k, v) {
+			return
+		}
+	}
+}

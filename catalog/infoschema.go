@@ -110,7 +110,8 @@ func infoSchemaTables() []*virtualTable {
 				udt_catalog sql_identifier, udt_schema sql_identifier, udt_name sql_identifier,
 				scope_catalog sql_identifier, scope_schema sql_identifier,
 				scope_name sql_identifier, maximum_cardinality cardinal_number,
-				dtd_identifier sql_identifier, parameter_default character_data`)},
+				dtd_identifier sql_identifier, parameter_default character_data`),
+			generate: (*virtualContext).isParameters},
 		{schema: is, name: "character_sets", oid: 13013, relkind: "v",
 			columns: cols(`character_set_catalog sql_identifier, character_set_schema sql_identifier,
 				character_set_name sql_identifier, character_repertoire sql_identifier,
@@ -678,5 +679,35 @@ func (v *virtualContext) isColumnUdtUsage() []types.Row {
 			db, dStr(r.d.Namespace), dStr(r.d.Name), dStr(c.Name),
 		})
 	})
+	return rows
+}
+
+func (v *virtualContext) isParameters() []types.Row {
+	db := dStr(v.database())
+	var rows []types.Row
+	for i := range v.in.Functions {
+		f := &v.in.Functions[i]
+		ns := f.Namespace
+		if ns == 0 {
+			ns = NamespacePgCatalog
+		}
+		schema := dStr(v.nsName[ns])
+		specific := dStr(f.Name + "_" + strconv.FormatUint(uint64(f.OID), 10))
+		for k, argOID := range f.ArgTypes {
+			t := types.ByOid(argOID)
+			dataType, udtName := types.Null, types.Null
+			if t != nil {
+				dataType, udtName = dStr(typeFacts(t).dataType), dStr(t.TypName())
+			}
+			rows = append(rows, row(
+				[]types.Datum{db, schema, specific, dInt(k + 1), dStr("IN"), dYesNo(false), dYesNo(false),
+					types.Null, dataType},
+				nulls(14), // lengths, character set, collation, numeric and datetime facts
+				[]types.Datum{db, dStr("pg_catalog"), udtName},
+				nulls(4), // scope, maximum_cardinality
+				[]types.Datum{dStr(strconv.Itoa(k + 1)), types.Null},
+			))
+		}
+	}
 	return rows
 }

@@ -400,6 +400,10 @@ func TestInformationSchema(t *testing.T) {
 	gen(t, in, "information_schema.schemata").one("schema_name", "public").expect("schema_owner", "streamdb")
 	gen(t, in, "information_schema.element_types").one("object_name", "orders").expect("data_type", "text", "collection_type_identifier", "5", "udt_name", "text")
 	gen(t, in, "information_schema.view_table_usage").one("view_name", "big_orders").expect("table_name", "orders")
+	par := gen(t, in, "information_schema.parameters")
+	if n := len(par.where("specific_name", "generate_series_3")); n != 2 {
+		t.Errorf("generate_series has %d parameters, want 2", n)
+	}
 	gen(t, in, "information_schema.routines").one("routine_name", "lower").expect("data_type", "text", "routine_type", "FUNCTION", "is_deterministic", "YES")
 }
 

@@ -21,9 +21,6 @@ func benchmarkBulkInsert(b *testing.B, fresh bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if !realCodecWorks() {
-		ts.encodeRow, ts.decodeRow = testEncodeRow, testDecodeRow
-	}
 	defer ts.Close()
 	payload := types.DString("some payload text of moderate size")
 	b.ResetTimer()

@@ -16,9 +16,6 @@ func openOnFS(t *testing.T, fs vfs.FS, noSync bool) *TableStore {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !realCodecWorks() {
-		ts.encodeRow, ts.decodeRow = testEncodeRow, testDecodeRow
-	}
 	return ts
 }
 

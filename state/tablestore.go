@@ -23,10 +23,6 @@ const lastWritePruneMin = 1 << 14
 type TableStore struct {
 	store     *Store
 	ownsStore bool
-	// encodeRow and decodeRow are types.AppendRow and types.DecodeRow; tests
-	// may replace them.
-	encodeRow func(buf []byte, r types.Row) []byte
-	decodeRow func(b []byte) (types.Row, error)
 
 	// commitMu serializes conflict checks, commit-seq assignment and the
 	// application (not the fsync) of commit batches, so that Pebble applies
@@ -87,7 +83,7 @@ func OpenTableStore(dir string, opts Options) (*TableStore, error) {
 // NewTableStore returns a TableStore over s. The caller keeps ownership of s
 // and must close it after the TableStore.
 func NewTableStore(s *Store) (*TableStore, error) {
-	ts := &TableStore{store: s, encodeRow: types.AppendRow, decodeRow: types.DecodeRow}
+	ts := &TableStore{store: s}
 	ts.commitMu.lastWrite = make(map[string]keyWrite)
 	ts.commitMu.active = make(map[uint64]int)
 	ts.commitMu.nextPrune = lastWritePruneMin
@@ -162,7 +158,7 @@ func (ts *TableStore) commit(tx *Txn) error {
 	records := make([]logRecord, 0, len(tx.ops)+len(tx.ops)/4)
 	newRecord := make([]int32, len(tx.ops)) // op -> record of its new row
 	appendRecord := func(table uint32, op types.Op, r types.Row) int32 {
-		records = append(records, logRecord{table: table, value: ts.encodeRow([]byte{byte(op)}, r)})
+		records = append(records, logRecord{table: table, value: types.AppendRow([]byte{byte(op)}, r)})
 		return int32(len(records) - 1)
 	}
 	for i := range tx.ops {
@@ -408,7 +404,7 @@ func (ts *TableStore) ScanLog(tableOID uint32, fromSeq uint64, fn func(seq uint6
 		if len(k) != 17 || len(v) < 1 {
 			return types.Errorf(types.CodeDataCorrupted, "corrupt change log record of table %d", tableOID)
 		}
-		row, err := ts.decodeRow(v[1:])
+		row, err := types.DecodeRow(v[1:])
 		if err != nil {
 			return err
 		}

@@ -434,9 +434,6 @@ func crashChild(dir string) {
 		fmt.Println("open:", err)
 		os.Exit(1)
 	}
-	if !realCodecWorks() {
-		ts.encodeRow, ts.decodeRow = testEncodeRow, testDecodeRow
-	}
 	// Several committers at once, so group commit is exercised too.
 	var mu sync.Mutex
 	var wg sync.WaitGroup

@@ -92,7 +92,7 @@ func (tx *Txn) getSnapshot(tableOID uint32, key []byte) (types.Row, bool, error)
 		return nil, false, types.WithCode(errors.Wrap(err, "read row"), types.CodeIOError)
 	}
 	defer closer.Close()
-	row, err := tx.ts.decodeRow(v)
+	row, err := types.DecodeRow(v)
 	if err != nil {
 		return nil, false, err
 	}
@@ -324,7 +324,7 @@ func (tx *Txn) ScanRange(ctx context.Context, tableOID uint32, start, end []byte
 			if err != nil {
 				return types.WithCode(errors.Wrap(err, "scan"), types.CodeIOError)
 			}
-			row, err := tx.ts.decodeRow(v)
+			row, err := types.DecodeRow(v)
 			if err != nil {
 				return err
 			}

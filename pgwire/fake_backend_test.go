@@ -174,7 +174,7 @@ func (s *fakeSession) Prepare(ctx context.Context, sql string, paramOIDs []uint3
 	return st, nil
 }
 
-var fakeTypeNames = map[string]*types.T{"int": types.Int4, "int4": types.Int4, "int8": types.Int8, "bigint": types.Int8, "text": types.Text}
+var fakeTypeNames = map[string]*types.T{"int": types.Int4, "int4": types.Int4, "int8": types.Int8, "bigint": types.Int8, "text": types.Text, "timestamptz": types.TimestampTZ}
 
 func (st *fakeStmt) parseItems(list string, paramOIDs []uint32) error {
 	for _, raw := range splitItems(list) {

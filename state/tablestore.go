@@ -38,6 +38,8 @@ type TableStore struct {
 		nextPrune int
 		// active counts the open transactions per start seq.
 		active map[uint64]int
+		// committed is closed (and replaced) at every commit.
+		committed chan struct{}
 	}
 	// visibleSeq mirrors commitMu.lastSeq for lock-free readers.
 	visibleSeq atomic.Uint64
@@ -87,6 +89,7 @@ func NewTableStore(s *Store) (*TableStore, error) {
 	ts.commitMu.lastWrite = make(map[string]keyWrite)
 	ts.commitMu.active = make(map[uint64]int)
 	ts.commitMu.nextPrune = lastWritePruneMin
+	ts.commitMu.committed = make(chan struct{})
 	ts.rowIDMu.counters = make(map[uint32]*rowIDCounter)
 	ts.seqMu.seqs = make(map[uint32]*sequence)
 	v, ok, err := s.Get(keyCommitSeq)
@@ -120,6 +123,15 @@ func (ts *TableStore) Close() error {
 
 // CommitSeq is the seq of the last commit visible to new transactions.
 func (ts *TableStore) CommitSeq() uint64 { return ts.visibleSeq.Load() }
+
+// CommitNotify returns the seq of the last visible commit and a channel
+// that is closed when a later commit becomes visible: consumers of the
+// change log (ScanLog) wait on it instead of polling.
+func (ts *TableStore) CommitNotify() (uint64, <-chan struct{}) {
+	ts.commitMu.Lock()
+	defer ts.commitMu.Unlock()
+	return ts.commitMu.lastSeq, ts.commitMu.committed
+}
 
 // Begin starts a transaction reading a snapshot of the committed state.
 func (ts *TableStore) Begin() *Txn {
@@ -251,6 +263,8 @@ func (ts *TableStore) commit(tx *Txn) error {
 	}
 	ts.commitMu.lastSeq = seq
 	ts.visibleSeq.Store(seq)
+	close(ts.commitMu.committed)
+	ts.commitMu.committed = make(chan struct{})
 	for _, k := range keys {
 		ts.commitMu.lastWrite[k.key] = keyWrite{seq: seq, exists: k.exists}
 	}

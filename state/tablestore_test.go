@@ -178,6 +178,19 @@ func TestChangeLog(t *testing.T) {
 	if ts.CommitSeq() != 3 {
 		t.Fatalf("commit seq %d", ts.CommitSeq())
 	}
+	seq, changed := ts.CommitNotify()
+	select {
+	case <-changed:
+		t.Fatal("notified without a commit")
+	default:
+	}
+	tx = ts.Begin()
+	_ = tx.Insert(tbl, key(9), row(9, "z"))
+	mustCommit(t, tx)
+	<-changed
+	if ts.CommitSeq() != seq+1 {
+		t.Fatalf("commit seq %d after notify, want %d", ts.CommitSeq(), seq+1)
+	}
 	if err := ts.TruncateLog(tbl, 3); err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +198,7 @@ func TestChangeLog(t *testing.T) {
 	if err := ts.ScanLog(tbl, 0, collect); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := strings.Join(log, " "), "3-1:b"; got != want {
+	if got, want := strings.Join(log, " "), "3-1:b 4+9:z"; got != want {
 		t.Fatalf("log after truncate = %q, want %q", got, want)
 	}
 }

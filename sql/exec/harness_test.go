@@ -419,6 +419,17 @@ func runOperatorTests(t *testing.T, dir string) {
 					offset, _ = strconv.ParseInt(arg("offset"), 10, 64)
 				}
 				op = sortInput{newSort(parseSortKeys(t, arg("keys")), count, offset)}
+			case "topn":
+				ts := parseTypes(t, arg("cols"))
+				inputs[0] = ts
+				count, offset := int64(-1), int64(0)
+				if td.HasArg("limit") {
+					count, _ = strconv.ParseInt(arg("limit"), 10, 64)
+				}
+				if td.HasArg("offset") {
+					offset, _ = strconv.ParseInt(arg("offset"), 10, 64)
+				}
+				op = newTopN(parseSortKeys(t, arg("keys")), count, offset)
 			case "limit":
 				ts := parseTypes(t, arg("cols"))
 				inputs[0] = ts
@@ -629,7 +640,7 @@ func testSeries() *builtins.Overload {
 }
 
 func TestOperators(t *testing.T) {
-	for _, dir := range []string{"aggregate", "hash_join", "distinct", "set_op", "sort", "limit", "filter", "project", "window", "project_set"} {
+	for _, dir := range []string{"aggregate", "hash_join", "distinct", "set_op", "sort", "limit", "filter", "project", "window", "project_set", "topn"} {
 		t.Run(dir, func(t *testing.T) { runOperatorTests(t, "testdata/"+dir) })
 	}
 }

@@ -244,3 +244,12 @@ func TestOracleDistinctSetOps(t *testing.T) {
 		}
 	}
 }
+
+func TestOracleTopN(t *testing.T) {
+	keys := []planner.SortKey{{Col: 1, Desc: true, NullsFirst: true}}
+	for _, lim := range [][2]int64{{3, 0}, {2, 2}, {-1, 1}} {
+		for seed := int64(0); seed < 200; seed++ {
+			checkOracle(t, seed, 1, func(*evalCtx) Operator { return newTopN(keys, lim[0], lim[1]) })
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -111,9 +112,18 @@ func (sess *session) createSchemaFor(rv *pg_query.RangeVar) (string, error) {
 	return "", types.Errorf(types.CodeUndefinedSchema, "no schema has been selected to create in")
 }
 
+// parseTreeVersion is the libpg_query tree version Deparse requires.
+var parseTreeVersion = sync.OnceValue(func() int32 {
+	res, err := pg_query.Parse("SELECT 1")
+	if err != nil {
+		return 0
+	}
+	return res.Version
+})
+
 // deparseExpr renders a parsed expression back to SQL.
 func deparseExpr(n *pg_query.Node) (string, error) {
-	res := &pg_query.ParseResult{Stmts: []*pg_query.RawStmt{{Stmt: &pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: &pg_query.SelectStmt{
+	res := &pg_query.ParseResult{Version: parseTreeVersion(), Stmts: []*pg_query.RawStmt{{Stmt: &pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: &pg_query.SelectStmt{
 		TargetList: []*pg_query.Node{{Node: &pg_query.Node_ResTarget{ResTarget: &pg_query.ResTarget{Val: n}}}},
 		LimitOption: pg_query.LimitOption_LIMIT_OPTION_DEFAULT, Op: pg_query.SetOperation_SETOP_NONE,
 	}}}}}}
@@ -125,7 +135,7 @@ func deparseExpr(n *pg_query.Node) (string, error) {
 }
 
 func deparseQuery(n *pg_query.Node) (string, error) {
-	s, err := pg_query.Deparse(&pg_query.ParseResult{Stmts: []*pg_query.RawStmt{{Stmt: n}}})
+	s, err := pg_query.Deparse(&pg_query.ParseResult{Version: parseTreeVersion(), Stmts: []*pg_query.RawStmt{{Stmt: n}}})
 	if err != nil {
 		return "", types.WithCode(err, types.CodeSyntaxError)
 	}

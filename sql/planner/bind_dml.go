@@ -237,6 +237,21 @@ func (b *Binder) BindInsert(ins *pg_query.InsertStmt) (*InsertPlan, error) {
 		return out, err
 	}
 	sel := ins.SelectStmt.GetSelectStmt()
+	// Without a column list, fewer values than columns fill the leading
+	// columns (the rest take their defaults).
+	if len(ins.Cols) == 0 && sel != nil {
+		width := -1
+		if len(sel.ValuesLists) > 0 && sel.Op == pg_query.SetOperation_SETOP_NONE {
+			width = len(sel.ValuesLists[0].GetList().GetItems())
+		}
+		if width >= 0 && width < len(slots) {
+			slots = slots[:width]
+			target = make(map[int]int, len(slots))
+			for k, s := range slots {
+				target[s] = k
+			}
+		}
+	}
 	switch {
 	case ins.SelectStmt == nil:
 		// INSERT ... DEFAULT VALUES
@@ -274,6 +289,13 @@ func (b *Binder) BindInsert(ins *pg_query.InsertStmt) (*InsertPlan, error) {
 			return nil, err
 		}
 		vis := visibleCols(q.cols)
+		if len(ins.Cols) == 0 && len(vis) < len(slots) {
+			slots = slots[:len(vis)]
+			target = make(map[int]int, len(slots))
+			for k, s := range slots {
+				target[s] = k
+			}
+		}
 		if len(vis) > len(slots) {
 			return nil, types.Errorf(types.CodeSyntaxError, "INSERT has more expressions than target columns")
 		}

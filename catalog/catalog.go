@@ -483,7 +483,7 @@ func (c *Catalog) checkNamesLocked(d *Descriptor) error {
 }
 
 // assignOIDsLocked gives OIDs to d, its indexes, checks and primary key
-// where they are zero.
+// where they are zero, names the primary key and numbers the columns.
 func (c *Catalog) assignOIDsLocked(d *Descriptor) {
 	if d.OID == 0 {
 		d.OID = c.allocLocked()
@@ -503,6 +503,11 @@ func (c *Catalog) assignOIDsLocked(d *Descriptor) {
 	}
 	if len(d.PrimaryKey) > 0 && d.PKOID == 0 {
 		d.PKOID = c.allocLocked()
+	}
+	if len(d.PrimaryKey) > 0 && d.PKName == "" {
+		// Fixed at creation: renaming the table keeps the index name, as in
+		// Postgres.
+		d.PKName = d.PKIndexName()
 	}
 	for i := range d.Checks {
 		if d.Checks[i].OID == 0 {
@@ -657,6 +662,27 @@ func (c *Catalog) IndexByOID(oid uint32) (*Descriptor, *Index, bool) {
 			if d.Indexes[i].OID == oid {
 				return d, &d.Indexes[i], true
 			}
+		}
+	}
+	return nil, nil, false
+}
+
+// LookupIndex returns the index schema.name and the relation it belongs to
+// (DROP INDEX, ALTER INDEX). A primary key not listed in Indexes is
+// returned as a synthesized Index.
+func (c *Catalog) LookupIndex(schema, name string) (*Descriptor, *Index, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, d := range c.byName[schema] {
+		hasPrimary := false
+		for i := range d.Indexes {
+			if d.Indexes[i].Name == name {
+				return d, &d.Indexes[i], true
+			}
+			hasPrimary = hasPrimary || d.Indexes[i].Primary
+		}
+		if len(d.PrimaryKey) > 0 && !hasPrimary && d.PKIndexName() == name {
+			return d, &Index{OID: d.PKOID, Name: name, Columns: d.PrimaryKey, Unique: true, Primary: true}, true
 		}
 	}
 	return nil, nil, false

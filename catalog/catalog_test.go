@@ -110,6 +110,12 @@ func TestCreateAlterDropReopen(t *testing.T) {
 	if _, ok := c.LookupRelation("public", "t"); ok {
 		t.Fatal("old name still resolves")
 	}
+	if td, ix, ok := c.LookupIndex("public", "t_v_idx"); !ok || td.OID != d.OID || ix.OID != upd.Indexes[0].OID {
+		t.Fatalf("lookup index: %v %v %v", td, ix, ok)
+	}
+	if _, ix, ok := c.LookupIndex("public", "t_pkey"); !ok || !ix.Primary || ix.OID != d.PKOID {
+		t.Fatalf("lookup pkey index: %v %v", ix, ok)
+	}
 	// An index name collides with relations.
 	wantCode(t, c.Create(&Descriptor{Kind: KindView, Namespace: "public", Name: "t_v_idx", Query: "select 1"}), types.CodeDuplicateTable)
 	shared, _ := c.ByOID(d.OID)

@@ -5,6 +5,23 @@
 // changelogs, state committed per epoch). Operators are deterministic state
 // machines; goroutines, channels and barrier alignment live in the runtime.
 //
-// Each operator has its own file and datadriven testdata under
-// testdata/<operator>.
+// The pieces:
+//
+//   - operator.go: the Operator, Emitter and Source interfaces and the chunk
+//     builder operators emit through.
+//   - expr.go, subquery.go, cast.go: planner expressions compiled to
+//     closures over an evalCtx (parameters, the outer-row stack of
+//     correlated subqueries, the per-statement cache of uncorrelated ones).
+//   - run.go: Run builds an operator per plan node and drives the tree
+//     synchronously: each source pushes all its rows (the right side of a
+//     join first), then its final barrier; a LIMIT that has its rows stops
+//     the producers below it with a private sentinel.
+//   - state.go: the keyed state operators keep (Go maps for now).
+//   - one file per operator; stateful ones (aggregate, hash_join, distinct,
+//     set_op, topn) handle retractions and emit per barrier only what
+//     changed; sort, limit, window and DISTINCT ON are batch only.
+//
+// Each operator has datadriven testdata under testdata/<operator> (see
+// harness_test.go for the format); oracle_test.go checks that incremental
+// maintenance under random changes agrees with a batch recomputation.
 package exec

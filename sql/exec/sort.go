@@ -3,6 +3,7 @@ package exec
 import (
 	"container/heap"
 	"context"
+	"math"
 	"sort"
 
 	"github.com/streamdb/streamdb/sql/planner"
@@ -27,6 +28,10 @@ type seqRow struct {
 }
 
 func newSort(keys []planner.SortKey, count, offset int64) *sortOp {
+	if count > math.MaxInt64-offset {
+		// count+offset would overflow: no input is that large anyway.
+		count = -1
+	}
 	return &sortOp{keys: keys, count: count, offset: offset}
 }
 

@@ -31,7 +31,10 @@
 // 0. Commit sequence numbers are global, start at 1, increase by one per
 // committed write transaction and are persisted in the same batch, so they
 // are never reused after a restart. A consumer (an incremental view) reads
-// ScanLog(table, fromSeq) and remembers the last seq it applied.
+// ScanLog(table, fromSeq), remembers the last seq it applied, waits for
+// more with CommitNotify, and may drop what every consumer has applied with
+// TruncateLog. Until such consumers exist nothing truncates the log: it
+// costs about as much disk as the rows written.
 //
 // # Durability
 //

@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -481,5 +480,3 @@ var reservedKeywords = func() map[string]bool {
 func qualifiedName(schema, name string) string {
 	return quoteIdent(schema) + "." + quoteIdent(name)
 }
-
-func itoa(i int) string { return fmt.Sprint(i) }

@@ -220,7 +220,9 @@ func (c *conn) loop() {
 			// Accepted and ignored, as Postgres does: a COPY FROM STDIN
 			// failed and the client is still sending its data.
 		case *pgproto3.FunctionCall:
-			c.extended(types.Errorf(types.CodeFeatureNotSupported, "fastpath function calls are not supported"))
+			// A simple-protocol message: answered with ReadyForQuery.
+			c.sendError(types.Errorf(types.CodeFeatureNotSupported, "fastpath function calls are not supported"))
+			c.readyForQuery()
 		default:
 			c.sendFatal(types.Errorf(types.CodeProtocolViolation, "invalid frontend message type %d", frontendMessageType(msg)))
 			return

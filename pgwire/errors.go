@@ -2,6 +2,7 @@ package pgwire
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/cockroachdb/errors"
@@ -34,7 +35,7 @@ func (c *conn) errorResponse(err error, severity string) *pgproto3.ErrorResponse
 		case errors.Is(err, context.DeadlineExceeded):
 			code, msg = types.CodeQueryCanceled, "canceling statement due to statement timeout"
 		default:
-			c.log.Error("pgwire: internal error", "err", err, "details", errors.FlattenDetails(err))
+			c.log.Error("pgwire: internal error", "err", fmt.Sprintf("%+v", err))
 		}
 	}
 	resp := &c.errResp
@@ -70,8 +71,13 @@ func protocolError(err error) error {
 	switch {
 	case errors.As(err, &tooLarge):
 		return types.Errorf(types.CodeProtocolViolation, "message too large")
-	case strings.HasPrefix(err.Error(), "unknown message type"):
-		return types.Errorf(types.CodeProtocolViolation, "invalid frontend message type: %s", strings.TrimPrefix(err.Error(), "unknown message type: "))
+	case strings.HasPrefix(err.Error(), "unknown message type: "):
+		// pgproto3 prints the type byte with %c; Postgres prints its number.
+		typ := []rune(strings.TrimPrefix(err.Error(), "unknown message type: "))
+		if len(typ) == 1 {
+			return types.Errorf(types.CodeProtocolViolation, "invalid frontend message type %d", typ[0])
+		}
+		return types.Errorf(types.CodeProtocolViolation, "invalid frontend message type")
 	case strings.HasPrefix(err.Error(), "invalid message length"):
 		return types.Errorf(types.CodeProtocolViolation, "invalid message length")
 	}

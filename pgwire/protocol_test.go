@@ -336,12 +336,13 @@ func TestGarbageFrames(t *testing.T) {
 		frame []byte
 		want  string
 	}{
-		{"unknown type", []byte{'!', 0, 0, 0, 4}, "E:FATAL:08P01:invalid frontend message type: !"},
+		{"unknown type", []byte{'!', 0, 0, 0, 4}, "E:FATAL:08P01:invalid frontend message type 33"},
 		{"negative length", []byte{'Q', 0xff, 0xff, 0xff, 0xff}, "E:FATAL:08P01:invalid message length"},
 		{"short length", []byte{'Q', 0, 0, 0, 2}, "E:FATAL:08P01:invalid message length"},
 		{"truncated bind", []byte{'B', 0, 0, 0, 7, 'p', 0, 's'}, "E:FATAL:08P01:"},
 		{"query without nul", []byte{'Q', 0, 0, 0, 6, 'a', 'b'}, "E:FATAL:08P01:"},
 		{"bad describe", []byte{'D', 0, 0, 0, 6, 'Z', 0, 'S', 0, 0, 0, 4}, "E:ERROR:08P01:invalid DESCRIBE message subtype 90 Z:I"},
+		{"function call", []byte{'F', 0, 0, 0, 14, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0}, "E:ERROR:0A000:fastpath function calls are not supported Z:I"},
 		{"password outside auth", []byte{'p', 0, 0, 0, 6, 'x', 0}, "E:FATAL:08P01:invalid frontend message type 112"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -516,3 +516,26 @@ func TestPsql(t *testing.T) {
 		t.Fatalf("psql output:\n%s\nwant:\n%s", out, want)
 	}
 }
+
+func TestPsqlSCRAM(t *testing.T) {
+	psql, err := exec.LookPath("psql")
+	if err != nil {
+		t.Skip("psql not installed")
+	}
+	_, _, addr := startServer(t, Options{Authenticator: StaticAuthenticator{
+		AuthMethod: AuthSCRAMSHA256,
+		Passwords:  map[string]string{"streamdb": MakeSCRAMVerifier("pw")},
+	}})
+	host, port, _ := net.SplitHostPort(addr)
+	for _, tc := range []struct{ password, want string }{
+		{"pw", "ok\n"},
+		{"nope", `psql: error: connection to server at "127.0.0.1", port ` + port + ` failed: FATAL:  password authentication failed for user "streamdb"` + "\n"},
+	} {
+		cmd := exec.CommandContext(testCtx(t), psql, "-X", "-w", "-h", host, "-p", port, "-U", "streamdb", "-d", "streamdb", "-At", "-c", "SELECT 'ok'::text")
+		cmd.Env = append(cmd.Environ(), "PGCONNECT_TIMEOUT=10", "PGPASSWORD="+tc.password)
+		out, _ := cmd.CombinedOutput()
+		if string(out) != tc.want {
+			t.Errorf("password %q: psql said %q, want %q", tc.password, out, tc.want)
+		}
+	}
+}

@@ -167,9 +167,12 @@ func CastValue(ctx *Context, d types.Datum, from, to *types.T, explicit bool) (t
 	if to.Oid == types.OidAny || isAnyElement(to) || to.Oid == types.OidAnyArray {
 		return d, nil
 	}
-	r, err := convert(ctx, d, from, to, explicit)
-	if err != nil {
-		return types.Null, err
+	r := d
+	if !from.Equivalent(to) || (from.Family == types.ArrayFamily && to.Elem != nil && to.Elem.Typmod >= 0) {
+		var err error
+		if r, err = convert(ctx, d, from, to, explicit); err != nil {
+			return types.Null, err
+		}
 	}
 	if to.Typmod >= 0 {
 		return applyTypmod(r, to, explicit)
@@ -469,6 +472,14 @@ func parseOidLiteral(s string) (int64, bool) {
 // builtinTypeOid resolves the names Postgres accepts for the built-in types.
 func builtinTypeOid(name string) (uint32, bool) {
 	n := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(name)), "pg_catalog.")
+	if elem, ok := strings.CutSuffix(n, "[]"); ok {
+		if eo, ok := builtinTypeOid(elem); ok {
+			if at := types.ArrayOf(types.ByOid(eo)); at != nil {
+				return at.Oid, true
+			}
+		}
+		return 0, false
+	}
 	switch n {
 	case "int", "integer":
 		return types.OidInt4, true

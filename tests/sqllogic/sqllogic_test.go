@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +19,79 @@ import (
 	"github.com/streamdb/streamdb/server"
 )
 
-var rewrite = flag.Bool("rewrite", false, "rewrite the expected results of query records in place")
+var (
+	rewrite     = flag.Bool("rewrite", false, "rewrite the expected results of query records in place")
+	updateKnown = flag.Bool("update-known", false, "rewrite "+knownFailuresFile+" with the records failing now")
+)
+
+// knownFailuresFile lists records (file.slt:line) that fail today because
+// the engine lacks a feature. The expectations in testdata stay what
+// PostgreSQL returns; a listed failure is logged instead of failing the
+// test, so the corpus can be ahead of the engine. Regenerate it with
+// -update-known after fixing the engine or editing a file.
+const knownFailuresFile = "KNOWN_FAILURES"
+
+// failureLog collects the failing records of every file (for -update-known)
+// and knows which failures are expected.
+type failureLog struct {
+	known map[string]bool
+	mu    sync.Mutex
+	now   []string
+}
+
+func loadKnownFailures(t *testing.T) *failureLog {
+	fl := &failureLog{known: make(map[string]bool)}
+	data, err := os.ReadFile(knownFailuresFile)
+	if os.IsNotExist(err) {
+		return fl
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		if line = strings.TrimSpace(line); line != "" {
+			fl.known[line] = true
+		}
+	}
+	return fl
+}
+
+// fail reports a failing record: an error unless it is a known failure.
+func (fl *failureLog) fail(t *testing.T, key, format string, args ...any) {
+	t.Helper()
+	fl.mu.Lock()
+	fl.now = append(fl.now, key)
+	fl.mu.Unlock()
+	if fl.known[key] && !*updateKnown {
+		t.Logf("known failure (listed in %s): "+format, append([]any{knownFailuresFile}, args...)...)
+		return
+	}
+	if *updateKnown {
+		t.Logf(format, args...)
+		return
+	}
+	t.Errorf(format, args...)
+}
+
+func (fl *failureLog) write(t *testing.T) {
+	sort.Strings(fl.now)
+	var b strings.Builder
+	b.WriteString("# Records of testdata/*.slt that fail today (see knownFailuresFile in sqllogic_test.go).\n")
+	b.WriteString("# Regenerate: go test ./tests/sqllogic -update-known\n")
+	prev := ""
+	for _, k := range fl.now {
+		if k != prev {
+			b.WriteString(k + "\n")
+		}
+		prev = k
+	}
+	if err := os.WriteFile(knownFailuresFile, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // externalDSNEnv names a PostgreSQL URL to run the files against instead of
 // an in-process server: the way to check that expectations are what
@@ -47,12 +120,20 @@ func TestSQLLogic(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no .slt files under testdata")
 	}
-	for _, path := range files {
-		name := strings.TrimSuffix(strings.TrimPrefix(filepath.ToSlash(path), "testdata/"), ".slt")
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			runFile(t, name, path)
-		})
+	failures := loadKnownFailures(t)
+	// The files run in parallel inside this group; it returns when all are
+	// done.
+	t.Run("group", func(t *testing.T) {
+		for _, path := range files {
+			name := strings.TrimSuffix(strings.TrimPrefix(filepath.ToSlash(path), "testdata/"), ".slt")
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				runFile(t, name, path, failures)
+			})
+		}
+	})
+	if *updateKnown {
+		failures.write(t)
 	}
 }
 
@@ -344,7 +425,7 @@ func (h *harness) exec(sql string) (queryResult, error) {
 	return last, firstErr
 }
 
-func runFile(t *testing.T, name, path string) {
+func runFile(t *testing.T, name, path string, failures *failureLog) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -361,6 +442,7 @@ func runFile(t *testing.T, name, path string) {
 	replacements := make(map[int][]string)
 	for idx, rec := range recs {
 		where := fmt.Sprintf("%s:%d", path, rec.line)
+		key := fmt.Sprintf("%s.slt:%d", name, rec.line)
 		switch rec.kind {
 		case recRestart:
 			h.stop()
@@ -370,25 +452,25 @@ func runFile(t *testing.T, name, path string) {
 				continue // PostgreSQL has no FLUSH; its writes are visible at once.
 			}
 			if _, err := h.exec("FLUSH"); err != nil {
-				t.Errorf("%s: flush: %v", where, err)
+				failures.fail(t, key, "%s: flush: %v", where, err)
 			}
 		case recStatementOK:
 			if _, err := h.exec(rec.sql); err != nil {
-				t.Errorf("%s: statement failed\n  sql: %s\n  expected: ok\n  actual: %s", where, rec.sql, describeError(err))
+				failures.fail(t, key, "%s: statement failed\n  sql: %s\n  expected: ok\n  actual: %s", where, rec.sql, describeError(err))
 			}
 		case recStatementError, recQueryError:
 			_, err := h.exec(rec.sql)
 			if err == nil {
-				t.Errorf("%s: statement succeeded\n  sql: %s\n  expected: error %s", where, rec.sql, rec.pattern)
+				failures.fail(t, key, "%s: statement succeeded\n  sql: %s\n  expected: error %s", where, rec.sql, rec.pattern)
 				continue
 			}
 			if msg := matchError(rec.pattern, err); msg != "" {
-				t.Errorf("%s: wrong error\n  sql: %s\n  expected: error %s\n  actual: %s", where, rec.sql, rec.pattern, msg)
+				failures.fail(t, key, "%s: wrong error\n  sql: %s\n  expected: error %s\n  actual: %s", where, rec.sql, rec.pattern, msg)
 			}
 		case recQuery:
 			res, err := h.exec(rec.sql)
 			if err != nil {
-				t.Errorf("%s: query failed\n  sql: %s\n  actual: %s", where, rec.sql, describeError(err))
+				failures.fail(t, key, "%s: query failed\n  sql: %s\n  actual: %s", where, rec.sql, describeError(err))
 				continue
 			}
 			if *rewrite && res.columns != len(rec.types) {
@@ -399,7 +481,7 @@ func runFile(t *testing.T, name, path string) {
 					lines[rec.line-1] = strings.Replace(header, "query "+rec.types, "query "+res.types, 1)
 				}
 			} else if rec.types != "" && res.columns != len(rec.types) {
-				t.Errorf("%s: query returned %d columns, type string %q has %d\n  sql: %s",
+				failures.fail(t, key, "%s: query returned %d columns, type string %q has %d\n  sql: %s",
 					where, res.columns, rec.types, len(rec.types), rec.sql)
 			}
 			actual := formatRows(res.rows, rec.sort)
@@ -409,7 +491,7 @@ func runFile(t *testing.T, name, path string) {
 				if *rewrite {
 					continue
 				}
-				t.Errorf("%s: wrong result\n  sql: %s\n  expected:\n%s\n  actual:\n%s",
+				failures.fail(t, key, "%s: wrong result\n  sql: %s\n  expected:\n%s\n  actual:\n%s",
 					where, rec.sql, indent(expected), indent(actual))
 			}
 		}

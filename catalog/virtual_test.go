@@ -453,3 +453,16 @@ func TestRuntimeRows(t *testing.T) {
 		t.Errorf("storage rows = %v", rows)
 	}
 }
+
+func BenchmarkGenerateVirtual(b *testing.B) {
+	in := testInput()
+	for _, name := range []string{"pg_catalog.pg_type", "pg_catalog.pg_class", "pg_catalog.pg_attribute", "information_schema.columns"} {
+		b.Run(name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := GenerateVirtual(name, in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

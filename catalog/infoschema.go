@@ -357,7 +357,7 @@ func (v *virtualContext) isColumns() []types.Row {
 			if c.Dropped || !visibleColumn(d, i) {
 				continue
 			}
-			t := c.Type()
+			t := columnType(c)
 			f := typeFacts(t)
 			num := attNum(d, i)
 			isIdentity := c.Identity == "a" || c.Identity == "d"
@@ -535,7 +535,7 @@ func (v *virtualContext) isRoutines() []types.Row {
 		}
 		schema := dStr(v.nsName[ns])
 		specific := dStr(f.Name + "_" + strconv.FormatUint(uint64(f.OID), 10))
-		ret := types.ByOid(f.RetType)
+		ret := builtinTypes[f.RetType]
 		dataType, udtName := types.Null, types.Null
 		if ret != nil {
 			dataType = dStr(typeFacts(ret).dataType)
@@ -622,7 +622,7 @@ func (v *virtualContext) isElementTypes() []types.Row {
 	db := dStr(v.database())
 	var rows []types.Row
 	v.userColumns(func(r *relInfo, i int) {
-		t := r.d.Columns[i].Type()
+		t := columnType(&r.d.Columns[i])
 		if !isArrayType(t) || t.Elem == nil {
 			return
 		}
@@ -675,7 +675,7 @@ func (v *virtualContext) isColumnUdtUsage() []types.Row {
 	v.userColumns(func(r *relInfo, i int) {
 		c := &r.d.Columns[i]
 		rows = append(rows, types.Row{
-			db, dStr("pg_catalog"), dStr(c.Type().TypName()),
+			db, dStr("pg_catalog"), dStr(columnType(c).TypName()),
 			db, dStr(r.d.Namespace), dStr(r.d.Name), dStr(c.Name),
 		})
 	})
@@ -694,7 +694,7 @@ func (v *virtualContext) isParameters() []types.Row {
 		schema := dStr(v.nsName[ns])
 		specific := dStr(f.Name + "_" + strconv.FormatUint(uint64(f.OID), 10))
 		for k, argOID := range f.ArgTypes {
-			t := types.ByOid(argOID)
+			t := builtinTypes[argOID]
 			dataType, udtName := types.Null, types.Null
 			if t != nil {
 				dataType, udtName = dStr(typeFacts(t).dataType), dStr(t.TypName())

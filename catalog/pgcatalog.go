@@ -461,13 +461,13 @@ func (v *virtualContext) pgAttribute() []types.Row {
 				// Postgres keeps a dropped column's slot under a
 				// placeholder name with atttypid 0 (and the storage
 				// properties of its old type).
-				r := attributeRow(d.OID, "........pg.dropped."+strconv.Itoa(int(num))+"........", c.Type(), num, false, false, false, "")
+				r := attributeRow(d.OID, "........pg.dropped."+strconv.Itoa(int(num))+"........", columnType(c), num, false, false, false, "")
 				r[2], r[6], r[7], r[17], r[20], r[21] = dOID(0), dInt(-1), dInt(0), dBool(true), dInt(0), dOID(0)
 				rows = append(rows, r)
 				continue
 			}
 			hasMissing := c.Missing != "" && !c.MissingNull
-			rows = append(rows, attributeRow(d.OID, c.Name, c.Type(), num, columnNotNull(d, i), c.Default != "", hasMissing, c.Identity))
+			rows = append(rows, attributeRow(d.OID, c.Name, columnType(c), num, columnNotNull(d, i), c.Default != "", hasMissing, c.Identity))
 		}
 		for j := range r.indexes {
 			ix := &r.indexes[j]
@@ -476,7 +476,7 @@ func (v *virtualContext) pgAttribute() []types.Row {
 					continue
 				}
 				c := &d.Columns[slot]
-				rows = append(rows, attributeRow(ix.OID, c.Name, c.Type(), int16(k+1), columnNotNull(d, slot), false, false, ""))
+				rows = append(rows, attributeRow(ix.OID, c.Name, columnType(c), int16(k+1), columnNotNull(d, slot), false, false, ""))
 			}
 		}
 	}
@@ -569,7 +569,7 @@ func (v *virtualContext) pgIndex() []types.Row {
 			options := make([]int16, len(ix.Columns))
 			for k, s := range ix.Columns {
 				if s >= 0 && s < len(r.d.Columns) {
-					collations[k] = typCollation(r.d.Columns[s].Type())
+					collations[k] = typCollation(columnType(&r.d.Columns[s]))
 				}
 			}
 			rows = append(rows, types.Row{

@@ -480,3 +480,23 @@ var reservedKeywords = func() map[string]bool {
 func qualifiedName(schema, name string) string {
 	return quoteIdent(schema) + "." + quoteIdent(name)
 }
+
+// builtinTypes maps OIDs to the built-in types once, so that generating
+// pg_attribute does not rebuild the type list for every column (as
+// types.ByOid does).
+var builtinTypes = func() map[uint32]*types.T {
+	m := make(map[uint32]*types.T)
+	for _, t := range types.Builtins() {
+		m[t.Oid] = t
+	}
+	return m
+}()
+
+// columnType is c.Type() through builtinTypes.
+func columnType(c *Column) *types.T {
+	t, ok := builtinTypes[c.TypeOid]
+	if !ok {
+		t = types.Unknown
+	}
+	return t.WithTypmod(c.Typmod)
+}

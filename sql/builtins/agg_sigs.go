@@ -40,6 +40,9 @@ func registerAggregates(b *registryBuilder) {
 	b.agg("string_agg", AggStringAgg, types.Text, types.Text, types.Text)
 	b.agg("string_agg", AggStringAgg, types.Bytea, types.Bytea, types.Bytea)
 	b.agg("array_agg", AggArrayAgg, types.AnyArray, AnyNonArray)
+	// array_agg of arrays builds an array of one more dimension, of the
+	// same array type.
+	b.agg("array_agg", AggArrayAgg, types.AnyArray, types.AnyArray)
 	for _, n := range []string{"bool_and", "every"} {
 		b.agg(n, AggBoolAnd, types.Bool, types.Bool)
 	}

@@ -319,6 +319,13 @@ func convert(ctx *Context, d types.Datum, from, to *types.T, explicit bool) (typ
 		}
 	case types.JSONFamily:
 		if d.K == types.KJSON {
+			if to.Oid == types.OidJSONB && from.Oid == types.OidJSON {
+				c, err := types.CanonicalJSON(d.S)
+				if err != nil {
+					return types.Null, err
+				}
+				return types.DJSON(c), nil
+			}
 			return d, nil
 		}
 	}

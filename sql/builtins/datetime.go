@@ -74,7 +74,9 @@ func parseOffset(s string) (int, bool) {
 
 func registerDatetimeFuncs(b *registryBuilder) {
 	TZ, TS, D, IV, TM, T, F, N, I := types.TimestampTZ, types.Timestamp, types.Date, types.Interval, types.Time, types.Text, types.Float8, types.Numeric, types.Int4
-	nowFn := func(ctx *Context, _ []types.Datum) (types.Datum, error) { return types.DTimestampTZ(stmtMicros(ctx)), nil }
+	nowFn := func(ctx *Context, _ []types.Datum) (types.Datum, error) {
+		return types.DTimestampTZ(stmtMicros(ctx)), nil
+	}
 	for _, name := range []string{"now", "current_timestamp", "transaction_timestamp", "statement_timestamp"} {
 		b.fn(&Overload{Name: name, Ret: TZ, Volatility: Stable, Fn: nowFn})
 	}
@@ -203,7 +205,7 @@ func registerDatetimeFuncs(b *registryBuilder) {
 			}
 			months := v[0]*12 + v[1]
 			days := v[2]*7 + v[3]
-			micros := math.RoundToEven((v[4]*3600+v[5]*60+v[6])*1e6)
+			micros := math.RoundToEven((v[4]*3600 + v[5]*60 + v[6]) * 1e6)
 			if math.Abs(months) > math.MaxInt32 || math.Abs(days) > math.MaxInt32 || math.Abs(micros) > 9.2e18 || math.IsNaN(micros) {
 				return types.Null, errIntervalRange()
 			}

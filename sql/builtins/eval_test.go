@@ -498,6 +498,10 @@ func TestArraysAndSRFs(t *testing.T) {
 		{"generate_series", []string{"timestamp:2024-01-31", "timestamp:2024-04-30", "interval:1 month"}, "2024-01-31 00:00:00,2024-02-29 00:00:00,2024-03-29 00:00:00,2024-04-29 00:00:00"},
 		{"unnest", []string{"text[]:{a,NULL}"}, "a,NULL"},
 		{"generate_subscripts", []string{"text[]:{a,b}", "int4:1"}, "1,2"},
+		{"regexp_matches", []string{"text:a1b22", "text:[0-9]+", "text:g"}, "{1},{22}"},
+		{"string_to_table", []string{"text:a,b", "text:,"}, "a,b"},
+		{"like_escape", []string{"text:a#%b", "text:#"}, `a\%b`},
+		{"similar_to_escape", []string{"text:a%|b_"}, `^(?:a.*|b.)$`},
 	})
 	o, err := ResolveFunction("unnest", []*types.T{types.Int8Array})
 	if err != nil || o.Ret.Oid != types.OidInt8 || o.SRFColumns[0].Type.Oid != types.OidInt8 {

@@ -64,6 +64,7 @@ func buildRegistry() *registryTable {
 	registerJSONFuncs(b)
 	registerArrayFuncs(b)
 	registerSysFuncs(b)
+	registerMiscFuncs(b)
 	registerSRFs(b)
 	registerAggregates(b)
 	registerWindows(b)

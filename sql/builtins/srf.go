@@ -1,6 +1,8 @@
 package builtins
 
 import (
+	"strings"
+
 	"github.com/cockroachdb/apd/v3"
 	"github.com/streamdb/streamdb/sql/types"
 )
@@ -161,6 +163,7 @@ func registerSRFs(b *registryBuilder) {
 	b.fn(&Overload{Name: "regexp_split_to_table", Args: args(types.Text, types.Text), Ret: types.Text, SetReturning: true,
 		SRF: srfRegexSplit, SRFColumns: types.Schema{{Name: "regexp_split_to_table", Type: types.Text}}})
 	registerJSONSRFs(b)
+	registerMoreSRFs(b)
 }
 
 // srfRegexSplit is regexp_split_to_table.
@@ -178,4 +181,58 @@ func srfRegexSplit(_ *Context, a []types.Datum, emit func(types.Row) error) erro
 		}
 	}
 	return nil
+}
+
+func registerMoreSRFs(b *registryBuilder) {
+	T := types.Text
+	matches := func(_ *Context, a []types.Datum, emit func(types.Row) error) error {
+		for _, d := range a {
+			if d.IsNull() {
+				return nil
+			}
+		}
+		flags := ""
+		if len(a) > 2 {
+			flags = a[2].S
+		}
+		re, err := compileRegex(a[1].S, flags)
+		if err != nil {
+			return err
+		}
+		n := 1
+		if strings.Contains(flags, "g") {
+			n = -1
+		}
+		for _, m := range re.FindAllStringSubmatchIndex(a[0].S, n) {
+			if err := emit(types.Row{types.DArray(matchArray(m, a[0].S))}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	cols := types.Schema{{Name: "regexp_matches", Type: types.TextArray}}
+	b.fn(&Overload{Name: "regexp_matches", Args: args(T, T), Ret: types.TextArray, SetReturning: true, SRF: matches, SRFColumns: cols})
+	b.fn(&Overload{Name: "regexp_matches", Args: args(T, T, T), Ret: types.TextArray, SetReturning: true, SRF: matches, SRFColumns: cols})
+	toTable := func(ctx *Context, a []types.Datum, emit func(types.Row) error) error {
+		o, err := ResolveFunction("string_to_array", args(T, T))
+		if err != nil {
+			return err
+		}
+		arr, err := o.Fn(ctx, a[:2])
+		if err != nil || arr.IsNull() {
+			return err
+		}
+		for _, e := range arr.Array().Elems {
+			if len(a) > 2 && !a[2].IsNull() && !e.IsNull() && e.S == a[2].S {
+				e = types.Null
+			}
+			if err := emit(types.Row{e}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	tcols := types.Schema{{Name: "string_to_table", Type: T}}
+	b.fn(&Overload{Name: "string_to_table", Args: args(T, T), Ret: T, SetReturning: true, CalledOnNull: true, SRF: toTable, SRFColumns: tcols})
+	b.fn(&Overload{Name: "string_to_table", Args: args(T, T, T), Ret: T, SetReturning: true, CalledOnNull: true, SRF: toTable, SRFColumns: tcols})
 }

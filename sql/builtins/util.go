@@ -34,13 +34,13 @@ func loc(ctx *Context) *time.Location {
 }
 
 var (
-	errIntOutOfRange    = func() error { return types.Errorf(types.CodeNumericValueOutOfRange, "integer out of range") }
-	errDivisionByZero   = func() error { return types.Errorf(types.CodeDivisionByZero, "division by zero") }
-	errFloatOverflow    = func() error { return types.Errorf(types.CodeNumericValueOutOfRange, "value out of range: overflow") }
-	errFloatUnderflow   = func() error { return types.Errorf(types.CodeNumericValueOutOfRange, "value out of range: underflow") }
-	errTimestampRange   = func() error { return types.Errorf(types.CodeDatetimeFieldOverflow, "timestamp out of range") }
-	errDateRange        = func() error { return types.Errorf(types.CodeDatetimeFieldOverflow, "date out of range") }
-	errIntervalRange    = func() error { return types.Errorf(types.CodeDatetimeFieldOverflow, "interval out of range") }
+	errIntOutOfRange  = func() error { return types.Errorf(types.CodeNumericValueOutOfRange, "integer out of range") }
+	errDivisionByZero = func() error { return types.Errorf(types.CodeDivisionByZero, "division by zero") }
+	errFloatOverflow  = func() error { return types.Errorf(types.CodeNumericValueOutOfRange, "value out of range: overflow") }
+	errFloatUnderflow = func() error { return types.Errorf(types.CodeNumericValueOutOfRange, "value out of range: underflow") }
+	errTimestampRange = func() error { return types.Errorf(types.CodeDatetimeFieldOverflow, "timestamp out of range") }
+	errDateRange      = func() error { return types.Errorf(types.CodeDatetimeFieldOverflow, "date out of range") }
+	errIntervalRange  = func() error { return types.Errorf(types.CodeDatetimeFieldOverflow, "interval out of range") }
 )
 
 // intRangeError is the 22003 error for an integer type of the given width.

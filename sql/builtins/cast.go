@@ -164,7 +164,7 @@ func CastValue(ctx *Context, d types.Datum, from, to *types.T, explicit bool) (t
 	if isUnknown(from) {
 		from = types.Text
 	}
-	if to.Oid == types.OidAny || isAnyElement(to) || to.Oid == types.OidAnyArray {
+	if to.Oid == types.OidAny || isAnyElement(to) || to.Oid == types.OidAnyArray || to.Oid == types.OidUnknown {
 		return d, nil
 	}
 	r := d
@@ -565,7 +565,7 @@ func textOut(ctx *Context, d types.Datum, t *types.T) (string, error) {
 			return o.Name, nil
 		}
 		return strconv.FormatInt(d.I, 10), nil
-	case t.Family == types.StringFamily:
+	case t.Family == types.StringFamily || t.Oid == types.OidUnknown:
 		return d.S, nil
 	case t.Family == types.BoolFamily:
 		if d.I != 0 {

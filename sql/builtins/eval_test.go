@@ -512,7 +512,9 @@ func TestArraysAndSRFs(t *testing.T) {
 func TestSysFunctions(t *testing.T) {
 	runEvalCases(t, []evalCase{
 		{"pg_typeof", []string{"int4:1"}, "integer"},
-		{"pg_typeof", []string{"unknown:x"}, "text"},
+		{"pg_typeof", []string{"unknown:x"}, "unknown"},
+		{"concat", []string{"unknown:x", "unknown:y"}, "xy"},
+		{"jsonb_build_object", []string{"unknown:k", "unknown:v"}, `{"k": "v"}`},
 		{"format_type", []string{"oid:1043", "int4:14"}, "character varying(10)"},
 		{"format_type", []string{"oid:1700", "null:int4"}, "numeric"},
 		{"num_nulls", []string{"int4:1", "null:int4", "null:text"}, "2"},

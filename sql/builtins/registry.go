@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"hash/fnv"
 	"sort"
 	"sync"
 
@@ -27,13 +28,18 @@ type registryTable struct {
 
 // registryBuilder collects overloads while the table is being built.
 type registryBuilder struct {
-	t       *registryTable
-	nextOid uint32
+	t    *registryTable
+	used map[uint32]bool
 }
 
-// firstGeneratedOid is where overloads without a known pg_proc OID start;
-// they are numbered in registration order, which is fixed by the source.
-const firstGeneratedOid = 9000
+// Overloads without a known pg_proc OID get one in [firstGeneratedOid,
+// firstGeneratedOid+generatedOidSpan), derived from a hash of the signature
+// so that adding a function does not renumber the others. The range stays
+// below 16384, where Postgres starts numbering user objects.
+const (
+	firstGeneratedOid = 9000
+	generatedOidSpan  = 7000
+)
 
 // registryOnce builds the table on first use. It is assigned in init
 // because the builtins refer back to the table (regproc output), which a
@@ -54,7 +60,7 @@ func buildRegistry() *registryTable {
 			aggs:    map[string][]*AggOverload{},
 			wins:    map[string][]*WindowOverload{},
 		},
-		nextOid: firstGeneratedOid,
+		used: map[uint32]bool{},
 	}
 	registerOperators(b)
 	registerStringFuncs(b)
@@ -73,10 +79,25 @@ func buildRegistry() *registryTable {
 }
 
 func (b *registryBuilder) oid(o *Overload) {
-	if o.Oid == 0 {
-		o.Oid = b.nextOid
-		b.nextOid++
+	if o.Oid != 0 {
+		b.used[o.Oid] = true
+		return
 	}
+	sig := o.Name + "(" + typeNames(o.Args)
+	if o.Variadic != nil {
+		sig += ", variadic " + o.Variadic.Name()
+	}
+	h := fnv.New32a()
+	h.Write([]byte(sig + ")"))
+	oid := firstGeneratedOid + h.Sum32()%generatedOidSpan
+	for b.used[oid] {
+		oid++
+		if oid >= firstGeneratedOid+generatedOidSpan {
+			oid = firstGeneratedOid
+		}
+	}
+	b.used[oid] = true
+	o.Oid = oid
 }
 
 // fn registers a function overload.

@@ -147,9 +147,11 @@ func bindCandidate(o *Overload, args []*types.T) (candidate, bool) {
 		target := d
 		switch {
 		case d.Oid == types.OidAny:
+			// An untyped literal stays unknown (pg_typeof('x') is unknown);
+			// functions taking "any" print it as text.
 			target = a
-			if isUnknown(a) {
-				target = types.Text
+			if a == nil {
+				target = types.Unknown
 			}
 		case isAnyElement(d):
 			target = elem
@@ -364,6 +366,7 @@ const (
 // The returned overload has concrete Args (the planner casts argument i to
 // Args[i] when the types differ) and Ret.
 func ResolveFunction(name string, args []*types.T) (*Overload, error) {
+	name = strings.TrimPrefix(name, "pg_catalog.")
 	cands := resolve(registry().funcs[name], args, false)
 	switch len(cands) {
 	case 0:

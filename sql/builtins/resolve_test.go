@@ -178,3 +178,17 @@ func TestCommonType(t *testing.T) {
 		t.Errorf("typmod lost: %v", got)
 	}
 }
+
+func TestRegistryComplete(t *testing.T) {
+	for _, o := range append(append([]*Overload(nil), Functions()...), Operators()...) {
+		if o.Ret == nil {
+			t.Errorf("%s(%s): no return type", o.Name, typeNames(o.Args))
+		}
+		if o.Fn == nil && o.SRF == nil && registry().binders[o] == nil {
+			t.Errorf("%s(%s): no implementation", o.Name, typeNames(o.Args))
+		}
+		if o.SetReturning && len(o.SRFColumns) == 0 {
+			t.Errorf("%s(%s): no SRF columns", o.Name, typeNames(o.Args))
+		}
+	}
+}

@@ -49,13 +49,18 @@ type hashJoin struct {
 
 type joinSide struct {
 	keys    []int
-	buckets keyedState[[]*joinEntry]
+	buckets keyedState[*joinBucket]
 	// nulls holds the rows with a NULL key: they never match but may need
 	// padding or retraction.
 	nulls []*joinEntry
 	// track is set when the side's rows have an output of their own (padding,
 	// semi/anti rows) that depends on their match count.
 	track bool
+}
+
+// joinBucket holds the rows of one side that share a key.
+type joinBucket struct {
+	entries []*joinEntry
 }
 
 type joinEntry struct {
@@ -86,8 +91,8 @@ func newHashJoin(ec *evalCtx, n *planner.Join) (*hashJoin, error) {
 		}
 		j.on = on
 	}
-	j.sides[0] = joinSide{keys: n.LeftKeys, buckets: newMemState[[]*joinEntry]()}
-	j.sides[1] = joinSide{keys: n.RightKeys, buckets: newMemState[[]*joinEntry]()}
+	j.sides[0] = joinSide{keys: n.LeftKeys, buckets: newMemState[*joinBucket]()}
+	j.sides[1] = joinSide{keys: n.RightKeys, buckets: newMemState[*joinBucket]()}
 	switch n.Kind {
 	case planner.LeftJoin, planner.SemiJoin, planner.AntiJoin:
 		j.sides[0].track = true
@@ -149,8 +154,11 @@ func (j *hashJoin) pushRow(ctx context.Context, s int, op types.Op, r types.Row,
 
 	matches := 0
 	if !hasNull {
-		bucket, _ := other.buckets.Get(j.keyBuf)
-		for _, e := range bucket {
+		var entries []*joinEntry
+		if bucket, ok := other.buckets.Get(j.keyBuf); ok {
+			entries = bucket.entries
+		}
+		for _, e := range entries {
 			pair := j.concat(s, r, e.row)
 			if j.on != nil {
 				d, err := j.on(j.ec, pair)
@@ -204,8 +212,12 @@ func (j *hashJoin) pushRow(ctx context.Context, s int, op types.Op, r types.Row,
 		if hasNull {
 			self.nulls = append(self.nulls, e)
 		} else {
-			bucket, _ := self.buckets.Get(j.keyBuf)
-			self.buckets.Put(j.keyBuf, append(bucket, e))
+			bucket, ok := self.buckets.Get(j.keyBuf)
+			if !ok {
+				bucket = &joinBucket{}
+				self.buckets.Put(j.keyBuf, bucket)
+			}
+			bucket.entries = append(bucket.entries, e)
 		}
 		if self.track {
 			j.markDirty(e)
@@ -214,10 +226,11 @@ func (j *hashJoin) pushRow(ctx context.Context, s int, op types.Op, r types.Row,
 	}
 
 	var list []*joinEntry
+	var bucket *joinBucket
 	if hasNull {
 		list = self.nulls
-	} else {
-		list, _ = self.buckets.Get(j.keyBuf)
+	} else if bucket, _ = self.buckets.Get(j.keyBuf); bucket != nil {
+		list = bucket.entries
 	}
 	idx := -1
 	for k, e := range list {
@@ -237,7 +250,7 @@ func (j *hashJoin) pushRow(ctx context.Context, s int, op types.Op, r types.Row,
 	case len(list) == 0:
 		self.buckets.Delete(j.keyBuf)
 	default:
-		self.buckets.Put(j.keyBuf, list)
+		bucket.entries = list
 	}
 	e.removed = true
 	if e.emitted {
@@ -310,8 +323,8 @@ func (j *hashJoin) noteNullAwareRight(sgn int, hasNull bool) {
 	if (beforeTotal == 0) != (j.rightTotal == 0) || (beforeNulls == 0) != (j.rightNullKeys == 0) {
 		j.flipped = true
 		left := &j.sides[0]
-		left.buckets.Range(func(_ string, list []*joinEntry) bool {
-			for _, e := range list {
+		left.buckets.Range(func(_ string, b *joinBucket) bool {
+			for _, e := range b.entries {
 				j.markDirty(e)
 			}
 			return true

@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/errors"
@@ -80,9 +81,18 @@ func (ec *evalCtx) compileAll(es []planner.Expr) ([]evalFn, error) {
 }
 
 // Compiled is an expression compiled to closures, ready to be evaluated over
-// rows. A Compiled holds no evaluation state and may be shared.
+// rows. It is safe for concurrent use.
+//
+// The rows of uncorrelated subqueries are kept between calls made with the
+// same *Env (one statement): like Postgres' init plans they run once per
+// statement, which also keeps an UPDATE's SET from seeing the rows the
+// statement itself already wrote.
 type Compiled struct {
 	fn evalFn
+
+	mu         sync.Mutex
+	env        *Env
+	subqueries map[*planner.Subquery][]types.Row
 }
 
 // Compile compiles an expression.
@@ -96,7 +106,16 @@ func Compile(e planner.Expr) (*Compiled, error) {
 
 // Eval evaluates the expression over row (nil when it references no column).
 func (c *Compiled) Eval(ctx context.Context, env *Env, row types.Row) (types.Datum, error) {
-	return c.fn(newEvalCtx(ctx, env), row)
+	ec := newEvalCtx(ctx, env)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.env != env {
+		c.env, c.subqueries = env, nil
+	}
+	ec.subqueries = c.subqueries
+	d, err := c.fn(ec, row)
+	c.subqueries = ec.subqueries
+	return d, err
 }
 
 func isTrue(d types.Datum) bool { return d.K == types.KBool && d.I != 0 }

@@ -333,3 +333,28 @@ func TestSetOpRun(t *testing.T) {
 	check(t, nil, so(planner.Except, false), "2")
 	check(t, nil, so(planner.Except, true), "1\n2")
 }
+
+func TestCompiledCachesSubqueries(t *testing.T) {
+	tables := &countingTables{n: 3}
+	scan := &planner.Scan{Table: planner.TableRef{ID: 1, NumPhysical: 2}, Phys: []int{0}, Cols: schemaOf([]*types.T{types.Int8})}
+	sq := &planner.Subquery{Kind: planner.SubqueryScalar, Typ: types.Int8,
+		Plan: &planner.Aggregate{Input: scan, Aggs: []planner.AggCall{{Agg: testAgg("count*", nil), Filter: -1}}}}
+	c, err := Compile(sq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &Env{Tables: tables}
+	for i := 0; i < 3; i++ {
+		d, err := c.Eval(context.Background(), env, nil)
+		if err != nil || d.Int() != 3 {
+			t.Fatalf("got %v, %v", d, err)
+		}
+	}
+	if tables.read != 3 {
+		t.Errorf("the subquery ran %d times for one statement", tables.read/3)
+	}
+	// A new statement (Env) runs it again.
+	if _, err := c.Eval(context.Background(), &Env{Tables: tables}, nil); err != nil || tables.read != 6 {
+		t.Errorf("new statement: read %d rows, %v", tables.read, err)
+	}
+}

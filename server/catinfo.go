@@ -212,21 +212,7 @@ func (ci *catalogInfo) ViewDef(oid uint32) (string, bool) {
 }
 
 func (ci *catalogInfo) ConstraintDef(oid uint32) (string, bool) {
-	for _, d := range ci.sess.srv.cat.Relations() {
-		if d.PKOID == oid && len(d.PrimaryKey) > 0 {
-			var names []string
-			for _, s := range d.PrimaryKey {
-				names = append(names, quoteIdentIfNeeded(d.Columns[s].Name))
-			}
-			return "PRIMARY KEY (" + strings.Join(names, ", ") + ")", true
-		}
-		for _, c := range d.Checks {
-			if c.OID == oid {
-				return "CHECK (" + c.Expr + ")", true
-			}
-		}
-	}
-	return "", false
+	return catalog.ConstraintDefinition(ci.sess.virtualInput(), oid)
 }
 
 func (ci *catalogInfo) Comment(oid uint32, attnum int32) (string, bool) {

@@ -437,7 +437,6 @@ func isTargetSlot(slots []int, i int) bool {
 	return false
 }
 
-
 func copyErr(err error, table string, line int) error {
 	return withDetail(err, fmt.Sprintf("COPY %s, line %d", table, line))
 }

@@ -35,13 +35,13 @@ type Options struct {
 	// "password" (cleartext).
 	AuthMethod string
 	// State tuning (Pebble), see state.Options.
-	BlockCacheSize       int64
-	MemtableSize         int64
-	MemtableCount        int
+	BlockCacheSize        int64
+	MemtableSize          int64
+	MemtableCount         int
 	CompactionConcurrency int
-	BloomBitsPerKey      int
-	Compression          string
-	Profile              string
+	BloomBitsPerKey       int
+	Compression           string
+	Profile               string
 	// BarrierInterval is the dataflow epoch length. Default 1s.
 	BarrierInterval time.Duration
 	// ListenerReady, if set, receives the bound addresses (tests use

@@ -82,6 +82,8 @@ type writer struct {
 	retCols   types.Schema
 	w         pgwire.ResultWriter
 	keyBuf    []byte
+	// freshRowID is set by key when it allocated a new row id.
+	freshRowID bool
 }
 
 func (sess *session) newWriter(ctx context.Context, env *exec.Env, t planner.DMLTarget, ret *planner.Returning, w pgwire.ResultWriter, simple bool) (*writer, error) {
@@ -178,8 +180,10 @@ func (wr *writer) rowText(row types.Row) string {
 // key returns the storage key of a physical row, assigning the row id of a
 // table without a primary key when it has none yet.
 func (wr *writer) key(row types.Row) ([]byte, error) {
+	wr.freshRowID = false
 	if wr.rowIDSlot >= 0 {
 		if row[wr.rowIDSlot].IsNull() {
+			wr.freshRowID = true
 			id, err := wr.sess.srv.tables.NextRowID(wr.desc.OID)
 			if err != nil {
 				return nil, err
@@ -331,7 +335,13 @@ func (wr *writer) insertRows(rows []types.Row, oc *planner.OnConflictPlan) (int,
 				continue
 			}
 		}
-		if err := tx.Insert(oid, key, row); err != nil {
+		if wr.freshRowID {
+			// A row id just allocated cannot exist: skip the lookup.
+			err = tx.InsertFresh(oid, key, row)
+		} else {
+			err = tx.Insert(oid, key, row)
+		}
+		if err != nil {
 			return 0, wr.mapDup(err, row)
 		}
 		touched[string(key)] = true

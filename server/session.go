@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -335,6 +336,16 @@ func (sess *session) runStatement(ctx context.Context, st parser.Statement, para
 		return types.Errorf(types.CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
 	sess.srv.metrics.statements.WithLabelValues(statementKind(st)).Inc()
+	if d := parseDurationSetting(sess.settings.get("statement_timeout")); d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+		defer func() {
+			if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				err = types.Errorf(types.CodeQueryCanceled, "canceling statement due to statement timeout")
+			}
+		}()
+	}
 	if sess.status == txnOpen {
 		sp := sess.txn.Savepoint()
 		err := sess.execute(ctx, st, paramTypes, params, w, simple)
@@ -561,15 +572,34 @@ func (sess *session) execute(ctx context.Context, st parser.Statement, paramType
 
 // Implementation of builtins.SessionInfo.
 
-func (sess *session) User() string             { return sess.info.User }
-func (sess *session) Database() string         { return "streamdb" }
-func (sess *session) SearchPath() []string     { return sess.settings.searchPath() }
-func (sess *session) BackendPID() int32        { return sess.info.BackendPID }
+func (sess *session) User() string         { return sess.info.User }
+func (sess *session) Database() string     { return "streamdb" }
+func (sess *session) SearchPath() []string { return sess.settings.searchPath() }
+func (sess *session) BackendPID() int32    { return sess.info.BackendPID }
 func (sess *session) Setting(name string) (string, bool) {
 	return sess.settings.lookup(name)
 }
 func (sess *session) SetSetting(name, value string, isLocal bool) error {
 	return sess.settings.set(name, value)
+}
+
+// parseDurationSetting reads a time setting: a number of milliseconds or
+// a number with a unit (ms, s, min, h, d).
+func parseDurationSetting(v string) time.Duration {
+	v = strings.TrimSpace(strings.ToLower(v))
+	if v == "" || v == "0" {
+		return 0
+	}
+	i := 0
+	for i < len(v) && (v[i] >= '0' && v[i] <= '9' || v[i] == '.') {
+		i++
+	}
+	num, err := strconv.ParseFloat(v[:i], 64)
+	if err != nil {
+		return 0
+	}
+	unit := map[string]time.Duration{"": time.Millisecond, "ms": time.Millisecond, "s": time.Second, "min": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "us": time.Microsecond}[strings.TrimSpace(v[i:])]
+	return time.Duration(num * float64(unit))
 }
 
 var _ = errors.New

@@ -38,7 +38,7 @@ var settingDefs = map[string]settingDef{
 	"standard_conforming_strings":         {def: "on", desc: "Causes '...' strings to treat backslashes literally.", check: checkOn},
 	"search_path":                         {def: `"$user", public`, desc: "Sets the schema search order for names that are not schema-qualified."},
 	"extra_float_digits":                  {def: "1", desc: "Sets the number of digits displayed for floating-point values.", check: checkInt},
-	"statement_timeout":                   {def: "0", desc: "Sets the maximum allowed duration of any statement."},
+	"statement_timeout":                   {def: "0", desc: "Sets the maximum allowed duration of any statement.", check: checkDuration},
 	"lock_timeout":                        {def: "0", desc: "Sets the maximum allowed duration of any wait for a lock."},
 	"idle_in_transaction_session_timeout": {def: "0", desc: "Sets the maximum allowed idle time between queries, when in a transaction."},
 	"default_transaction_isolation":       {def: "serializable", desc: "Sets the transaction isolation level of each new transaction."},
@@ -125,6 +125,14 @@ func checkInt(v string) (string, error) {
 		return "", types.Errorf(types.CodeInvalidParameterValue, "invalid value for parameter: %q", v)
 	}
 	return strings.TrimSpace(v), nil
+}
+
+func checkDuration(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v != "0" && parseDurationSetting(v) <= 0 {
+		return "", types.Errorf(types.CodeInvalidParameterValue, "invalid value for parameter \"statement_timeout\": %q", v)
+	}
+	return v, nil
 }
 
 func checkEncoding(v string) (string, error) {
@@ -279,6 +287,12 @@ func (s *settings) searchPath() []string {
 			continue
 		}
 		if p == "$user" {
+			// "$user" names the schema called like the user, unless that is
+			// a system schema (the superuser is called streamdb, like the
+			// schema of the system views).
+			if s.user == "streamdb" || s.user == "pg_catalog" || s.user == "information_schema" {
+				continue
+			}
 			p = s.user
 		}
 		out = append(out, p)

@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"reflect"
+
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"github.com/streamdb/streamdb/sql/builtins"
 	"github.com/streamdb/streamdb/sql/types"
@@ -198,6 +200,14 @@ func (b *Binder) bindAggCall(s *scope, name string, fc *pg_query.FuncCall, ec ex
 	if ret == nil || isPolymorphic(ret) || ret.Oid == types.OidAnyArray {
 		if len(args) > 0 {
 			ret = types.ArrayOf(args[0].Type())
+		}
+	}
+	// The same aggregate written twice (select list and HAVING) is
+	// computed once.
+	for i, prev := range ec.aggs.aggs {
+		if prev.agg.Name == call.agg.Name && prev.agg.Kind == call.agg.Kind && prev.distinct == call.distinct && exprEqual(prev.filter, call.filter) &&
+			len(prev.args) == len(call.args) && reflect.DeepEqual(prev.args, call.args) && reflectOrderEqual(prev.order, call.order) {
+			return &aggRef{idx: i, typ: ec.aggs.aggTyps[i]}, nil
 		}
 	}
 	ec.aggs.aggs = append(ec.aggs.aggs, call)
@@ -444,4 +454,16 @@ func (b *Binder) bindFrame(s *scope, wd *pg_query.WindowDef, ec exprCtx) (Frame,
 		return fr, unsupported("RANGE frames with an offset")
 	}
 	return fr, nil
+}
+
+func reflectOrderEqual(a, b []orderExpr) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].desc != b[i].desc || a[i].nullsFirst != b[i].nullsFirst || !exprEqual(a[i].e, b[i].e) {
+			return false
+		}
+	}
+	return true
 }

@@ -249,9 +249,9 @@ func (b *Binder) bindSelectStmt(sel *pg_query.SelectStmt, outer *scope) (*boundQ
 	// DISTINCT ON expressions.
 	distinct := sel.DistinctClause != nil
 	var distinctOn []Expr
-	if distinct && !(len(sel.DistinctClause) == 1 && sel.DistinctClause[0] == nil) {
+	if distinct && !(len(sel.DistinctClause) == 1 && (sel.DistinctClause[0] == nil || sel.DistinctClause[0].Node == nil)) {
 		for _, d := range sel.DistinctClause {
-			if d == nil {
+			if d == nil || d.Node == nil {
 				continue
 			}
 			if c := d.GetAConst(); c != nil && c.GetIval() != nil {

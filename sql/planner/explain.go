@@ -3,6 +3,9 @@ package planner
 import (
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/streamdb/streamdb/sql/types"
 )
 
 // Explain renders a plan tree, one line per node, for EXPLAIN and planner
@@ -126,11 +129,11 @@ func ExprString(e Expr) string {
 		if e.Value.IsNull() {
 			return "NULL"
 		}
-		switch e.Value.K {
-		case 5: // KString
-			return fmt.Sprintf("'%s'", e.Value.S)
+		txt := string(types.AppendText(nil, e.Value, e.Typ, time.UTC))
+		if e.Value.K == types.KString || e.Value.K == types.KBytes {
+			return "'" + txt + "'"
 		}
-		return fmt.Sprintf("%v", e.Value.I)
+		return txt
 	case *ColRef:
 		return fmt.Sprintf("#%d", e.Idx)
 	case *OuterRef:

@@ -67,13 +67,13 @@ func DBool(b bool) Datum {
 	}
 	return Datum{K: KBool}
 }
-func DInt(i int64) Datum          { return Datum{K: KInt, I: i} }
-func DFloat(f float64) Datum      { return Datum{K: KFloat, I: int64(math.Float64bits(f))} }
+func DInt(i int64) Datum            { return Datum{K: KInt, I: i} }
+func DFloat(f float64) Datum        { return Datum{K: KFloat, I: int64(math.Float64bits(f))} }
 func DDecimal(d *apd.Decimal) Datum { return Datum{K: KDecimal, P: d} }
-func DString(s string) Datum      { return Datum{K: KString, S: s} }
-func DBytes(b []byte) Datum       { return Datum{K: KBytes, S: string(b)} }
-func DDate(days int64) Datum      { return Datum{K: KDate, I: days} }
-func DTime(micros int64) Datum    { return Datum{K: KTime, I: micros} }
+func DString(s string) Datum        { return Datum{K: KString, S: s} }
+func DBytes(b []byte) Datum         { return Datum{K: KBytes, S: string(b)} }
+func DDate(days int64) Datum        { return Datum{K: KDate, I: days} }
+func DTime(micros int64) Datum      { return Datum{K: KTime, I: micros} }
 func DTimestamp(micros int64) Datum {
 	return Datum{K: KTimestamp, I: micros}
 }
@@ -88,14 +88,14 @@ func DArray(a *Array) Datum        { return Datum{K: KArray, P: a} }
 
 // Accessors. Each assumes the matching Kind.
 
-func (d Datum) IsNull() bool           { return d.K == KNull }
-func (d Datum) Bool() bool             { return d.I != 0 }
-func (d Datum) Int() int64             { return d.I }
-func (d Datum) Float() float64         { return math.Float64frombits(uint64(d.I)) }
-func (d Datum) Decimal() *apd.Decimal  { return d.P.(*apd.Decimal) }
-func (d Datum) Str() string            { return d.S }
-func (d Datum) Bytes() []byte          { return []byte(d.S) }
-func (d Datum) Array() *Array          { return d.P.(*Array) }
+func (d Datum) IsNull() bool          { return d.K == KNull }
+func (d Datum) Bool() bool            { return d.I != 0 }
+func (d Datum) Int() int64            { return d.I }
+func (d Datum) Float() float64        { return math.Float64frombits(uint64(d.I)) }
+func (d Datum) Decimal() *apd.Decimal { return d.P.(*apd.Decimal) }
+func (d Datum) Str() string           { return d.S }
+func (d Datum) Bytes() []byte         { return []byte(d.S) }
+func (d Datum) Array() *Array         { return d.P.(*Array) }
 func (d Datum) Interval() IntervalValue {
 	return IntervalValue{Months: int32(d.J >> 32), Days: int32(uint32(d.J)), Micros: d.I}
 }

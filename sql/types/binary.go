@@ -149,10 +149,11 @@ func appendNumericBinary(buf []byte, d *apd.Decimal) ([]byte, error) {
 		header(0, 0, numericNaN, 0)
 		return buf, nil
 	case apd.Infinite:
+		// Postgres sends a display scale of 32 with infinities.
 		if d.Negative {
-			header(0, 0, numericNInf, 0)
+			header(0, 0, numericNInf, 32)
 		} else {
-			header(0, 0, numericPInf, 0)
+			header(0, 0, numericPInf, 32)
 		}
 		return buf, nil
 	}
@@ -220,8 +221,11 @@ func appendArrayBinary(buf []byte, a *Array, t *T) ([]byte, error) {
 	if len(a.Elems) == 0 {
 		dims = nil
 	}
-	if isVectorType(t) && len(dims) == 0 && len(a.Elems) > 0 {
+	lowerBound := uint32(1)
+	if isVectorType(t) {
+		// int2vector and oidvector are one-dimensional, zero-based.
 		dims = []int{len(a.Elems)}
+		lowerBound = 0
 	}
 	hasNull := uint32(0)
 	for _, e := range a.Elems {
@@ -235,7 +239,7 @@ func appendArrayBinary(buf []byte, a *Array, t *T) ([]byte, error) {
 	buf = binary.BigEndian.AppendUint32(buf, elemType.Oid)
 	for _, n := range dims {
 		buf = binary.BigEndian.AppendUint32(buf, uint32(n))
-		buf = binary.BigEndian.AppendUint32(buf, 1)
+		buf = binary.BigEndian.AppendUint32(buf, lowerBound)
 	}
 	for _, e := range a.Elems {
 		if e.IsNull() {

@@ -51,7 +51,7 @@ func TestBinaryVectors(t *testing.T) {
 		{Numeric, "0.0001", "0001ffff00000004" + "0001"},
 		{Numeric, "-10000", "0001000140000000" + "0001"},
 		{Numeric, "NaN", "00000000c0000000"},
-		{Numeric, "-Infinity", "00000000f0000000"},
+		{Numeric, "-Infinity", "00000000f0000020"},
 		{Text, "héllo", hex.EncodeToString([]byte("héllo"))},
 		{Bytea, `\x00ff`, "00ff"},
 		{Date, "2000-01-01", "00000000"},

@@ -275,6 +275,7 @@ type dtParsed struct {
 
 	hasDate          bool
 	year, month, day int64
+	yearDigits       int // years written with 1 or 2 digits mean 1970-2069
 	bc               bool
 
 	hasTime        bool
@@ -329,6 +330,19 @@ func splitDateTime(s string) ([]dtField, bool) {
 			j := i
 			for j < len(s) && (isLetter(s[j]) || s[j] == '/' || s[j] == '_' || (j > i && isDigit(s[j]) && strings.IndexByte(s[i:j], '/') >= 0)) {
 				j++
+			}
+			if j < len(s) && isDigit(s[j]) && strings.IndexByte(s[i:j], '/') < 0 {
+				// POSIX zone names such as EST5EDT.
+				k := j
+				for k < len(s) && isDigit(s[k]) {
+					k++
+				}
+				if k < len(s) && isLetter(s[k]) {
+					for k < len(s) && isLetter(s[k]) {
+						k++
+					}
+					j = k
+				}
 			}
 			word := s[i:j]
 			if (word == "T" || word == "t") && j < len(s) && isDigit(s[j]) {
@@ -437,7 +451,7 @@ func LoadZone(name string) (*time.Location, error) {
 	if loc, ok := loadNamedZone(name); ok {
 		return loc, nil
 	}
-	return nil, Errorf(CodeInvalidParameterValue, "time zone %q not recognized", name)
+	return nil, Errorf(CodeInvalidParameterValue, "time zone \"%s\" not recognized", name)
 }
 
 // loadNamedZone loads an IANA zone, trying the name as written and then
@@ -466,8 +480,18 @@ func loadNamedZone(name string) (*time.Location, bool) {
 	return nil, false
 }
 
-// parseZoneOffset parses +HH, +HHMM, +HH:MM, +HH:MM:SS (seconds east).
+// parseZoneOffset parses +HH, +HHMM, +HH:MM, +HH:MM:SS (seconds east),
+// at most 15 hours away from UTC.
 func parseZoneOffset(s string) (int, bool) {
+	off, ok := parseZoneOffsetUnbounded(s)
+	if !ok || off > 15*3600+59*60+59 || off < -(15*3600+59*60+59) {
+		return 0, false
+	}
+	return off, true
+}
+
+// parseZoneOffsetUnbounded is parseZoneOffset without the range check.
+func parseZoneOffsetUnbounded(s string) (int, bool) {
 	if len(s) < 2 || (s[0] != '+' && s[0] != '-') {
 		return 0, false
 	}
@@ -506,10 +530,19 @@ func parseZoneOffset(s string) (int, bool) {
 			return 0, false
 		}
 	}
-	if h > 15 || m > 59 || sec > 59 {
+	if h > 99 || m > 59 || sec > 59 {
 		return 0, false
 	}
 	return sign * int(h*3600+m*60+sec), true
+}
+
+func isAllDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // atoiDigits parses a non-empty run of decimal digits (at most 18).
@@ -536,6 +569,7 @@ const (
 	dtBadSyntax
 	dtFieldRange
 	dtBadZone
+	dtZoneRange
 )
 
 // decodeDateTime extracts date, time and zone from the fields of s.
@@ -619,6 +653,9 @@ func decodeDateTime(s string) (dtParsed, dtError, string) {
 			}
 			off, ok := parseZoneOffset(f.text)
 			if !ok {
+				if _, ok := parseZoneOffsetUnbounded(f.text); ok {
+					return p, dtZoneRange, ""
+				}
 				return p, dtBadSyntax, ""
 			}
 			p.hasZone, p.zoneSecs = true, off
@@ -630,12 +667,11 @@ func decodeDateTime(s string) (dtParsed, dtError, string) {
 			case !p.hasDate && !monthFromName && len(f.text) == 8:
 				v, _ := atoiDigits(f.text)
 				p.hasDate, p.year, p.month, p.day = true, v/10000, v/100%100, v%100
+				p.yearDigits = 4
 			case !p.hasDate && !monthFromName && len(f.text) == 6 && len(pendingNumbers) == 0:
 				v, _ := atoiDigits(f.text)
-				p.hasDate, p.year, p.month, p.day = true, 2000+v/10000, v/100%100, v%100
-				if p.year >= 2070 {
-					p.year -= 100
-				}
+				p.hasDate, p.year, p.month, p.day = true, v/10000, v/100%100, v%100
+				p.yearDigits = 2
 			case p.hasDate && !p.hasTime && (len(f.text) == 6 || len(f.text) == 4):
 				v, _ := atoiDigits(f.text)
 				p.hasTime = true
@@ -662,7 +698,7 @@ func decodeDateTime(s string) (dtParsed, dtError, string) {
 			case p.day == 0 && len(n) <= 2:
 				p.day = v
 			case p.year == 0 && !p.hasDate:
-				p.year = adjustTwoDigitYear(v, len(n))
+				p.year, p.yearDigits = v, len(n)
 				p.hasDate = true
 			default:
 				return p, dtBadSyntax, ""
@@ -681,12 +717,15 @@ func decodeDateTime(s string) (dtParsed, dtError, string) {
 		return p, dtOK, ""
 	}
 	if p.hasDate {
-		if p.bc {
+		switch {
+		case p.bc:
 			if p.year <= 0 {
 				return p, dtFieldRange, ""
 			}
 			p.year = 1 - p.year
-		} else if p.year == 0 {
+		case p.yearDigits <= 2:
+			p.year = adjustTwoDigitYear(p.year, p.yearDigits)
+		case p.year == 0:
 			return p, dtFieldRange, ""
 		}
 		if p.month < 1 || p.month > 12 || p.day < 1 || p.day > daysInMonth(p.year, p.month) {
@@ -719,9 +758,10 @@ func decodeDateTime(s string) (dtParsed, dtError, string) {
 	return p, dtOK, ""
 }
 
-// adjustTwoDigitYear maps a two-digit year to 1970-2069, as Postgres does.
+// adjustTwoDigitYear maps a year written with one or two digits to
+// 1970-2069, as Postgres does.
 func adjustTwoDigitYear(y int64, digits int) int64 {
-	if digits != 2 {
+	if digits > 2 {
 		return y
 	}
 	if y < 70 {
@@ -795,7 +835,7 @@ func decodeDateField(p *dtParsed, s string) dtError {
 	if !ok1 || !ok2 || !ok3 {
 		return dtBadSyntax
 	}
-	p.year = adjustTwoDigitYear(y, len(parts[yearIdx]))
+	p.year, p.yearDigits = y, len(parts[yearIdx])
 	p.month, p.day = m, d
 	p.hasDate = true
 	return dtOK
@@ -813,11 +853,21 @@ func decodeTimeField(p *dtParsed, s string) dtError {
 		return dtBadSyntax
 	}
 	minPart := parts[1]
-	if len(parts) == 2 {
-		// HH:MM.frac is not valid; HH:MM is.
-		if strings.IndexByte(minPart, '.') >= 0 {
+	if len(parts) == 2 && strings.IndexByte(minPart, '.') >= 0 {
+		// MM:SS.frac: Postgres reads "01:02.5" as minutes and seconds.
+		secs, frac, _ := strings.Cut(minPart, ".")
+		p.min = p.hour
+		p.hour = 0
+		if p.sec, ok = atoiDigits(secs); !ok {
 			return dtBadSyntax
 		}
+		us, ok := fractionMicros(frac)
+		if !ok {
+			return dtBadSyntax
+		}
+		p.usec = us
+		p.hasTime = true
+		return dtOK
 	}
 	if p.min, ok = atoiDigits(minPart); !ok {
 		return dtBadSyntax
@@ -866,11 +916,13 @@ func fractionMicros(frac string) (int64, bool) {
 func dtErr(e dtError, typeName, input, zone string) error {
 	switch e {
 	case dtFieldRange:
-		return Errorf(CodeDatetimeFieldOverflow, "date/time field value out of range: %q", input)
+		return Errorf(CodeDatetimeFieldOverflow, "date/time field value out of range: \"%s\"", input)
 	case dtBadZone:
-		return Errorf(CodeInvalidParameterValue, "time zone %q not recognized", zone)
+		return Errorf(CodeInvalidParameterValue, "time zone \"%s\" not recognized", zone)
+	case dtZoneRange:
+		return Errorf(CodeInvalidTimeZoneDisplacement, "time zone displacement out of range: \"%s\"", input)
 	}
-	return Errorf(CodeInvalidDatetimeFormat, "invalid input syntax for type %s: %q", typeName, input)
+	return Errorf(CodeInvalidDatetimeFormat, "invalid input syntax for type %s: \"%s\"", typeName, input)
 }
 
 // nowIn returns the current time's wall clock in loc as microseconds since
@@ -916,34 +968,50 @@ func ParseDate(s string, loc *time.Location) (int64, error) {
 		return 0, dtErr(dtBadSyntax, "date", s, "")
 	}
 	if p.year > 6000000 || p.year < -6000000 {
-		return 0, Errorf(CodeDatetimeFieldOverflow, "date out of range: %q", s)
+		return 0, Errorf(CodeDatetimeFieldOverflow, "date out of range: \"%s\"", s)
 	}
 	days := daysFromCivil(p.year, p.month, p.day)
 	if days < minDateDays || days > maxDateDays {
-		return 0, Errorf(CodeDatetimeFieldOverflow, "date out of range: %q", s)
+		return 0, Errorf(CodeDatetimeFieldOverflow, "date out of range: \"%s\"", s)
 	}
 	return days, nil
 }
 
 // ParseTimeOfDay parses time without time zone input (a date or zone in
-// the input is ignored, as Postgres does). 24:00:00 is allowed.
-func ParseTimeOfDay(s string) (int64, error) {
+// the input is ignored, as Postgres does). 24:00:00 is allowed. loc is the
+// session time zone, for 'now'.
+func ParseTimeOfDay(s string, loc *time.Location) (int64, error) {
+	if t := strings.TrimSpace(s); (len(t) == 6 || len(t) == 4) && isAllDigits(t) {
+		// HHMMSS or HHMM.
+		v, _ := atoiDigits(t)
+		if len(t) == 4 {
+			v *= 100
+		}
+		h, m, sec := v/10000, v/100%100, v%100
+		if h > 24 || m > 59 || sec > 60 || (h == 24 && (m > 0 || sec > 0)) {
+			return 0, dtErr(dtFieldRange, "time", s, "")
+		}
+		return ((h*60+m)*60 + sec) * MicrosPerSecond, nil
+	}
 	p, e, zone := decodeDateTime(s)
 	if e != dtOK {
-		return 0, dtErr(e, "time without time zone", s, zone)
+		return 0, dtErr(e, "time", s, zone)
 	}
 	switch p.special {
 	case "allballs":
 		return 0, nil
 	case "now":
-		local, _ := nowIn(time.UTC)
+		if loc == nil {
+			loc = time.UTC
+		}
+		local, _ := nowIn(loc)
 		return floorMod(local, MicrosPerDay), nil
 	case "":
 	default:
-		return 0, dtErr(dtBadSyntax, "time without time zone", s, "")
+		return 0, dtErr(dtBadSyntax, "time", s, "")
 	}
 	if !p.hasTime {
-		return 0, dtErr(dtBadSyntax, "time without time zone", s, "")
+		return 0, dtErr(dtBadSyntax, "time", s, "")
 	}
 	us := ((p.hour*60+p.min)*60+p.sec)*MicrosPerSecond + p.usec
 	if us > MicrosPerDay {
@@ -968,7 +1036,7 @@ func (p *dtParsed) localMicros() (int64, bool) {
 // ParseTimestamp parses timestamp without time zone input; a zone in the
 // input is ignored, as Postgres does.
 func ParseTimestamp(s string, loc *time.Location) (int64, error) {
-	const name = "timestamp without time zone"
+	const name = "timestamp"
 	p, e, zone := decodeDateTime(s)
 	if e != dtOK {
 		return 0, dtErr(e, name, s, zone)
@@ -984,7 +1052,7 @@ func ParseTimestamp(s string, loc *time.Location) (int64, error) {
 	}
 	us, ok := p.localMicros()
 	if !ok || us < minTimestampMicros || us > maxTimestampMicros {
-		return 0, Errorf(CodeDatetimeFieldOverflow, "timestamp out of range: %q", s)
+		return 0, Errorf(CodeDatetimeFieldOverflow, "timestamp out of range: \"%s\"", s)
 	}
 	return us, nil
 }
@@ -1008,7 +1076,7 @@ func ParseTimestampTZ(s string, loc *time.Location) (int64, error) {
 	}
 	local, ok := p.localMicros()
 	if !ok {
-		return 0, Errorf(CodeDatetimeFieldOverflow, "timestamp out of range: %q", s)
+		return 0, Errorf(CodeDatetimeFieldOverflow, "timestamp out of range: \"%s\"", s)
 	}
 	var us int64
 	switch {
@@ -1020,7 +1088,7 @@ func ParseTimestampTZ(s string, loc *time.Location) (int64, error) {
 		us = localToUTC(local, loc)
 	}
 	if us < minTimestampMicros || us > maxTimestampMicros {
-		return 0, Errorf(CodeDatetimeFieldOverflow, "timestamp out of range: %q", s)
+		return 0, Errorf(CodeDatetimeFieldOverflow, "timestamp out of range: \"%s\"", s)
 	}
 	return us, nil
 }
@@ -1030,12 +1098,34 @@ func localToUTC(local int64, loc *time.Location) int64 {
 	if loc == time.UTC {
 		return local
 	}
-	days := floorDiv(local, MicrosPerDay)
-	y, m, d := civilFromDays(days)
-	tod := local - days*MicrosPerDay
-	secs := tod / MicrosPerSecond
-	t := time.Date(int(y), time.Month(m), int(d), int(secs/3600), int(secs/60%60), int(secs%60), 0, loc)
-	return t.Unix()*MicrosPerSecond + tod%MicrosPerSecond
+	localSecs := floorDiv(local, MicrosPerSecond)
+	frac := local - localSecs*MicrosPerSecond
+	offsetAt := func(unix int64) int64 {
+		_, off := time.Unix(unix, 0).In(loc).Zone()
+		return int64(off)
+	}
+	before := offsetAt(localSecs - 86400)
+	after := offsetAt(localSecs + 86400)
+	if before == after {
+		// No transition nearby (the common case); check the exact
+		// instant in case of two transitions within two days.
+		u := localSecs - before
+		if offsetAt(u) == before {
+			return u*MicrosPerSecond + frac
+		}
+		after = offsetAt(u)
+	}
+	u1, u2 := localSecs-before, localSecs-after
+	ok1, ok2 := offsetAt(u1) == before, offsetAt(u2) == after
+	switch {
+	case ok1 && !ok2:
+		return u1*MicrosPerSecond + frac
+	case ok2 && !ok1:
+		return u2*MicrosPerSecond + frac
+	}
+	// A skipped (spring forward) or repeated (fall back) wall-clock time:
+	// Postgres takes the later instant, i.e. standard time in both cases.
+	return max(u1, u2)*MicrosPerSecond + frac
 }
 
 // specialTimestamp handles epoch, infinity, now, today... for timestamps.

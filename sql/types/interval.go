@@ -262,7 +262,7 @@ func (a *intervalAcc) addUnit(unit intervalUnit, val int64, frac float64) {
 // ISO 8601 durations ("P1Y2M3DT4H5M6S", "PT1.5S").
 func ParseInterval(s string) (IntervalValue, error) {
 	bad := func() (IntervalValue, error) {
-		return IntervalValue{}, Errorf(CodeInvalidDatetimeFormat, "invalid input syntax for type interval: %q", s)
+		return IntervalValue{}, Errorf(CodeInvalidDatetimeFormat, "invalid input syntax for type interval: \"%s\"", s)
 	}
 	in := strings.ToLower(strings.TrimSpace(s))
 	if in == "" {
@@ -270,7 +270,7 @@ func ParseInterval(s string) (IntervalValue, error) {
 	}
 	var acc intervalAcc
 	var ok bool
-	if in[0] == 'p' || strings.HasPrefix(in, "-p") || strings.HasPrefix(in, "+p") {
+	if in[0] == 'p' {
 		ok = parseISOInterval(in, &acc)
 	} else {
 		ok = parseVerboseInterval(in, &acc)
@@ -279,7 +279,7 @@ func ParseInterval(s string) (IntervalValue, error) {
 		return bad()
 	}
 	if acc.overflow {
-		return IntervalValue{}, Errorf(CodeIntervalFieldOverflow, "interval field value out of range: %q", s)
+		return IntervalValue{}, Errorf(CodeIntervalFieldOverflow, "interval field value out of range: \"%s\"", s)
 	}
 	return IntervalValue{Months: int32(acc.months), Days: int32(acc.days), Micros: acc.micros}, nil
 }
@@ -363,6 +363,14 @@ func parseVerboseInterval(s string, acc *intervalAcc) bool {
 		return false
 	}
 	ago := false
+	var used uint32 // units already given: Postgres rejects repeats
+	use := func(mask uint32) bool {
+		if used&mask != 0 {
+			return false
+		}
+		used |= mask
+		return true
+	}
 	unit := unitNone     // from a unit word after the number
 	implicit := unitNone // a time field makes a bare number before it days
 	sawValue := false
@@ -373,14 +381,14 @@ func parseVerboseInterval(s string, acc *intervalAcc) bool {
 		f := fields[i]
 		if f.isWord {
 			if f.text == "ago" {
-				if ago || i != len(fields)-1 {
+				if i != len(fields)-1 && !ago {
 					return false
 				}
 				ago = true
 				continue
 			}
 			u := intervalUnitOf(f.text)
-			if u == unitNone || unit != unitNone {
+			if u == unitNone {
 				return false
 			}
 			unit = u
@@ -389,7 +397,7 @@ func parseVerboseInterval(s string, acc *intervalAcc) bool {
 		sawValue = true
 		t := f.text
 		if strings.IndexByte(t, ':') >= 0 {
-			if unit != unitNone {
+			if unit != unitNone || !use(timeUnitsMask) {
 				return false
 			}
 			if !parseIntervalTime(t, acc) {
@@ -406,8 +414,12 @@ func parseVerboseInterval(s string, acc *intervalAcc) bool {
 			yearsText, monthsText := t[:k+1], t[k+2:]
 			y, yf, ok1 := splitNumber(yearsText)
 			m, err := strconv.ParseInt(monthsText, 10, 64)
-			if !ok1 || yf != 0 || err != nil || m < 0 || m >= 12 {
+			if !ok1 || yf != 0 || err != nil || m < 0 || !use(1<<unitMonth) {
 				return false
+			}
+			if m >= 12 {
+				acc.overflow = true
+				return true
 			}
 			if t[0] == '-' {
 				m = -m
@@ -428,6 +440,13 @@ func parseVerboseInterval(s string, acc *intervalAcc) bool {
 		default:
 			unit = unitSecond
 		}
+		mask := uint32(1) << unit
+		if unit == unitSecond && frac != 0 {
+			mask |= 1<<unitMillisecond | 1<<unitMicrosecond
+		}
+		if !use(mask) {
+			return false
+		}
 		acc.addUnit(unit, val, frac)
 		unit, implicit = unitNone, unitNone
 	}
@@ -442,6 +461,9 @@ func parseVerboseInterval(s string, acc *intervalAcc) bool {
 	}
 	return true
 }
+
+// timeUnitsMask is the set of units a time field (01:02:03) gives.
+const timeUnitsMask = 1<<unitHour | 1<<unitMinute | 1<<unitSecond | 1<<unitMillisecond | 1<<unitMicrosecond
 
 // parseIntervalTime parses [sign]H:MM[:SS[.frac]] with unbounded hours.
 func parseIntervalTime(t string, acc *intervalAcc) bool {
@@ -465,20 +487,32 @@ func parseIntervalTime(t string, acc *intervalAcc) bool {
 		sec, frac, _ := strings.Cut(minText, ".")
 		secs, ok1 := atoiDigits(sec)
 		fr, ok2 := fractionMicros(frac)
-		if !ok1 || !ok2 || secs > 59 || h > math.MaxInt64/MicrosPerMinute {
+		if !ok1 || !ok2 || h > math.MaxInt64/MicrosPerMinute {
 			return false
+		}
+		if secs > 59 {
+			acc.overflow = true
+			return true
 		}
 		us = h*MicrosPerMinute + secs*MicrosPerSecond + fr
 	} else {
 		m, ok := atoiDigits(minText)
-		if !ok || m > 59 {
+		if !ok {
 			return false
+		}
+		if m > 59 {
+			acc.overflow = true
+			return true
 		}
 		var secs, fr int64
 		if len(parts) == 3 {
 			sec, frac, hasDot := strings.Cut(parts[2], ".")
-			if secs, ok = atoiDigits(sec); !ok || secs > 60 {
+			if secs, ok = atoiDigits(sec); !ok {
 				return false
+			}
+			if secs > 60 {
+				acc.overflow = true
+				return true
 			}
 			if hasDot {
 				if fr, ok = fractionMicros(frac); !ok {
@@ -508,10 +542,6 @@ func parseIntervalTime(t string, acc *intervalAcc) bool {
 // alternative form PYYYY-MM-DDTHH:MM:SS.
 func parseISOInterval(s string, acc *intervalAcc) bool {
 	neg := false
-	if s[0] == '-' || s[0] == '+' {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
 	s = s[1:] // the 'p'
 	if s == "" {
 		return false

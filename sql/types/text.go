@@ -86,7 +86,7 @@ func parseText(s string, t *T, loc *time.Location) (Datum, error) {
 	case BoolFamily:
 		b, ok := parseBool(s)
 		if !ok {
-			return Null, Errorf(CodeInvalidTextRepresentation, "invalid input syntax for type boolean: %q", s)
+			return Null, Errorf(CodeInvalidTextRepresentation, "invalid input syntax for type boolean: \"%s\"", s)
 		}
 		return DBool(b), nil
 	case IntFamily:
@@ -139,7 +139,7 @@ func parseText(s string, t *T, loc *time.Location) (Datum, error) {
 		}
 		return DDate(days), nil
 	case TimeFamily:
-		us, err := ParseTimeOfDay(s)
+		us, err := ParseTimeOfDay(s, loc)
 		if err != nil {
 			return Null, err
 		}
@@ -258,7 +258,7 @@ func intTypeName(width int) string {
 func ParseInt(s string, width int) (int64, error) {
 	v, ok, inRange := parseIntLiteral(s)
 	if !ok {
-		return 0, Errorf(CodeInvalidTextRepresentation, "invalid input syntax for type %s: %q", intTypeName(width), s)
+		return 0, Errorf(CodeInvalidTextRepresentation, "invalid input syntax for type %s: \"%s\"", intTypeName(width), s)
 	}
 	if inRange {
 		switch width {
@@ -269,7 +269,7 @@ func ParseInt(s string, width int) (int64, error) {
 		}
 	}
 	if !inRange {
-		return 0, Errorf(CodeNumericValueOutOfRange, "value %q is out of range for type %s", s, intTypeName(width))
+		return 0, Errorf(CodeNumericValueOutOfRange, "value \"%s\" is out of range for type %s", s, intTypeName(width))
 	}
 	return v, nil
 }
@@ -355,13 +355,16 @@ func digitValue(c byte) uint64 {
 func parseOid(s string, t *T) (Datum, error) {
 	v, ok, inRange := parseIntLiteral(s)
 	if !ok {
-		return Null, Errorf(CodeInvalidTextRepresentation, "invalid input syntax for type %s: %q", t.TypName(), s)
+		return Null, Errorf(CodeInvalidTextRepresentation, "invalid input syntax for type %s: \"%s\"", t.TypName(), s)
 	}
 	if !inRange || v < math.MinInt32 || v > math.MaxUint32 {
-		return Null, Errorf(CodeNumericValueOutOfRange, "value %q is out of range for type %s", s, t.TypName())
+		return Null, Errorf(CodeNumericValueOutOfRange, "value \"%s\" is out of range for type %s", s, t.TypName())
 	}
 	return DInt(int64(uint32(v))), nil
 }
+
+// canonicalNaN is the NaN Postgres produces (math.NaN has another payload).
+var canonicalNaN = math.Float64frombits(0x7FF8000000000000)
 
 // floatTypeName names the float type of the given width in error messages.
 func floatTypeName(width int) string {
@@ -382,26 +385,43 @@ func ParseFloat(s string, width int) (float64, error) {
 	trimmed := strings.TrimSpace(s)
 	switch strings.ToLower(trimmed) {
 	case "nan", "+nan", "-nan":
-		return math.NaN(), nil
+		return canonicalNaN, nil
 	case "infinity", "+infinity", "inf", "+inf":
 		return math.Inf(1), nil
 	case "-infinity", "-inf":
 		return math.Inf(-1), nil
 	}
 	if trimmed == "" || strings.ContainsRune(trimmed, '_') {
-		return 0, Errorf(CodeInvalidTextRepresentation, "invalid input syntax for type %s: %q", floatTypeName(width), s)
+		return 0, Errorf(CodeInvalidTextRepresentation, "invalid input syntax for type %s: \"%s\"", floatTypeName(width), s)
 	}
-	f, err := strconv.ParseFloat(trimmed, bits)
+	literal := trimmed
+	if isHexFloatWithoutExponent(literal) {
+		// strtod accepts 0x10; Go wants a binary exponent.
+		literal += "p0"
+	}
+	f, err := strconv.ParseFloat(literal, bits)
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			return 0, Errorf(CodeNumericValueOutOfRange, "%q is out of range for type %s", trimmed, floatTypeName(width))
+			return 0, Errorf(CodeNumericValueOutOfRange, "\"%s\" is out of range for type %s", trimmed, floatTypeName(width))
 		}
-		return 0, Errorf(CodeInvalidTextRepresentation, "invalid input syntax for type %s: %q", floatTypeName(width), s)
+		return 0, Errorf(CodeInvalidTextRepresentation, "invalid input syntax for type %s: \"%s\"", floatTypeName(width), s)
 	}
 	if f == 0 && hasNonZeroMantissa(trimmed) {
-		return 0, Errorf(CodeNumericValueOutOfRange, "%q is out of range for type %s", trimmed, floatTypeName(width))
+		return 0, Errorf(CodeNumericValueOutOfRange, "\"%s\" is out of range for type %s", trimmed, floatTypeName(width))
 	}
 	return f, nil
+}
+
+// isHexFloatWithoutExponent reports whether s is [sign]0x<hex digits and
+// point> without a p exponent.
+func isHexFloatWithoutExponent(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	if len(s) < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') {
+		return false
+	}
+	return !strings.ContainsAny(s, "pP")
 }
 
 // hasNonZeroMantissa reports whether the digits before any exponent of a
@@ -488,14 +508,14 @@ func ParseDecimal(s string) (*apd.Decimal, error) {
 		return &apd.Decimal{Form: apd.Infinite, Negative: true}, nil
 	}
 	if !isDecimalLiteral(t) {
-		return nil, Errorf(CodeInvalidTextRepresentation, "invalid input syntax for type numeric: %q", s)
+		return nil, Errorf(CodeInvalidTextRepresentation, "invalid input syntax for type numeric: \"%s\"", s)
 	}
 	if strings.IndexByte(t, '_') >= 0 {
 		t = strings.ReplaceAll(t, "_", "")
 	}
 	d, _, err := apd.NewFromString(t)
 	if err != nil {
-		return nil, Errorf(CodeInvalidTextRepresentation, "invalid input syntax for type numeric: %q", s)
+		return nil, Errorf(CodeInvalidTextRepresentation, "invalid input syntax for type numeric: \"%s\"", s)
 	}
 	if err := checkDecimalRange(d); err != nil {
 		return nil, err
@@ -640,7 +660,7 @@ func appendByteaHex(buf []byte, s string) []byte {
 // ParseBytea parses bytea input in the hex format (\x...) or the escape
 // format (backslash-octal and doubled backslashes).
 func ParseBytea(s string) ([]byte, error) {
-	if len(s) >= 2 && s[0] == '\\' && (s[1] == 'x' || s[1] == 'X') {
+	if len(s) >= 2 && s[0] == '\\' && s[1] == 'x' {
 		out := make([]byte, 0, (len(s)-2)/2)
 		for i := 2; i < len(s); {
 			c := s[i]
@@ -650,14 +670,14 @@ func ParseBytea(s string) ([]byte, error) {
 			}
 			hi := digitValue(c)
 			if hi > 15 {
-				return nil, Errorf(CodeInvalidTextRepresentation, "invalid hexadecimal digit: %q", string(rune(c)))
+				return nil, Errorf(CodeInvalidParameterValue, "invalid hexadecimal digit: \"%s\"", string(rune(c)))
 			}
 			if i+1 >= len(s) {
-				return nil, Errorf(CodeInvalidTextRepresentation, "invalid hexadecimal data: odd number of digits")
+				return nil, Errorf(CodeInvalidParameterValue, "invalid hexadecimal data: odd number of digits")
 			}
 			lo := digitValue(s[i+1])
 			if lo > 15 {
-				return nil, Errorf(CodeInvalidTextRepresentation, "invalid hexadecimal digit: %q", string(rune(s[i+1])))
+				return nil, Errorf(CodeInvalidParameterValue, "invalid hexadecimal digit: \"%s\"", string(rune(s[i+1])))
 			}
 			out = append(out, byte(hi<<4|lo))
 			i += 2

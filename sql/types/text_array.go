@@ -124,7 +124,7 @@ type arrayParser struct {
 
 func (p *arrayParser) malformed(detail string) error {
 	if p.err == nil {
-		p.err = Errorf(CodeInvalidTextRepresentation, "malformed array literal: %q", p.s)
+		p.err = Errorf(CodeInvalidTextRepresentation, "malformed array literal: \"%s\"", p.s)
 		if detail != "" {
 			p.err = errors.WithDetail(p.err, detail)
 		}

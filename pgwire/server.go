@@ -250,10 +250,22 @@ func (s *Server) removeConn(c *conn) {
 	if c.registeredPID && s.byPID[c.pid] == c {
 		delete(s.byPID, c.pid)
 	}
+	s.releaseSlotLocked(c)
+}
+
+func (s *Server) releaseSlotLocked(c *conn) {
 	if c.hasSlot {
 		s.sessions--
 		c.hasSlot = false
 	}
+}
+
+// releaseSlot frees c's slot early: a client refused during startup may
+// reconnect before the goroutine of the refused connection has ended.
+func (s *Server) releaseSlot(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.releaseSlotLocked(c)
 }
 
 // acquireSlot takes a session slot: false when MaxConnections are in use.

@@ -107,7 +107,7 @@ func (c *conn) startup() bool {
 	}
 	c.user = params["user"]
 	if c.user == "" {
-		c.sendFatal(types.Errorf(types.CodeInvalidAuthorizationSpec, "no PostgreSQL user name specified in startup packet"))
+		c.refuse(types.Errorf(types.CodeInvalidAuthorizationSpec, "no PostgreSQL user name specified in startup packet"))
 		return false
 	}
 	database := params["database"]
@@ -117,13 +117,13 @@ func (c *conn) startup() bool {
 	if err := c.authenticate(database); err != nil {
 		if !errors.Is(err, errConnectionGone) {
 			c.log.Info("pgwire: authentication failed", "user", c.user, "err", err)
-			c.sendFatal(err)
+			c.refuse(err)
 		}
 		return false
 	}
 	c.send(&pgproto3.AuthenticationOk{})
 	if !c.srv.slotAllowed(c.user) {
-		c.sendFatal(types.Errorf(types.CodeTooManyConnections, "remaining connection slots are reserved for roles with the SUPERUSER attribute"))
+		c.refuse(types.Errorf(types.CodeTooManyConnections, "remaining connection slots are reserved for roles with the SUPERUSER attribute"))
 		return false
 	}
 
@@ -139,7 +139,7 @@ func (c *conn) startup() bool {
 		BackendPID: c.pid,
 	})
 	if err != nil {
-		c.sendFatal(err)
+		c.refuse(err)
 		return false
 	}
 	c.session = session
@@ -151,6 +151,12 @@ func (c *conn) startup() bool {
 	c.send(&pgproto3.BackendKeyData{ProcessID: uint32(c.pid), SecretKey: c.secret[:]})
 	c.readyForQuery()
 	return c.writeErr == nil
+}
+
+// refuse ends the startup with a FATAL error, freeing the slot first.
+func (c *conn) refuse(err error) {
+	c.srv.releaseSlot(c)
+	c.sendFatal(err)
 }
 
 // readStartupMessage answers SSLRequest/GSSEncRequest and CancelRequest

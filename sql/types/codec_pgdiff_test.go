@@ -2,7 +2,10 @@ package types
 
 import (
 	"encoding/hex"
+	"math"
+	"math/rand"
 	"os"
+	"strconv"
 	"os/exec"
 	"strings"
 	"testing"
@@ -143,6 +146,90 @@ func TestTextAgainstPostgres(t *testing.T) {
 				t.Errorf("%s %q: AppendBinary: %v", tc.t.String(), tc.in, err)
 			} else if got := hex.EncodeToString(b); got != pgBinary {
 				t.Errorf("%s %q: postgres sends %s, we %s", tc.t.String(), tc.in, pgBinary, got)
+			}
+		}
+	}
+}
+
+// psqlLines runs query and returns its output lines.
+func psqlLines(t *testing.T, conn, query string) []string {
+	t.Helper()
+	out, err := exec.Command("psql", conn, "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", query).CombinedOutput()
+	if err != nil {
+		t.Fatalf("psql: %v: %s", err, out)
+	}
+	return strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+}
+
+// TestOutputAgainstPostgres compares float output and timestamptz
+// input/output in several session zones with a real Postgres (see
+// TestTextAgainstPostgres).
+func TestOutputAgainstPostgres(t *testing.T) {
+	conn := os.Getenv("STREAMDB_PGDIFF")
+	if conn == "" {
+		t.Skip("STREAMDB_PGDIFF not set")
+	}
+	rng := rand.New(rand.NewSource(5))
+	var inputs []string
+	for i := 0; i < 300; i++ {
+		var f float64
+		switch i % 3 {
+		case 0:
+			f = math.Float64frombits(rng.Uint64())
+		case 1:
+			f = rng.NormFloat64() * math.Pow(10, float64(rng.Intn(40)-20))
+		default:
+			f = float64(rng.Intn(100000)) / math.Pow(10, float64(rng.Intn(8)))
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			continue
+		}
+		inputs = append(inputs, strconv.FormatFloat(f, 'g', 17, 64))
+	}
+	for _, typ := range []*T{Float8, Float4} {
+		var values []string
+		for _, in := range inputs {
+			if _, err := ParseText(in, typ, nil); err == nil {
+				values = append(values, "('"+in+"')")
+			}
+		}
+		lines := psqlLines(t, conn, "SELECT x::"+typ.String()+" FROM (VALUES "+strings.Join(values, ",")+") v(x)")
+		i := 0
+		for _, in := range inputs {
+			d, err := ParseText(in, typ, nil)
+			if err != nil {
+				continue
+			}
+			if got := string(AppendText(nil, d, typ, nil)); got != lines[i] {
+				t.Errorf("%s %s: postgres %q, we %q", typ.Name(), in, lines[i], got)
+			}
+			i++
+		}
+	}
+	stamps := []string{"2024-01-31 13:45:00.25+00", "2024-07-04 12:00:00+00", "1850-01-01 00:00:00+00", "1900-06-01 12:00:00+00", "1970-01-01 00:00:00+00",
+		"2024-03-10 07:30:00+00", "2024-11-03 06:30:00+00", "0100-01-01 00:00:00+00", "1000-01-01 00:00:00+00 BC", "2100-12-31 23:59:59.999999+00", "infinity"}
+	locals := []string{"2024-03-10 02:30:00", "2024-11-03 01:30:00", "2024-03-31 02:30:00", "2024-10-27 02:30:00", "1883-11-18 12:00:00", "2024-01-31 13:45:00"}
+	for _, zone := range []string{"UTC", "America/New_York", "Asia/Kolkata", "Europe/London", "Australia/Lord_Howe", "America/St_Johns", "Europe/Amsterdam"} {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			t.Skipf("no tzdata for %s", zone)
+		}
+		var values []string
+		for _, s := range stamps {
+			values = append(values, "('"+s+"'::timestamptz::text)")
+		}
+		for _, s := range locals {
+			values = append(values, "('"+s+"'::timestamptz::text)")
+		}
+		lines := psqlLines(t, conn, "SET TimeZone='"+zone+"'; SELECT x FROM (VALUES "+strings.Join(values, ",")+") v(x)")
+		for i, s := range append(append([]string{}, stamps...), locals...) {
+			d, err := ParseText(s, TimestampTZ, loc)
+			if err != nil {
+				t.Errorf("%s %q: %v", zone, s, err)
+				continue
+			}
+			if got := string(AppendText(nil, d, TimestampTZ, loc)); got != lines[i] {
+				t.Errorf("%s %q: postgres %q, we %q", zone, s, lines[i], got)
 			}
 		}
 	}

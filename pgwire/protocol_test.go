@@ -292,6 +292,15 @@ func TestExtendedDescribeAndErrors(t *testing.T) {
 			t.Errorf("got  %s\nwant %s Z:I", got, tc.want)
 		}
 	}
+	// A simple query drops the unnamed statement.
+	c.send(&pgproto3.Parse{Query: "SELECT 1"}, &pgproto3.Sync{})
+	c.readUntilReady()
+	c.send(&pgproto3.Query{String: "INSERT"})
+	c.readUntilReady()
+	c.send(&pgproto3.Describe{ObjectType: 'S'}, &pgproto3.Sync{})
+	if got := c.readUntilReady(); got != `E:ERROR:26000:prepared statement "" does not exist Z:I` {
+		t.Errorf("got %s", got)
+	}
 	// The statement "z" was never created.
 	c.send(&pgproto3.Describe{ObjectType: 'S', Name: "z"}, &pgproto3.Sync{})
 	if got := c.readUntilReady(); got != `E:ERROR:26000:prepared statement "z" does not exist Z:I` {

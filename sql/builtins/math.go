@@ -208,11 +208,16 @@ func registerMathFuncs(b *registryBuilder) {
 		if err != nil {
 			return nil, err
 		}
-		bias := int64(15)
 		if log10 {
-			bias = 16
+			return decWithSigScale(r, 16, dscale(x))
 		}
-		return decWithSigScale(r, bias, dscale(x))
+		// numeric_ln: 16 significant digits after the truncated (not
+		// floored) decimal weight of the result.
+		dweight := int64(0)
+		if f := math.Abs(floatFromDec(r)); f != 0 {
+			dweight = int64(math.Log10(f))
+		}
+		return decRound(r, min(max(16-dweight, dscale(x), 0), 1000), apd.RoundHalfUp)
 	}
 	b.fn(&Overload{Name: "ln", Args: args(N), Ret: N, Fn: decFn(func(x *apd.Decimal) (*apd.Decimal, error) { return lnN(x, false) })})
 	log10F := f8Fn(func(x float64) (float64, error) {

@@ -28,6 +28,11 @@ type aggFunc struct {
 	strictArgs int
 	// appendOnly states never see retractions (one-shot queries).
 	appendOnly bool
+	// toJSON holds, per argument of a json aggregate, the to_jsonb overload
+	// that renders the types this file does not format itself (dates,
+	// timestamps, intervals, bytea...); bctx is the context to call it in.
+	toJSON []*builtins.Overload
+	bctx   *builtins.Context
 	// orderBy re-indexes the ORDER BY keys into the sort-value rows kept by
 	// the list aggregates.
 	orderBy []planner.SortKey
@@ -38,7 +43,7 @@ type aggState interface {
 	result(f *aggFunc) (types.Datum, error)
 }
 
-func newAggFunc(call planner.AggCall, appendOnly bool) (*aggFunc, error) {
+func newAggFunc(ec *evalCtx, call planner.AggCall, appendOnly bool) (*aggFunc, error) {
 	if call.Agg == nil {
 		return nil, types.Errorf(types.CodeInternalError, "aggregate call without an overload")
 	}
@@ -53,6 +58,16 @@ func newAggFunc(call planner.AggCall, appendOnly bool) (*aggFunc, error) {
 		f.strictArgs = 1
 	default:
 		f.strictArgs = len(call.Args)
+	}
+	if f.kind == builtins.AggJSONAgg || f.kind == builtins.AggJSONObjectAgg {
+		f.bctx = ec.bctx
+		for _, t := range call.Agg.Args {
+			var o *builtins.Overload
+			if t != nil && t.Family != types.UnknownFamily && t.Family != types.StringFamily {
+				o, _ = builtins.ResolveFunction("to_jsonb", []*types.T{t})
+			}
+			f.toJSON = append(f.toJSON, o)
+		}
 	}
 	for i, k := range call.OrderBy {
 		f.orderBy = append(f.orderBy, planner.SortKey{Col: i, Desc: k.Desc, NullsFirst: k.NullsFirst})
@@ -665,7 +680,7 @@ func (s *listState) result(f *aggFunc) (types.Datum, error) {
 			if i > 0 {
 				sb.WriteString(", ")
 			}
-			sb.WriteString(jsonValue(e.args[0], argTypeAt(f, 0)))
+			sb.WriteString(f.jsonOf(0, e.args[0]))
 		}
 		sb.WriteByte(']')
 		return jsonResult(f, sb.String())
@@ -676,16 +691,21 @@ func (s *listState) result(f *aggFunc) (types.Datum, error) {
 			if e.args[0].IsNull() {
 				return types.Null, types.Errorf(types.CodeInvalidParameterValue, "field name must not be null")
 			}
+			// Keys are the text output of the value.
 			k := e.args[0].S
-			if e.args[0].K != types.KString {
-				k = jsonValue(e.args[0], argTypeAt(f, 0))
+			if e.args[0].K != types.KString && len(f.call.Agg.Args) > 0 && f.call.Agg.Args[0].Family != types.UnknownFamily {
+				loc := time.UTC
+				if f.bctx != nil && f.bctx.Location != nil {
+					loc = f.bctx.Location
+				}
+				k = string(types.AppendText(nil, e.args[0], f.call.Agg.Args[0], loc))
 			}
 			if i > 0 {
 				sb.WriteString(", ")
 			}
 			sb.WriteString(jsonString(k))
 			sb.WriteString(" : ")
-			sb.WriteString(jsonValue(e.args[1], argTypeAt(f, 1)))
+			sb.WriteString(f.jsonOf(1, e.args[1]))
 		}
 		sb.WriteString(" }")
 		return jsonResult(f, sb.String())
@@ -707,11 +727,22 @@ func jsonResult(f *aggFunc, text string) (types.Datum, error) {
 	return types.DJSON(c), nil
 }
 
-func argTypeAt(f *aggFunc, i int) *types.T {
-	if i < len(f.call.Agg.Args) {
-		return f.call.Agg.Args[i]
+// jsonOf renders argument i's value as JSON text.
+func (f *aggFunc) jsonOf(i int, d types.Datum) string {
+	switch d.K {
+	case types.KNull, types.KBool, types.KInt, types.KFloat, types.KDecimal, types.KString, types.KJSON:
+	default:
+		if i < len(f.toJSON) && f.toJSON[i] != nil && f.toJSON[i].Fn != nil {
+			if j, err := f.toJSON[i].Fn(f.bctx, []types.Datum{d}); err == nil && j.K == types.KJSON {
+				return j.S
+			}
+		}
 	}
-	return nil
+	var t *types.T
+	if i < len(f.call.Agg.Args) {
+		t = f.call.Agg.Args[i]
+	}
+	return jsonValue(d, t)
 }
 
 // jsonValue renders a datum as a JSON value (to_json's rules for the common

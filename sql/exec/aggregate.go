@@ -40,7 +40,7 @@ func newAggregate(ec *evalCtx, n *planner.Aggregate) (*aggregate, error) {
 		b:         newChunkBuilder(len(n.GroupCols) + len(n.Aggs)),
 	}
 	for _, call := range n.Aggs {
-		f, err := newAggFunc(call, ec.appendOnly)
+		f, err := newAggFunc(ec, call, ec.appendOnly)
 		if err != nil {
 			return nil, err
 		}

@@ -55,7 +55,7 @@ func newWindow(ec *evalCtx, n *planner.Window) (*window, error) {
 			if call.Agg == nil {
 				return nil, types.Errorf(types.CodeInternalError, "window aggregate without an aggregate overload")
 			}
-			agg, err := newAggFunc(planner.AggCall{Agg: call.Agg, Args: call.Args, Filter: call.Filter}, false)
+			agg, err := newAggFunc(ec, planner.AggCall{Agg: call.Agg, Args: call.Args, Filter: call.Filter}, false)
 			if err != nil {
 				return nil, err
 			}

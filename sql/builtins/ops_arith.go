@@ -61,6 +61,13 @@ func registerArithOps(b *registryBuilder) {
 			return types.DFloat(math.Abs(a[0].Float())), nil
 		}})
 	}
+	// Cross-type float operators (float48pl...): they make real * 2 and
+	// numeric / real resolve to double precision, as in Postgres.
+	for _, pair := range [][2]*types.T{{types.Float4, types.Float8}, {types.Float8, types.Float4}} {
+		for _, op := range []byte{'+', '-', '*', '/'} {
+			b.op(&Overload{Name: string(op), Args: args(pair[0], pair[1]), Ret: types.Float8, Fn: floatOp(64, op)})
+		}
+	}
 	b.op(&Overload{Name: "^", Args: args(types.Float8, types.Float8), Ret: types.Float8, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
 		return floatPow(a[0].Float(), a[1].Float())
 	}})

@@ -21,7 +21,6 @@ func TestResolveOperator(t *testing.T) {
 		{"+", types.Int4, types.Numeric, args(types.Numeric, types.Numeric), types.Numeric, ""},
 		{"+", types.Numeric, types.Float8, args(types.Float8, types.Float8), types.Float8, ""},
 		{"+", types.Int4, U, args(types.Int4, types.Int4), types.Int4, ""},
-		{"*", types.Float4, types.Int4, args(types.Float4, types.Float4), types.Float4, ""},
 		{"/", types.Int8, types.Numeric, args(types.Numeric, types.Numeric), types.Numeric, ""},
 		{"=", types.Text, types.Text, args(types.Text, types.Text), types.Bool, ""},
 		{"=", types.Varchar, types.Varchar, args(types.Text, types.Text), types.Bool, ""},
@@ -51,6 +50,16 @@ func TestResolveOperator(t *testing.T) {
 		{"-", nil, types.Int4, args(types.Int4), types.Int4, ""},
 		{"-", nil, types.Text, nil, nil, types.CodeUndefinedFunction},
 		{"^", types.Int4, types.Int4, args(types.Float8, types.Float8), types.Float8, ""},
+		// Result types checked against PostgreSQL 15.
+		{"*", types.Float4, types.Int4, args(types.Float4, types.Float8), types.Float8, ""},
+		{"*", types.Float4, types.Numeric, args(types.Float4, types.Float8), types.Float8, ""},
+		{"/", types.Numeric, types.Float4, args(types.Float8, types.Float4), types.Float8, ""},
+		{"+", types.Int2, types.Int4, args(types.Int4, types.Int4), types.Int4, ""},
+		{"+", U, types.Int4, args(types.Int4, types.Int4), types.Int4, ""},
+		{"-", types.Date, types.Interval, args(types.Date, types.Interval), types.Timestamp, ""},
+		{"-", types.Time, types.Time, args(types.Time, types.Time), types.Interval, ""},
+		{"=", types.Int4, types.Oid, args(types.Oid, types.Oid), types.Bool, ""},
+		{"->>", types.JSONB, types.Int4, args(types.JSONB, types.Int4), types.Text, ""},
 	}
 	for _, c := range cases {
 		o, err := ResolveOperator(c.op, c.left, c.right)

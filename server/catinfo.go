@@ -264,9 +264,9 @@ func (ci *catalogInfo) CurrVal(seqOID uint32) (int64, error) {
 	return 0, types.Errorf(types.CodeObjectNotInPrerequisiteState, "currval of sequence %q is not yet defined in this session", name)
 }
 
-func (ci *catalogInfo) SetVal(seqOID uint32, v int64, isCalled bool) error {
+func (ci *catalogInfo) SetVal(seqOID uint32, v int64, isCalled bool) (int64, error) {
 	if err := ci.sess.srv.tables.SetVal(seqOID, v, isCalled); err != nil {
-		return err
+		return 0, err
 	}
 	if isCalled {
 		if ci.sess.currval == nil {
@@ -274,8 +274,10 @@ func (ci *catalogInfo) SetVal(seqOID uint32, v int64, isCalled bool) error {
 		}
 		ci.sess.currval[seqOID] = v
 	}
-	return nil
+	return v, nil
 }
+
+var _ builtins.SequenceAccess = (*catalogInfo)(nil)
 
 // virtualTables generates system table rows for one session.
 type virtualTables struct{ sess *session }

@@ -487,15 +487,19 @@ func (sess *session) createTable(cs *pg_query.CreateStmt, w pgwire.ResultWriter)
 	if err := sess.srv.cat.Create(desc); err != nil {
 		return err
 	}
-	for i, s := range seqs {
-		s.desc.OwnedBy = desc.OID
+	for _, s := range seqs {
+		seq, ok := sess.srv.cat.ByOID(s.desc.OID)
+		if !ok {
+			continue
+		}
+		owned := seq.Clone()
+		owned.OwnedBy = desc.OID
 		for j := range desc.Columns {
 			if strings.Contains(desc.Columns[j].Default, "'"+s.desc.Name+"'") || strings.Contains(desc.Columns[j].Default, "."+s.desc.Name+"'") {
-				s.desc.OwnedByCol = desc.Columns[j].AttNum
+				owned.OwnedByCol = desc.Columns[j].AttNum
 			}
 		}
-		_ = i
-		if err := sess.srv.cat.Update(s.desc); err != nil {
+		if err := sess.srv.cat.Update(owned); err != nil {
 			return err
 		}
 	}

@@ -31,7 +31,9 @@ func (b *Binder) bindFrom(items []*pg_query.Node, outer *scope) (Node, *scope, e
 			node, sc = n, s
 			continue
 		}
+		corr := sc.correlated || s.correlated
 		node, sc = b.joinNodes(InnerJoin, node, sc, n, s, nil, outer)
+		sc.correlated = corr
 	}
 	return node, sc, nil
 }
@@ -331,6 +333,7 @@ func (b *Binder) bindJoin(je *pg_query.JoinExpr, outer *scope) (Node, *scope, er
 			}
 		}
 		node, sc := b.joinNodes(kind, l, ls, r, rs, on, outer)
+		sc.correlated = combined.correlated || ls.correlated || rs.correlated
 		if je.Alias != nil {
 			return nil, nil, unsupported("aliases on JOIN without USING")
 		}
@@ -373,7 +376,7 @@ func (b *Binder) bindJoin(je *pg_query.JoinExpr, outer *scope) (Node, *scope, er
 		pairs = append(pairs, pair{li, lw + ri})
 	}
 	jn, _ := b.joinNodes(kind, l, ls, r, rs, andOf(conds), outer)
-	out := &scope{parent: outer, tables: combined.tables}
+	out := &scope{parent: outer, tables: combined.tables, correlated: combined.correlated || ls.correlated || rs.correlated}
 	var exprs []Expr
 	var cols types.Schema
 	for k, p := range pairs {
@@ -489,6 +492,9 @@ func (b *Binder) bindRangeFunction(rf *pg_query.RangeFunction, outer *scope) (No
 	}
 	sc := scopeFromSchema(alias, cols)
 	sc.parent = outer
+	// A function argument that names an outer column makes this query
+	// level correlated.
+	sc.correlated = empty.correlated
 	if rf.Alias != nil {
 		if err := applyColAliases(sc, rf.Alias); err != nil {
 			return nil, nil, err

@@ -641,7 +641,15 @@ func sameDims(a, b []int) bool {
 }
 
 func compileSubscript(e *planner.Subscript) (evalFn, error) {
-	if t := e.Arg.Type(); t != nil && t.Family != types.ArrayFamily {
+	base := e.Arg
+	for {
+		s, ok := base.(*planner.Subscript)
+		if !ok {
+			break
+		}
+		base = s.Arg
+	}
+	if t := base.Type(); t != nil && t.Family != types.ArrayFamily {
 		return nil, types.Unsupported("subscripting type " + t.String())
 	}
 	arg, err := compileExpr(e.Arg)
@@ -656,12 +664,29 @@ func compileSubscript(e *planner.Subscript) (evalFn, error) {
 	}
 	// int2vector and oidvector (pg_index.indkey, pg_proc.proargtypes) are
 	// subscripted from 0.
-	base := int64(1)
-	if t := e.Arg.Type(); t != nil && (t.Oid == types.OidInt2Vector || t.Oid == types.OidOidVector) {
-		base = 0
+	lower := int64(1)
+	if t := base.Type(); t != nil && (t.Oid == types.OidInt2Vector || t.Oid == types.OidOidVector) {
+		lower = 0
 	}
 	if !e.Slice {
-		idx, err := compileExpr(e.Index)
+		// a[i][j] arrives as nested subscripts: gather the chain so that a
+		// multidimensional array gets one index per dimension.
+		idxExprs := []planner.Expr{e.Index}
+		inner := e.Arg
+		for {
+			s, ok := inner.(*planner.Subscript)
+			if !ok || s.Slice {
+				break
+			}
+			idxExprs = append([]planner.Expr{s.Index}, idxExprs...)
+			inner = s.Arg
+		}
+		if len(idxExprs) > 1 {
+			if arg, err = compileExpr(inner); err != nil {
+				return nil, err
+			}
+		}
+		idxs, err := compileList(idxExprs)
 		if err != nil {
 			return nil, err
 		}
@@ -670,18 +695,24 @@ func compileSubscript(e *planner.Subscript) (evalFn, error) {
 			if err != nil || ad.IsNull() {
 				return types.Null, err
 			}
-			id, err := idx(ec, row)
-			if err != nil || id.IsNull() {
-				return types.Null, err
-			}
 			a := ad.Array()
-			i := id.Int() + 1 - base
-			// A single subscript on a multidimensional array is NULL in
-			// Postgres (every dimension needs one).
-			if len(a.Dims) != 1 || i < 1 || i > int64(len(a.Elems)) {
+			// Fewer subscripts than dimensions give NULL in Postgres.
+			if len(a.Dims) != len(idxs) {
 				return types.Null, nil
 			}
-			return a.Elems[i-1], nil
+			flat := int64(0)
+			for k, idx := range idxs {
+				id, err := idx(ec, row)
+				if err != nil || id.IsNull() {
+					return types.Null, err
+				}
+				i := id.Int() + 1 - lower
+				if i < 1 || i > int64(a.Dims[k]) {
+					return types.Null, nil
+				}
+				flat = flat*int64(a.Dims[k]) + i - 1
+			}
+			return a.Elems[flat], nil
 		}, nil
 	}
 	lo, err := opt(e.Lo)
@@ -707,14 +738,14 @@ func compileSubscript(e *planner.Subscript) (evalFn, error) {
 			if err != nil || d.IsNull() {
 				return types.Null, err
 			}
-			from = max(from, d.Int()+1-base)
+			from = max(from, d.Int()+1-lower)
 		}
 		if hi != nil {
 			d, err := hi(ec, row)
 			if err != nil || d.IsNull() {
 				return types.Null, err
 			}
-			to = min(to, d.Int()+1-base)
+			to = min(to, d.Int()+1-lower)
 		}
 		if from > to {
 			return types.DArray(&types.Array{Elem: a.Elem}), nil

@@ -358,3 +358,31 @@ func TestCompiledCachesSubqueries(t *testing.T) {
 		t.Errorf("new statement: read %d rows, %v", tables.read, err)
 	}
 }
+
+func TestMultiDimSubscript(t *testing.T) {
+	row := func(a, b int64) planner.Expr {
+		return &planner.ArrayCtor{Elems: []planner.Expr{ic(a), ic(b)}, Typ: types.Int8Array}
+	}
+	arr := &planner.ArrayCtor{Elems: []planner.Expr{row(1, 2), row(3, 4)}, Typ: types.Int8Array}
+	for _, c := range []struct {
+		e    planner.Expr
+		want string
+	}{
+		{&planner.Subscript{Arg: &planner.Subscript{Arg: arr, Index: ic(2), Typ: types.Int8}, Index: ic(1), Typ: types.Int8}, "3"},
+		{&planner.Subscript{Arg: arr, Index: ic(2), Typ: types.Int8}, "NULL"},
+		{&planner.Subscript{Arg: &planner.Subscript{Arg: arr, Index: ic(3), Typ: types.Int8}, Index: ic(1), Typ: types.Int8}, "NULL"},
+		{arr, "{1,2,3,4}"},
+	} {
+		comp, err := Compile(c.e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := comp.Eval(context.Background(), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := formatDatum(d); got != c.want {
+			t.Errorf("got %s, want %s", got, c.want)
+		}
+	}
+}

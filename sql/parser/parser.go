@@ -43,7 +43,7 @@ func Parse(sql string) ([]Statement, error) {
 	if err != nil {
 		// A multi-statement string may mix dialect and Postgres statements:
 		// split with the scanner and try piece by piece.
-		if pieces, serr := pg_query.SplitWithScanner(sql, false); serr == nil && len(pieces) > 1 {
+		if pieces := splitStatements(sql); len(pieces) > 1 {
 			if out, ok := parsePieces(sql, pieces); ok {
 				return out, nil
 			}
@@ -92,6 +92,29 @@ func parsePieces(sql string, pieces []string) ([]Statement, bool) {
 		}
 	}
 	return out, true
+}
+
+// splitStatements cuts sql at top-level semicolons, using the Postgres
+// scanner so that semicolons inside strings, comments and dollar quotes do
+// not count. (pg_query's own splitter drops statements it cannot parse,
+// like FLUSH.)
+func splitStatements(sql string) []string {
+	res, err := pg_query.Scan(sql)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	start := 0
+	for _, tok := range res.Tokens {
+		if tok.Token == pg_query.Token_ASCII_59 {
+			out = append(out, sql[start:tok.Start])
+			start = int(tok.End)
+		}
+	}
+	if strings.TrimSpace(sql[start:]) != "" {
+		out = append(out, sql[start:])
+	}
+	return out
 }
 
 // dialect recognises a query string that is exactly one dialect statement.

@@ -31,7 +31,7 @@ func TestSyntaxErrorPosition(t *testing.T) {
 	if types.Code(err) != types.CodeSyntaxError {
 		t.Fatalf("code %s", types.Code(err))
 	}
-	if p := types.Position(err); p != 15 {
+	if p := types.Position(err); p != 10 {
 		t.Fatalf("position %d: %v", p, err)
 	}
 }

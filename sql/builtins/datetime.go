@@ -121,14 +121,14 @@ func registerDatetimeFuncs(b *registryBuilder) {
 		src := src
 		b.fn(&Overload{Name: "extract", Args: args(T, src), Ret: N, Volatility: volatilityFor(src), Fn: func(ctx *Context, a []types.Datum) (types.Datum, error) {
 			r, err := extractField(ctx, a[0].S, a[1], src, true)
-			if err != nil {
+			if err != nil || r == nil {
 				return types.Null, err
 			}
 			return dDec(r), nil
 		}})
 		b.fn(&Overload{Name: "date_part", Args: args(T, src), Ret: F, Volatility: volatilityFor(src), Fn: func(ctx *Context, a []types.Datum) (types.Datum, error) {
 			r, err := extractField(ctx, a[0].S, a[1], src, false)
-			if err != nil {
+			if err != nil || r == nil {
 				return types.Null, err
 			}
 			return types.DFloat(floatFromDec(r)), nil
@@ -626,18 +626,26 @@ func extractField(ctx *Context, field string, d types.Datum, t *types.T, numeric
 		return apd.New(int64((c.month-1)/3+1), 0), nil
 	case "year":
 		return apd.New(year, 0), nil
+	// The formulas below use the astronomical year (1 BC is 0), as
+	// Postgres's tm_year does.
 	case "decade":
-		return apd.New(floorDiv(int64(c.year), 10), 0), nil
+		y := int64(c.year)
+		if y >= 0 {
+			return apd.New(y/10, 0), nil
+		}
+		return apd.New(-((8 - (y - 1)) / 10), 0), nil
 	case "century":
-		if year > 0 {
-			return apd.New((year+99)/100, 0), nil
+		y := int64(c.year)
+		if y > 0 {
+			return apd.New((y+99)/100, 0), nil
 		}
-		return apd.New(-((99 - (year + 1)) / 100), 0), nil
+		return apd.New(-((99 - (y - 1)) / 100), 0), nil
 	case "millennium":
-		if year > 0 {
-			return apd.New((year+999)/1000, 0), nil
+		y := int64(c.year)
+		if y > 0 {
+			return apd.New((y+999)/1000, 0), nil
 		}
-		return apd.New(-((999 - (year + 1)) / 1000), 0), nil
+		return apd.New(-((999 - (y - 1)) / 1000), 0), nil
 	case "dow":
 		return apd.New(int64(c.dow()), 0), nil
 	case "isodow":

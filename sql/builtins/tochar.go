@@ -413,9 +413,13 @@ func toCharNumber(d *apd.Decimal, format string) string {
 			fracStr = fracStr[:len(fracStr)-1]
 		}
 	}
+	if fm && intStr == "" && fracStr == "" && intPos > 0 {
+		// FM never prints a bare point: zero shows as "0.".
+		intStr = "0"
+	}
 	upper := strings.ToUpper(format)
 	explicitSign := strings.Contains(upper, "S") && !strings.Contains(upper, "SG") || strings.Contains(upper, "MI") ||
-		strings.Contains(upper, "PR") || strings.Contains(upper, "PL") || strings.Contains(upper, "SG")
+		strings.Contains(upper, "PR") || strings.Contains(upper, "SG")
 	var sb strings.Builder
 	intIdx, fracIdx := 0, 0
 	started := false

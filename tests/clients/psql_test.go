@@ -1,0 +1,141 @@
+package clients
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/streamdb/streamdb/server"
+)
+
+// psql runs the psql binary against srv with script on stdin and returns
+// its combined output. ON_ERROR_STOP makes a failing statement fail psql.
+func psql(t *testing.T, bin string, srv *server.Server, script string, extraArgs ...string) (string, error) {
+	t.Helper()
+	host, port, _ := strings.Cut(srv.PGAddr(), ":")
+	args := append([]string{"-X", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", port, "-U", "streamdb", "-d", "streamdb"}, extraArgs...)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdin = strings.NewReader(script)
+	cmd.Env = append(os.Environ(), "PGCONNECT_TIMEOUT=10", "PAGER=", "PSQL_PAGER=", "PGTZ=UTC", "PGCLIENTENCODING=UTF8")
+	cmd.Dir = t.TempDir()
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func mustPsql(t *testing.T, bin string, srv *server.Server, script string, extraArgs ...string) string {
+	t.Helper()
+	out, err := psql(t, bin, srv, script, extraArgs...)
+	if err != nil {
+		t.Fatalf("psql failed: %v\nscript:\n%s\noutput:\n%s", err, script, out)
+	}
+	return out
+}
+
+func assertContains(t *testing.T, what, out string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(out, w) {
+			t.Errorf("%s: output does not contain %q\noutput:\n%s", what, w, out)
+		}
+	}
+}
+
+func TestPsql(t *testing.T) {
+	bin := requireClient(t, "psql (Debian package postgresql-client)", "psql", "/usr/bin/psql")
+	srv := startServer(t)
+	mustPsql(t, bin, srv, `
+CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, price numeric(10,2), tags text[], added timestamptz);
+INSERT INTO items VALUES (1, 'apple', 1.50, '{fruit,red}', '2024-01-02 03:04:05+00'), (2, 'bread', 3.25, NULL, NULL);
+`)
+
+	t.Run("select", func(t *testing.T) {
+		out := mustPsql(t, bin, srv, "SELECT id, name, price FROM items ORDER BY id;\n")
+		assertContains(t, "select", out, " id | name  | price ", "  1 | apple |  1.50", "(2 rows)")
+	})
+
+	t.Run("describe table", func(t *testing.T) {
+		out := mustPsql(t, bin, srv, `\d items`+"\n")
+		assertContains(t, `\d items`, out,
+			// The schema is not checked: with search_path "$user", public
+			// and a schema named after the user, PostgreSQL itself puts the
+			// table in that schema.
+			`.items"`, "id", "bigint", "not null", "name", "text", "price", "numeric(10,2)",
+			"tags", "text[]", "added", "timestamp with time zone", "Indexes:", `"items_pkey" PRIMARY KEY, btree (id)`)
+	})
+
+	t.Run("list tables", func(t *testing.T) {
+		out := mustPsql(t, bin, srv, `\dt`+"\n")
+		assertContains(t, `\dt`, out, "List of relations", " items | table | streamdb")
+	})
+
+	t.Run("list databases", func(t *testing.T) {
+		out := mustPsql(t, bin, srv, `\l`+"\n")
+		assertContains(t, `\l`, out, "List of databases", "streamdb")
+	})
+
+	t.Run("list schemas", func(t *testing.T) {
+		out := mustPsql(t, bin, srv, `\dn`+"\n")
+		assertContains(t, `\dn`, out, "List of schemas", "public")
+	})
+
+	t.Run("expanded output", func(t *testing.T) {
+		out := mustPsql(t, bin, srv, "\\x\nSELECT id, name FROM items WHERE id = 1;\n")
+		assertContains(t, `\x`, out, "Expanded display is on.", "-[ RECORD 1 ]", "id   | 1", "name | apple")
+	})
+
+	t.Run("syntax error", func(t *testing.T) {
+		out, err := psql(t, bin, srv, "SELECT * FORM items;\n")
+		if err == nil {
+			t.Fatalf("psql succeeded on a syntax error:\n%s", out)
+		}
+		assertContains(t, "syntax error", out, `ERROR:  syntax error at or near "FORM"`, "LINE 1: SELECT * FORM items;", "                 ^")
+	})
+
+	t.Run("copy round trip", func(t *testing.T) {
+		dir := t.TempDir()
+		for _, format := range []struct{ name, opts string }{{"text", ""}, {"csv", " WITH (FORMAT csv, HEADER true)"}} {
+			file := filepath.Join(dir, "items."+format.name)
+			table := "copy_" + format.name
+			mustPsql(t, bin, srv, `\copy items TO '`+file+`'`+format.opts+"\n")
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if format.name == "text" {
+				assertContains(t, "copy out (text)", string(data), "1\tapple\t1.50\t{fruit,red}\t2024-01-02 03:04:05+00\n", "2\tbread\t3.25\t\\N\t\\N\n")
+			} else {
+				assertContains(t, "copy out (csv)", string(data), "id,name,price,tags,added\n", "1,apple,1.50,\"{fruit,red}\",2024-01-02 03:04:05+00\n", "2,bread,3.25,,\n")
+			}
+			mustPsql(t, bin, srv, "CREATE TABLE "+table+" (id bigint PRIMARY KEY, name text NOT NULL, price numeric(10,2), tags text[], added timestamptz);\n"+
+				`\copy `+table+` FROM '`+file+`'`+format.opts+"\n")
+			out := mustPsql(t, bin, srv, "SELECT count(*) AS n, sum(price) AS total, count(tags) AS tagged FROM "+table+";\n", "-A", "-t")
+			if strings.TrimSpace(out) != "2|4.75|1" {
+				t.Errorf("%s: copied table has %q, want 2|4.75|1", format.name, out)
+			}
+			out = mustPsql(t, bin, srv, "SELECT * FROM items EXCEPT SELECT * FROM "+table+";\n", "-A", "-t")
+			if strings.TrimSpace(out) != "" {
+				t.Errorf("%s: rows differ after the round trip: %q", format.name, out)
+			}
+		}
+	})
+
+	t.Run("copy from stdin", func(t *testing.T) {
+		mustPsql(t, bin, srv, "CREATE TABLE lines (n int, s text);\nCOPY lines FROM STDIN;\n1\tone\n2\t\\N\n3\ttab\\there\n\\.\n")
+		conn := connect(t, srv, pgx.QueryExecModeSimpleProtocol)
+		var n int
+		var s string
+		if err := conn.QueryRow(context.Background(), "SELECT count(*), max(s) FROM lines").Scan(&n, &s); err != nil {
+			t.Fatal(err)
+		}
+		if n != 3 || s != "tab\there" {
+			t.Errorf("COPY FROM STDIN loaded %d rows, max %q", n, s)
+		}
+	})
+}

@@ -32,6 +32,7 @@ func appendBinary(buf []byte, d Datum, t *T) ([]byte, error) {
 	if t == nil {
 		t = Unknown
 	}
+	d = coerceForSend(d, t)
 	switch t.Family {
 	case BoolFamily:
 		if d.K != KBool {
@@ -133,6 +134,37 @@ func appendBinary(buf []byte, d Datum, t *T) ([]byte, error) {
 		return buf, nil
 	}
 	return buf, Unsupported("binary output of type " + t.Name())
+}
+
+// coerceForSend converts the few mismatches a caller may hand us between
+// the value and its declared type: an integer sent as float or numeric, a
+// float sent as numeric, an untyped string literal sent as its type.
+func coerceForSend(d Datum, t *T) Datum {
+	switch {
+	case d.K == KInt && t.Family == FloatFamily:
+		return DFloat(float64(d.I))
+	case d.K == KInt && t.Family == NumericFamily:
+		return DDecimal(apd.New(d.I, 0))
+	case d.K == KFloat && t.Family == NumericFamily:
+		var dec apd.Decimal
+		f := d.Float()
+		switch {
+		case math.IsNaN(f):
+			dec.Form = apd.NaN
+		case math.IsInf(f, 0):
+			dec.Form, dec.Negative = apd.Infinite, f < 0
+		default:
+			if _, err := dec.SetFloat64(f); err != nil {
+				return d
+			}
+		}
+		return DDecimal(&dec)
+	case d.K == KString && t.Family != StringFamily && t.Family != UnknownFamily && t.Family != BytesFamily && t.Family != JSONFamily:
+		if parsed, err := parseText(d.S, t, nil); err == nil && !parsed.IsNull() {
+			return parsed
+		}
+	}
+	return d
 }
 
 // appendNumericBinary appends numeric_send's format: ndigits, weight,

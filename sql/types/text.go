@@ -163,6 +163,9 @@ func parseText(s string, t *T, loc *time.Location) (Datum, error) {
 		}
 		return DInterval(iv), nil
 	case JSONFamily:
+		if err := checkText(s); err != nil {
+			return Null, err
+		}
 		if t.Oid == OidJSON {
 			if err := ValidateJSON(s); err != nil {
 				return Null, err

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"github.com/streamdb/streamdb/sql/builtins"
 	"math/rand"
 	"sort"
 	"strings"
@@ -251,5 +252,26 @@ func TestOracleTopN(t *testing.T) {
 		for seed := int64(0); seed < 200; seed++ {
 			checkOracle(t, seed, 1, func(*evalCtx) Operator { return newTopN(keys, lim[0], lim[1]) })
 		}
+	}
+}
+
+func TestOracleWindow(t *testing.T) {
+	ts := intCols(2)
+	n := &planner.Window{Input: valuesNode(ts), Funcs: []planner.WindowCall{
+		{Win: &builtins.WindowOverload{Kind: builtins.WinRowNumber}, Filter: -1, PartitionBy: []int{0},
+			OrderBy: []planner.SortKey{{Col: 1}}, Frame: planner.Frame{End: planner.CurrentRow}},
+		{Win: &builtins.WindowOverload{Kind: builtins.WinRank}, Filter: -1, PartitionBy: []int{0},
+			OrderBy: []planner.SortKey{{Col: 1, Desc: true, NullsFirst: true}}, Frame: planner.Frame{End: planner.CurrentRow}},
+		{Agg: testAgg("sum", types.Int8), Args: []int{1}, Filter: -1, PartitionBy: []int{0, 1},
+			Frame: planner.Frame{End: planner.CurrentRow}},
+	}}
+	for seed := int64(0); seed < 200; seed++ {
+		checkOracle(t, seed, 1, func(ec *evalCtx) Operator {
+			w, err := newWindow(ec, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return w
+		})
 	}
 }

@@ -10,17 +10,37 @@ import (
 	"github.com/streamdb/streamdb/sql/types"
 )
 
-// window computes window functions (batch only: it buffers its input and
-// emits on the final barrier). Each function sorts the rows by its
-// PARTITION BY and ORDER BY, walks the partitions, and writes its column;
-// the output follows the order of the last function's sort. Aggregates over
-// a frame slide a retractable aggregate state along the partition: frames
-// only move forward, so each row enters and leaves the state once.
+// window computes window functions. It keeps its input per partition (of
+// the PARTITION BY columns all functions share) and, at a barrier,
+// recomputes the partitions that changed: each function sorts the rows by
+// its PARTITION BY and ORDER BY, walks its partitions and writes its column.
+// A one-shot query emits the rows; a view emits the difference from what it
+// emitted for the partition before, so a filter on row_number() above it is
+// a per-group top-N. Aggregates over a frame slide a retractable aggregate
+// state along the partition: frames only move forward, so each row enters
+// and leaves the state once.
 type window struct {
 	ec      *evalCtx
 	funcs   []*winFunc
-	rows    []types.Row
 	inWidth int
+	// partCols are the columns every function partitions by: the unit of
+	// state and of recomputation. partKeys orders partitions by them.
+	partCols   []int
+	partKeys   []planner.SortKey
+	parts      keyedState[*winPartition]
+	dirty      []*winPartition
+	appendOnly bool
+	keyBuf     []byte
+	b          *chunkBuilder
+}
+
+// winPartition holds the input rows of one partition and, for views, the
+// output rows last emitted for it.
+type winPartition struct {
+	key     string
+	rows    []types.Row
+	emitted []types.Row
+	dirty   bool
 }
 
 type winFunc struct {
@@ -35,7 +55,8 @@ type winFunc struct {
 }
 
 func newWindow(ec *evalCtx, n *planner.Window) (*window, error) {
-	w := &window{ec: ec, inWidth: len(n.Input.Columns())}
+	w := &window{ec: ec, inWidth: len(n.Input.Columns()), parts: newMemState[*winPartition](),
+		appendOnly: ec.appendOnly, b: newChunkBuilder(0)}
 	for _, call := range n.Funcs {
 		// The zero Frame ends at UNBOUNDED PRECEDING, which SQL does not
 		// allow as a frame end: read it as the default frame's CURRENT ROW.
@@ -86,7 +107,32 @@ func newWindow(ec *evalCtx, n *planner.Window) (*window, error) {
 		}
 		w.funcs = append(w.funcs, f)
 	}
+	// The partition columns shared by every function.
+	if len(w.funcs) > 0 {
+		for _, c := range w.funcs[0].call.PartitionBy {
+			shared := true
+			for _, f := range w.funcs[1:] {
+				if !containsInt(f.call.PartitionBy, c) {
+					shared = false
+					break
+				}
+			}
+			if shared && !containsInt(w.partCols, c) {
+				w.partCols = append(w.partCols, c)
+				w.partKeys = append(w.partKeys, planner.SortKey{Col: c})
+			}
+		}
+	}
 	return w, nil
+}
+
+func containsInt(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
 }
 
 func isOffset(b planner.FrameBound) bool {
@@ -119,20 +165,124 @@ func frameOffset(ec *evalCtx, b planner.FrameBound, e planner.Expr, which string
 
 func (w *window) Push(_ context.Context, _ int, c *types.Chunk, _ Emitter) error {
 	for i, r := range c.Rows {
-		if !c.Ops[i].IsInsert() {
-			return types.Unsupported("retractions into window functions")
+		w.keyBuf, _ = appendColsKey(w.keyBuf[:0], r, w.partCols)
+		p, ok := w.parts.Get(w.keyBuf)
+		if !ok {
+			p = &winPartition{key: string(w.keyBuf)}
+			w.parts.Put(w.keyBuf, p)
 		}
-		w.rows = append(w.rows, r)
+		if c.Ops[i].IsInsert() {
+			p.rows = append(p.rows, r)
+		} else {
+			if w.appendOnly {
+				return types.Errorf(types.CodeInternalError, "retraction into an append-only window")
+			}
+			for k, x := range p.rows {
+				if rowsEqual(x, r) {
+					p.rows = append(p.rows[:k], p.rows[k+1:]...)
+					break
+				}
+			}
+		}
+		if !p.dirty {
+			p.dirty = true
+			w.dirty = append(w.dirty, p)
+		}
 	}
 	return nil
 }
 
-func (w *window) Barrier(ctx context.Context, b types.Barrier, out Emitter) error {
-	if !b.Final {
+// Barrier recomputes the partitions that changed and emits the difference
+// between their new and their previously emitted rows (everything, for a
+// one-shot query). Partitions go out in partition-key order and each in the
+// order of the last function's sort, as Postgres's output looks.
+func (w *window) Barrier(ctx context.Context, _ types.Barrier, out Emitter) error {
+	dirty := w.dirty
+	w.dirty = nil
+	sort.SliceStable(dirty, func(a, b int) bool {
+		ra, rb := firstRow(dirty[a]), firstRow(dirty[b])
+		if ra == nil || rb == nil {
+			return rb == nil && ra != nil
+		}
+		return compareKeys(ra, rb, w.partKeys) < 0
+	})
+	for _, p := range dirty {
+		p.dirty = false
+		if err := checkCancel(ctx); err != nil {
+			return err
+		}
+		now, err := w.compute(p.rows)
+		if err != nil {
+			return err
+		}
+		if w.appendOnly {
+			for _, r := range now {
+				if err := w.b.add(ctx, types.Insert, r, out); err != nil {
+					return err
+				}
+			}
+			p.rows = nil
+		} else {
+			if err := w.emitDiff(ctx, p.emitted, now, out); err != nil {
+				return err
+			}
+			p.emitted = now
+		}
+		if len(p.rows) == 0 {
+			w.parts.Delete([]byte(p.key))
+		}
+	}
+	return w.b.flush(ctx, out)
+}
+
+func firstRow(p *winPartition) types.Row {
+	if len(p.rows) == 0 {
+		if len(p.emitted) > 0 {
+			return p.emitted[0]
+		}
 		return nil
 	}
-	rows := w.rows
-	w.rows = nil
+	return p.rows[0]
+}
+
+// emitDiff emits the rows of old missing from now as deletes, then the rows
+// of now missing from old as inserts (multisets).
+func (w *window) emitDiff(ctx context.Context, old, now []types.Row, out Emitter) error {
+	counts := make(map[string]int, len(old))
+	for _, r := range old {
+		w.keyBuf = appendRowKey(w.keyBuf[:0], r)
+		counts[string(w.keyBuf)]++
+	}
+	var inserts []types.Row
+	for _, r := range now {
+		w.keyBuf = appendRowKey(w.keyBuf[:0], r)
+		if n := counts[string(w.keyBuf)]; n > 0 {
+			counts[string(w.keyBuf)] = n - 1
+			continue
+		}
+		inserts = append(inserts, r)
+	}
+	for _, r := range old {
+		w.keyBuf = appendRowKey(w.keyBuf[:0], r)
+		if n := counts[string(w.keyBuf)]; n > 0 {
+			counts[string(w.keyBuf)] = n - 1
+			if err := w.b.add(ctx, types.Delete, r, out); err != nil {
+				return err
+			}
+		}
+	}
+	for _, r := range inserts {
+		if err := w.b.add(ctx, types.Insert, r, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// compute evaluates every function over rows and returns the output rows
+// (input columns then one per function) in the order of the last
+// function's sort.
+func (w *window) compute(rows []types.Row) ([]types.Row, error) {
 	width := w.inWidth + len(w.funcs)
 	outRows := make([]types.Row, len(rows))
 	slab := make([]types.Datum, len(rows)*width)
@@ -143,9 +293,6 @@ func (w *window) Barrier(ctx context.Context, b types.Barrier, out Emitter) erro
 	}
 	order := make([]int, len(rows))
 	for fi, f := range w.funcs {
-		if err := checkCancel(ctx); err != nil {
-			return err
-		}
 		for i := range order {
 			order[i] = i
 		}
@@ -159,22 +306,16 @@ func (w *window) Barrier(ctx context.Context, b types.Barrier, out Emitter) erro
 				pe++
 			}
 			if err := w.computePartition(f, rows, order[ps:pe], outRows, col); err != nil {
-				return err
+				return nil, err
 			}
 			ps = pe
 		}
 	}
-	var c types.Chunk
-	for start := 0; start < len(order); start += types.ChunkCapacity {
-		c.Reset()
-		for _, i := range order[start:min(start+types.ChunkCapacity, len(order))] {
-			c.Append(types.Insert, outRows[i])
-		}
-		if err := out.Emit(ctx, &c); err != nil {
-			return err
-		}
+	sorted := make([]types.Row, len(order))
+	for i, k := range order {
+		sorted[i] = outRows[k]
 	}
-	return nil
+	return sorted, nil
 }
 
 // computePartition fills column col of the partition's rows (part holds row

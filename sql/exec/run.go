@@ -16,7 +16,14 @@ var errLimitReached = errors.New("limit reached")
 // Run runs plan as a one-shot dataflow over a snapshot and calls emit for
 // each result row, in order when the plan's top is a Sort or Limit. emit may
 // not keep the row.
-func Run(ctx context.Context, env *Env, plan planner.Node, emit func(types.Row) error) error {
+func Run(ctx context.Context, env *Env, plan planner.Node, emit func(types.Row) error) (err error) {
+	// A bug in one query (a plan that does not match its input, say) must
+	// fail that query, not the server.
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.AssertionFailedf("internal error while running the query: %v", r)
+		}
+	}()
 	ec := newEvalCtx(ctx, env)
 	ec.appendOnly = true
 	return runPlan(ec, plan, emit)

@@ -386,3 +386,12 @@ func TestMultiDimSubscript(t *testing.T) {
 		}
 	}
 }
+
+func TestRunRecoversPanics(t *testing.T) {
+	in := vals(t, "1; 2", types.Int8)
+	bad := &planner.Sort{Input: in, Keys: []planner.SortKey{{Col: 5}}}
+	err := Run(context.Background(), nil, bad, func(types.Row) error { return nil })
+	if err == nil || types.Code(err) != types.CodeInternalError {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +36,27 @@ func parseArg(t *testing.T, ctx *Context, s string) (types.Datum, *types.T) {
 	return d, typ
 }
 
+// castTarget parses "varchar(3)", "numeric(5,2)" or a plain type name.
+func castTarget(t *testing.T, n string) *types.T {
+	t.Helper()
+	base, mod, ok := strings.Cut(n, "(")
+	typ := typeByName(t, base)
+	if !ok {
+		return typ
+	}
+	mod = strings.TrimSuffix(mod, ")")
+	p, sc, two := strings.Cut(mod, ",")
+	pi, _ := strconv.Atoi(p)
+	if two {
+		si, _ := strconv.Atoi(sc)
+		return typ.WithTypmod(int32(pi<<16|si) + 4)
+	}
+	if typ.Oid == types.OidVarchar || typ.Oid == types.OidBPChar {
+		return typ.WithTypmod(int32(pi) + 4)
+	}
+	return typ.WithTypmod(int32(pi))
+}
+
 func typeByName(t *testing.T, n string) *types.T {
 	t.Helper()
 	if n == "unknown" {
@@ -58,6 +80,18 @@ func evalCall(t *testing.T, ctx *Context, name string, argLits ...string) string
 	}
 	var o *Overload
 	var err error
+	if tn, ok := strings.CutPrefix(name, "cast:"); ok {
+		to := castTarget(t, tn)
+		r, err := CastValue(ctx, ds[0], ts[0], to, true)
+		if err != nil {
+			return "ERROR " + types.Code(err) + ": " + err.Error()
+		}
+		if r.IsNull() {
+			return "NULL"
+		}
+		s, _ := textOut(ctx, r, to)
+		return s
+	}
 	switch {
 	case strings.HasPrefix(name, "op:") && len(ts) == 2:
 		o, err = ResolveOperator(name[3:], ts[0], ts[1])

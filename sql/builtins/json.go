@@ -620,7 +620,9 @@ func jsonPretty(buf []byte, n *jnode, indent int) []byte {
 	switch n.kind {
 	case 'o':
 		if len(n.keys) == 0 {
-			return append(buf, "{}"...)
+			// Postgres prints empty containers over two lines.
+			buf = append(buf, "{\n"...)
+			return append(pad(buf, indent), '}')
 		}
 		n.normalizeObject()
 		buf = append(buf, "{\n"...)
@@ -638,7 +640,8 @@ func jsonPretty(buf []byte, n *jnode, indent int) []byte {
 		return append(buf, '}')
 	case 'a':
 		if len(n.vals) == 0 {
-			return append(buf, "[]"...)
+			buf = append(buf, "[\n"...)
+			return append(pad(buf, indent), ']')
 		}
 		buf = append(buf, "[\n"...)
 		for i, v := range n.vals {

@@ -126,7 +126,7 @@ func registerJSONSRFs(b *registryBuilder) {
 			SRFColumns: types.Schema{{Name: prefix + "_object_keys", Type: T}},
 			SRF: jsonSRF(func(n *jnode, emit func(types.Row) error) error {
 				if n.kind != 'o' {
-					return types.Errorf(types.CodeInvalidParameterValue, "cannot call %s_object_keys on a %s", prefix, nonObjectName(n))
+					return types.Errorf(types.CodeInvalidParameterValue, "cannot call %s_object_keys on %s", prefix, nonObjectName(n))
 				}
 				n.normalizeObject()
 				for _, k := range n.keys {
@@ -192,9 +192,9 @@ func registerJSONSRFs(b *registryBuilder) {
 
 func nonObjectName(n *jnode) string {
 	if n.kind == 'a' {
-		return "array"
+		return "an array"
 	}
-	return "scalar"
+	return "a scalar"
 }
 
 func jsonSRF(f func(n *jnode, emit func(types.Row) error) error) func(*Context, []types.Datum, func(types.Row) error) error {

@@ -560,7 +560,7 @@ type parsedDate struct {
 
 func (p *parsedDate) wallMicros() (int64, error) {
 	y := p.year
-	if p.bc {
+	if p.bc && y > 0 {
 		y = 1 - y
 	}
 	if p.hasAMPM {
@@ -594,7 +594,7 @@ func (p *parsedDate) wallMicros() (int64, error) {
 
 // parseWithFormat parses s with a to_timestamp/to_date template.
 func parseWithFormat(s, format string) (*parsedDate, error) {
-	p := &parsedDate{year: 1}
+	p := &parsedDate{}
 	hadYear := false
 	si := 0
 	readNum := func(maxDigits int, name string) (int, error) {
@@ -828,7 +828,8 @@ func parseWithFormat(s, format string) (*parsedDate, error) {
 		}
 	}
 	if !hadYear {
-		p.year = 1
+		// Postgres leaves the year at 0 (1 BC) when the template has none.
+		p.year = 0
 	}
 	return p, nil
 }

@@ -186,11 +186,14 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		if err != nil {
 			return nil, err
 		}
-		from, to := e.Arg.Type(), e.Typ
+		from, to, explicit := e.Arg.Type(), e.Typ, e.Explicit
 		return func(ec *evalCtx, row types.Row) (types.Datum, error) {
 			d, err := arg(ec, row)
 			if err != nil || d.IsNull() {
 				return d, err
+			}
+			if explicit {
+				return builtins.CastValue(ec.bctx, d, from, to, true)
 			}
 			return castDatum(ec.bctx, d, from, to)
 		}, nil

@@ -496,6 +496,74 @@ func runOperatorTests(t *testing.T, dir string) {
 					return "error: " + err.Error()
 				}
 				op = p
+			case "run-values", "run-scan", "run-funcscan":
+				// Run a source through Run and print what the collector
+				// received.
+				var plan planner.Node
+				env := &Env{}
+				switch td.Cmd {
+				case "run-values":
+					ts := parseTypes(t, arg("cols"))
+					v := &planner.Values{Cols: schemaOf(ts)}
+					for _, r := range parseChunk(t, td.Input, ts).Rows {
+						var exprs []planner.Expr
+						for i, d := range r {
+							exprs = append(exprs, &planner.Const{Value: d, Typ: ts[i]})
+						}
+						v.Rows = append(v.Rows, exprs)
+					}
+					plan = v
+				case "run-scan":
+					// The input holds stored rows (possibly short, as written
+					// before ADD COLUMN) of the physical types.
+					phys := parseTypes(t, arg("phys"))
+					var stored []types.Row
+					for _, line := range strings.Split(strings.TrimSpace(td.Input), "\n") {
+						f := strings.Fields(line)
+						r := make(types.Row, len(f))
+						for i, v := range f {
+							r[i] = parseDatum(t, v, phys[i])
+						}
+						stored = append(stored, r)
+					}
+					env.Tables = rowsTable(stored)
+					slots := parseInts(t, arg("slots"))
+					var missing []types.Datum
+					for i, m := range parseList(arg("missing")) {
+						missing = append(missing, parseDatum(t, m, phys[i]))
+					}
+					cols := make([]*types.T, len(slots))
+					for i, sl := range slots {
+						cols[i] = phys[sl]
+					}
+					plan = &planner.Scan{Table: planner.TableRef{ID: 1, Name: "t", NumPhysical: len(phys), Missing: missing}, Phys: slots, Cols: schemaOf(cols)}
+				case "run-funcscan":
+					bounds := parseInts(t, arg("series"))
+					fs := &planner.FuncScan{Fn: testSeries(), Args: []planner.Expr{ic(int64(bounds[0])), ic(int64(bounds[1]))},
+						WithOrdinality: td.HasArg("ordinality"), Cols: schemaOf([]*types.T{types.Int8})}
+					if fs.WithOrdinality {
+						fs.Cols = schemaOf([]*types.T{types.Int8, types.Int8})
+					}
+					plan = fs
+				}
+				var sb strings.Builder
+				err := Run(ctx, env, plan, func(r types.Row) error {
+					sb.WriteString(formatRow(r) + "\n")
+					return nil
+				})
+				if err != nil {
+					sb.WriteString("error: " + err.Error() + "\n")
+				}
+				if sb.Len() == 0 {
+					return "(no rows)\n"
+				}
+				return sb.String()
+			case "collector":
+				inputs[0] = parseTypes(t, arg("cols"))
+				op = &collector{emit: func(r types.Row) error {
+					fmt.Fprintf(&rec.sb, "row: %s\n", formatRow(r))
+					return nil
+				}}
 			case "push":
 				input := 0
 				if td.HasArg("input") {
@@ -639,8 +707,20 @@ func testSeries() *builtins.Overload {
 		}}
 }
 
+// rowsTable is a TableReader over one table's stored rows.
+type rowsTable []types.Row
+
+func (rt rowsTable) ScanTable(_ context.Context, _ planner.TableRef, fn func(types.Row) error) error {
+	for _, r := range rt {
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func TestOperators(t *testing.T) {
-	for _, dir := range []string{"aggregate", "hash_join", "distinct", "set_op", "sort", "limit", "filter", "project", "window", "project_set", "topn"} {
+	for _, dir := range []string{"aggregate", "hash_join", "distinct", "set_op", "sort", "limit", "filter", "project", "window", "project_set", "topn", "values", "scan", "funcscan", "collector"} {
 		t.Run(dir, func(t *testing.T) { runOperatorTests(t, "testdata/"+dir) })
 	}
 }

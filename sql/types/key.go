@@ -174,7 +174,8 @@ func appendDecimalKey(buf []byte, d *apd.Decimal) []byte {
 	if d.IsZero() {
 		return append(buf, decZero)
 	}
-	digits := d.Coeff.Append(nil, 10)
+	var tmp [40]byte
+	digits := d.Coeff.Append(tmp[:0], 10)
 	exp := int64(d.Exponent)
 	for len(digits) > 1 && digits[len(digits)-1] == '0' {
 		digits = digits[:len(digits)-1]

@@ -395,3 +395,20 @@ func TestRunRecoversPanics(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+type fakeVirtual map[string][]types.Row
+
+func (f fakeVirtual) Rows(_ context.Context, name string) ([]types.Row, error) {
+	rows, ok := f[name]
+	if !ok {
+		return nil, types.Errorf(types.CodeUndefinedTable, "relation %q does not exist", name)
+	}
+	return rows, nil
+}
+
+func TestVirtualScan(t *testing.T) {
+	env := &Env{Virtual: fakeVirtual{"pg_catalog.pg_am": {{types.DInt(2), types.DString("heap")}, {types.DInt(403), types.DString("btree")}}}}
+	vs := &planner.VirtualScan{Name: "pg_catalog.pg_am", Cols: schemaOf([]*types.T{types.Oid, types.Name})}
+	check(t, env, &planner.Filter{Input: vs, Pred: call(opGt, col(0), ic(100))}, "403 btree")
+	check(t, env, &planner.VirtualScan{Name: "pg_catalog.nope"}, `error: relation "pg_catalog.nope" does not exist (42P01)`)
+}

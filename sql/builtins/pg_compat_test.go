@@ -3,6 +3,7 @@ package builtins
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPostgresCompat compares results with PostgreSQL 15's output for the
@@ -328,4 +329,58 @@ var pgCompatCases = []evalCase{
 	{`extract`, []string{`text:isoyear`, `date:2024-12-30`}, `2025`},
 	{`to_timestamp`, []string{`text:1 2 3`, `text:HH MI SS`}, `0001-01-01 01:02:03+00 BC`},
 	{`to_timestamp`, []string{`text:2024-01-01 10:00 +05`, `text:YYYY-MM-DD HH24:MI TZH`}, `2024-01-01 05:00:00+00`},
+}
+
+// TestPostgresCompatTimeZone is TestPostgresCompat with the session time
+// zone set to America/New_York.
+func TestPostgresCompatTimeZone(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no tzdata")
+	}
+	ctx := testCtx()
+	ctx.Location = ny
+	for _, c := range pgCompatTZCases {
+		got := evalCall(t, ctx, c.name, c.args...)
+		want := c.want
+		if strings.HasPrefix(want, "ERROR ") {
+			if !strings.HasPrefix(got, want) {
+				t.Errorf("%s(%s) = %q, want %s", c.name, strings.Join(c.args, ", "), got, want)
+			}
+			continue
+		}
+		if got != want {
+			t.Errorf("%s(%s) = %q, want %q", c.name, strings.Join(c.args, ", "), got, want)
+		}
+	}
+}
+
+var pgCompatTZCases = []evalCase{
+	{`op:+`, []string{`timestamptz:2024-03-09 12:00:00-05`, `interval:1 day`}, `2024-03-10 12:00:00-04`},
+	{`op:+`, []string{`timestamptz:2024-03-09 12:00:00-05`, `interval:24 hours`}, `2024-03-10 13:00:00-04`},
+	{`op:+`, []string{`timestamptz:2024-01-31 12:00:00-05`, `interval:1 month`}, `2024-02-29 12:00:00-05`},
+	{`op:-`, []string{`timestamptz:2024-03-11 00:00:00-04`, `timestamptz:2024-03-10 00:00:00-05`}, `23:00:00`},
+	{`date_trunc`, []string{`text:day`, `timestamptz:2024-03-10 12:00:00-04`}, `2024-03-10 00:00:00-05`},
+	{`date_trunc`, []string{`text:month`, `timestamptz:2024-03-10 12:00:00-04`}, `2024-03-01 00:00:00-05`},
+	{`date_trunc`, []string{`text:hour`, `timestamptz:2024-11-03 01:30:00-05`}, `2024-11-03 01:00:00-05`},
+	{`date_trunc`, []string{`text:day`, `timestamptz:2024-03-10 12:00:00-04`, `text:Europe/Paris`}, `2024-03-09 18:00:00-05`},
+	{`extract`, []string{`text:hour`, `timestamptz:2024-07-01 12:00:00+00`}, `8`},
+	{`extract`, []string{`text:timezone`, `timestamptz:2024-07-01 12:00:00+00`}, `-14400`},
+	{`extract`, []string{`text:epoch`, `timestamp:2024-07-01 12:00:00`}, `1719835200.000000`},
+	{`date_part`, []string{`text:day`, `timestamptz:2024-07-01 02:00:00+00`}, `30`},
+	{`to_char`, []string{`timestamptz:2024-07-01 12:00:00+00`, `text:YYYY-MM-DD HH24:MI TZ OF`}, `2024-07-01 08:00 EDT -04`},
+	{`to_char`, []string{`timestamptz:2024-01-01 12:00:00+00`, `text:HH24 tz TZH TZM`}, `07 est -05 00`},
+	{`cast:date`, []string{`timestamptz:2024-07-01 02:00:00+00`}, `2024-06-30`},
+	{`cast:timestamp`, []string{`timestamptz:2024-07-01 02:00:00+00`}, `2024-06-30 22:00:00`},
+	{`cast:timestamptz`, []string{`timestamp:2024-07-01 02:00:00`}, `2024-07-01 02:00:00-04`},
+	{`cast:timestamptz`, []string{`date:2024-03-10`}, `2024-03-10 00:00:00-05`},
+	{`cast:time`, []string{`timestamptz:2024-07-01 02:00:00+00`}, `22:00:00`},
+	{`timezone`, []string{`text:UTC`, `timestamptz:2024-07-01 02:00:00+00`}, `2024-07-01 02:00:00`},
+	{`timezone`, []string{`text:UTC`, `timestamp:2024-07-01 02:00:00`}, `2024-06-30 22:00:00-04`},
+	{`make_timestamptz`, []string{`int4:2024`, `int4:7`, `int4:1`, `int4:12`, `int4:0`, `float8:0`}, `2024-07-01 12:00:00-04`},
+	{`to_timestamp`, []string{`text:2024-07-01 12:00`, `text:YYYY-MM-DD HH24:MI`}, `2024-07-01 12:00:00-04`},
+	{`age`, []string{`timestamptz:2024-03-11 00:00-04`, `timestamptz:2024-03-09 00:00-05`}, `2 days`},
+	{`generate_series`, []string{`timestamptz:2024-03-09 00:00-05`, `timestamptz:2024-03-11 00:00-04`, `interval:1 day`}, `2024-03-09 00:00:00-05,2024-03-10 00:00:00-05,2024-03-11 00:00:00-04`},
+	{`to_jsonb`, []string{`timestamptz:2024-07-01 12:00:00+00`}, `"2024-07-01T08:00:00-04:00"`},
+	{`date_bin`, []string{`interval:1 day`, `timestamptz:2024-07-01 12:00:00+00`, `timestamptz:2024-01-01 00:00:00+00`}, `2024-06-30 20:00:00-04`},
 }

@@ -240,7 +240,13 @@ func wallToTZ(micros int64, l *time.Location) int64 {
 	}
 	w := wallTime(micros)
 	t := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), l)
-	return t.UnixMicro()
+	u := t.UnixMicro()
+	// A wall time repeated when clocks go back is ambiguous: Go picks the
+	// first instant, Postgres the second (standard time).
+	if later := u + usecPerHour; tzToWall(later, l) == micros {
+		return later
+	}
+	return u
 }
 
 // daysFromCivil returns days since 1970-01-01 of a proleptic Gregorian date.

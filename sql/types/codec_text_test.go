@@ -1,6 +1,7 @@
 package types
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -258,5 +259,27 @@ func TestCivilDates(t *testing.T) {
 		if int(y) != want.Year() || time.Month(m) != want.Month() || int(d) != want.Day() {
 			t.Fatalf("days %d: %d-%d-%d, want %v", days, y, m, d, want)
 		}
+	}
+}
+
+func TestLoadZone(t *testing.T) {
+	instant := time.Date(2024, 7, 1, 12, 0, 0, 0, time.UTC)
+	cases := map[string]string{
+		"+05:30": "-05:30", "UTC+5": "-05", "EST": "-05", "est": "-05", "America/new_york": "-04", "Etc/GMT+5": "-05",
+		"-8": "-08", "5.5": "+05:30", "PST8PDT": "-07", "utc": "+00", "GMT-3": "+03", "Asia/Kolkata": "+05:30",
+	}
+	for name, want := range cases {
+		loc, err := LoadZone(name)
+		if err != nil {
+			t.Errorf("LoadZone(%q): %v", name, err)
+			continue
+		}
+		got := string(AppendTimestampTZ(nil, TimestampFromTime(instant), loc))
+		if !strings.HasSuffix(got, want) {
+			t.Errorf("LoadZone(%q): %s, want offset %s", name, got, want)
+		}
+	}
+	if _, err := LoadZone("Mars/Olympus"); err == nil || Code(err) != CodeInvalidParameterValue {
+		t.Errorf("unknown zone: %v", err)
 	}
 }

@@ -434,22 +434,38 @@ var zoneAbbrevs = map[string]int{
 	"aest": 10 * 3600, "aedt": 11 * 3600, "nzst": 12 * 3600, "nzdt": 13 * 3600,
 }
 
-// LoadZone resolves a time zone name as Postgres's SET TIME ZONE and AT
-// TIME ZONE do: an IANA name (case-insensitively), UTC/GMT/Z, a common
-// abbreviation, or a POSIX-style numeric offset ("+05:30" is 5h30 east).
+// LoadZone resolves a time zone as Postgres's SET TIME ZONE and AT TIME
+// ZONE do: a plain number is hours east of UTC ("-8", "5.5"); an IANA
+// name matches case-insensitively ("america/new_york", "EST5EDT"); a POSIX
+// offset, with or without a name, counts hours WEST of UTC ("+05:30" and
+// "UTC+5" are behind UTC); common abbreviations (PST, CET) are accepted.
 func LoadZone(name string) (*time.Location, error) {
-	lower := strings.ToLower(strings.TrimSpace(name))
-	if off, ok := zoneAbbrevs[lower]; ok {
-		if off == 0 {
-			return time.UTC, nil
+	trimmed := strings.TrimSpace(name)
+	lower := strings.ToLower(trimmed)
+	if lower == "utc" || lower == "gmt" || lower == "z" || lower == "zulu" {
+		return time.UTC, nil
+	}
+	if hours, err := strconv.ParseFloat(trimmed, 64); err == nil && !strings.ContainsAny(lower, "xpn_") {
+		if hours < -15.99 || hours > 15.99 {
+			return nil, Errorf(CodeInvalidParameterValue, "time zone \"%s\" not recognized", name)
 		}
-		return time.FixedZone(strings.ToUpper(lower), off), nil
+		return time.FixedZone("", int(math.Round(hours*3600))), nil
 	}
-	if off, ok := parseZoneOffset(strings.TrimSpace(name)); ok {
-		return time.FixedZone(name, off), nil
-	}
-	if loc, ok := loadNamedZone(name); ok {
+	if loc, ok := loadNamedZone(trimmed); ok {
 		return loc, nil
+	}
+	// POSIX: an optional abbreviation, then an offset west of UTC.
+	i := 0
+	for i < len(trimmed) && isLetter(trimmed[i]) {
+		i++
+	}
+	if i == 0 || i >= 3 {
+		if off, ok := parseZoneOffset(trimmed[i:]); ok {
+			return time.FixedZone(trimmed, -off), nil
+		}
+	}
+	if off, ok := zoneAbbrevs[lower]; ok {
+		return time.FixedZone(strings.ToUpper(lower), off), nil
 	}
 	return nil, Errorf(CodeInvalidParameterValue, "time zone \"%s\" not recognized", name)
 }
@@ -472,7 +488,12 @@ func loadNamedZone(name string) (*time.Location, bool) {
 		}
 		upper = c == '/' || c == '_' || c == '-'
 	}
-	for _, cand := range []string{string(b), strings.ToUpper(name)} {
+	etc := string(b)
+	if slash := strings.IndexByte(etc, '/'); slash >= 0 {
+		// Etc/GMT+5: capitalised area, upper-case rest.
+		etc = etc[:slash+1] + strings.ToUpper(etc[slash+1:])
+	}
+	for _, cand := range []string{string(b), strings.ToUpper(name), etc} {
 		if loc, err := time.LoadLocation(cand); err == nil && cand != "Local" {
 			return loc, true
 		}

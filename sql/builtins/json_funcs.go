@@ -2,6 +2,7 @@ package builtins
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/streamdb/streamdb/sql/types"
 )
@@ -13,52 +14,56 @@ func registerJSONFuncs(b *registryBuilder) {
 		if rt == JS {
 			prefix = "json"
 		}
-		b.fnBound(&Overload{Name: prefix + "_build_object", Variadic: types.Any, Ret: rt, CalledOnNull: true}, func(ts []*types.T, _ *types.T) Fn {
-			return func(ctx *Context, a []types.Datum) (types.Datum, error) {
-				if len(a)%2 != 0 {
-					return types.Null, types.Errorf(types.CodeInvalidParameterValue, "argument list must have even number of elements")
-				}
-				n := &jnode{kind: 'o'}
-				for i := 0; i < len(a); i += 2 {
-					if a[i].IsNull() {
-						return types.Null, types.Errorf(types.CodeNullValueNotAllowed, "argument %d: key must not be null", i+1)
+		// json_build_object, json_build_array and to_json print json's own
+		// format: see registerJSONTextFuncs.
+		if rt == J {
+			b.fnBound(&Overload{Name: prefix + "_build_object", Variadic: types.Any, Ret: rt, CalledOnNull: true}, func(ts []*types.T, _ *types.T) Fn {
+				return func(ctx *Context, a []types.Datum) (types.Datum, error) {
+					if len(a)%2 != 0 {
+						return types.Null, types.Errorf(types.CodeInvalidParameterValue, "argument list must have even number of elements")
 					}
-					k, err := valueOut(ctx, a[i], ts[i])
+					n := &jnode{kind: 'o'}
+					for i := 0; i < len(a); i += 2 {
+						if a[i].IsNull() {
+							return types.Null, types.Errorf(types.CodeNullValueNotAllowed, "argument %d: key must not be null", i+1)
+						}
+						k, err := valueOut(ctx, a[i], ts[i])
+						if err != nil {
+							return types.Null, err
+						}
+						v, err := datumToJSON(ctx, a[i+1], ts[i+1])
+						if err != nil {
+							return types.Null, err
+						}
+						n.keys = append(n.keys, k)
+						n.vals = append(n.vals, v)
+					}
+					return n.datum(), nil
+				}
+			})
+			b.fnBound(&Overload{Name: prefix + "_build_array", Variadic: types.Any, Ret: rt, CalledOnNull: true}, func(ts []*types.T, _ *types.T) Fn {
+				return func(ctx *Context, a []types.Datum) (types.Datum, error) {
+					n := &jnode{kind: 'a'}
+					for i := range a {
+						v, err := datumToJSON(ctx, a[i], ts[i])
+						if err != nil {
+							return types.Null, err
+						}
+						n.vals = append(n.vals, v)
+					}
+					return n.datum(), nil
+				}
+			})
+			b.fnBound(&Overload{Name: "to_" + prefix, Args: args(types.AnyElement), Ret: rt}, func(ts []*types.T, _ *types.T) Fn {
+				return func(ctx *Context, a []types.Datum) (types.Datum, error) {
+					v, err := datumToJSON(ctx, a[0], ts[0])
 					if err != nil {
 						return types.Null, err
 					}
-					v, err := datumToJSON(ctx, a[i+1], ts[i+1])
-					if err != nil {
-						return types.Null, err
-					}
-					n.keys = append(n.keys, k)
-					n.vals = append(n.vals, v)
+					return v.datum(), nil
 				}
-				return n.datum(), nil
-			}
-		})
-		b.fnBound(&Overload{Name: prefix + "_build_array", Variadic: types.Any, Ret: rt, CalledOnNull: true}, func(ts []*types.T, _ *types.T) Fn {
-			return func(ctx *Context, a []types.Datum) (types.Datum, error) {
-				n := &jnode{kind: 'a'}
-				for i := range a {
-					v, err := datumToJSON(ctx, a[i], ts[i])
-					if err != nil {
-						return types.Null, err
-					}
-					n.vals = append(n.vals, v)
-				}
-				return n.datum(), nil
-			}
-		})
-		b.fnBound(&Overload{Name: "to_" + prefix, Args: args(types.AnyElement), Ret: rt}, func(ts []*types.T, _ *types.T) Fn {
-			return func(ctx *Context, a []types.Datum) (types.Datum, error) {
-				v, err := datumToJSON(ctx, a[0], ts[0])
-				if err != nil {
-					return types.Null, err
-				}
-				return v.datum(), nil
-			}
-		})
+			})
+		}
 		b.fn(&Overload{Name: prefix + "_typeof", Args: args(rt), Ret: T, Fn: jsonFn(func(n *jnode, _ []types.Datum) (types.Datum, error) {
 			return types.DString(jsonTypeName(n)), nil
 		})})
@@ -81,15 +86,7 @@ func registerJSONFuncs(b *registryBuilder) {
 			return jsonStripNulls(n).datum(), nil
 		})})
 	}
-	b.fnBound(&Overload{Name: "array_to_json", Args: args(types.AnyArray), Ret: JS}, func(ts []*types.T, _ *types.T) Fn {
-		return func(ctx *Context, a []types.Datum) (types.Datum, error) {
-			v, err := datumToJSON(ctx, a[0], ts[0])
-			if err != nil {
-				return types.Null, err
-			}
-			return v.datum(), nil
-		}
-	})
+	registerJSONTextFuncs(b)
 	jsonbSet := func(_ *Context, a []types.Datum) (types.Datum, error) {
 		n, err := jsonArg(a[0])
 		if err != nil {
@@ -211,3 +208,119 @@ func jsonSRF(f func(n *jnode, emit func(types.Row) error) error) func(*Context, 
 }
 
 var _ = strconv.Itoa
+
+// jsonText renders a SQL value as the json type (not jsonb) prints it:
+// arrays compact ("[1,2]"), json values embedded as written, objects built
+// by json_build_object with " : " separators.
+func jsonText(ctx *Context, d types.Datum, t *types.T) (string, error) {
+	if d.IsNull() {
+		return "null", nil
+	}
+	switch t.Family {
+	case types.JSONFamily:
+		return d.S, nil
+	case types.ArrayFamily:
+		a := d.Array()
+		var sb strings.Builder
+		if err := jsonTextArray(ctx, &sb, t.Elem, a.Dims, a.Elems); err != nil {
+			return "", err
+		}
+		return sb.String(), nil
+	}
+	n, err := datumToJSON(ctx, d, t)
+	if err != nil {
+		return "", err
+	}
+	return n.canonical(), nil
+}
+
+func jsonTextArray(ctx *Context, sb *strings.Builder, elem *types.T, dims []int, elems []types.Datum) error {
+	sb.WriteByte('[')
+	if len(dims) > 1 {
+		step := len(elems) / dims[0]
+		for i := 0; i < dims[0]; i++ {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			if err := jsonTextArray(ctx, sb, elem, dims[1:], elems[i*step:(i+1)*step]); err != nil {
+				return err
+			}
+		}
+	} else {
+		for i, e := range elems {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			s, err := jsonText(ctx, e, elem)
+			if err != nil {
+				return err
+			}
+			sb.WriteString(s)
+		}
+	}
+	sb.WriteByte(']')
+	return nil
+}
+
+func registerJSONTextFuncs(b *registryBuilder) {
+	JS := types.JSON
+	b.fnBound(&Overload{Name: "json_build_object", Variadic: types.Any, Ret: JS, CalledOnNull: true}, func(ts []*types.T, _ *types.T) Fn {
+		return func(ctx *Context, a []types.Datum) (types.Datum, error) {
+			if len(a)%2 != 0 {
+				return types.Null, types.Errorf(types.CodeInvalidParameterValue, "argument list must have even number of elements")
+			}
+			var sb strings.Builder
+			sb.WriteByte('{')
+			for i := 0; i < len(a); i += 2 {
+				if a[i].IsNull() {
+					return types.Null, types.Errorf(types.CodeNullValueNotAllowed, "argument %d cannot be null", i+1)
+				}
+				k, err := valueOut(ctx, a[i], ts[i])
+				if err != nil {
+					return types.Null, err
+				}
+				v, err := jsonText(ctx, a[i+1], ts[i+1])
+				if err != nil {
+					return types.Null, err
+				}
+				if i > 0 {
+					sb.WriteString(", ")
+				}
+				sb.Write(types.AppendJSONString(nil, k))
+				sb.WriteString(" : ")
+				sb.WriteString(v)
+			}
+			sb.WriteByte('}')
+			return types.DJSON(sb.String()), nil
+		}
+	})
+	b.fnBound(&Overload{Name: "json_build_array", Variadic: types.Any, Ret: JS, CalledOnNull: true}, func(ts []*types.T, _ *types.T) Fn {
+		return func(ctx *Context, a []types.Datum) (types.Datum, error) {
+			var sb strings.Builder
+			sb.WriteByte('[')
+			for i := range a {
+				v, err := jsonText(ctx, a[i], ts[i])
+				if err != nil {
+					return types.Null, err
+				}
+				if i > 0 {
+					sb.WriteString(", ")
+				}
+				sb.WriteString(v)
+			}
+			sb.WriteByte(']')
+			return types.DJSON(sb.String()), nil
+		}
+	})
+	toJSON := func(ts []*types.T, _ *types.T) Fn {
+		return func(ctx *Context, a []types.Datum) (types.Datum, error) {
+			s, err := jsonText(ctx, a[0], ts[0])
+			if err != nil {
+				return types.Null, err
+			}
+			return types.DJSON(s), nil
+		}
+	}
+	b.fnBound(&Overload{Name: "to_json", Args: args(types.AnyElement), Ret: JS}, toJSON)
+	b.fnBound(&Overload{Name: "array_to_json", Args: args(types.AnyArray), Ret: JS}, toJSON)
+}

@@ -329,6 +329,12 @@ var pgCompatCases = []evalCase{
 	{`extract`, []string{`text:isoyear`, `date:2024-12-30`}, `2025`},
 	{`to_timestamp`, []string{`text:1 2 3`, `text:HH MI SS`}, `0001-01-01 01:02:03+00 BC`},
 	{`to_timestamp`, []string{`text:2024-01-01 10:00 +05`, `text:YYYY-MM-DD HH24:MI TZH`}, `2024-01-01 05:00:00+00`},
+	{`json_build_object`, []string{`text:a`, `int4[]:{1,2}`, `text:b`, `json:{"c" : "x"}`}, `{"a" : [1,2], "b" : {"c" : "x"}}`},
+	{`json_build_array`, []string{`int4:1`, `int4[]:{1,2}`, `text:x`}, `[1, [1,2], "x"]`},
+	{`to_json`, []string{`int4[]:{1,2}`}, `[1,2]`},
+	{`to_json`, []string{`jsonb:{"b":1,"a":2}`}, `{"a": 2, "b": 1}`},
+	{`json_build_object`, []string{}, `{}`},
+	{`jsonb_build_object`, []string{}, `{}`},
 }
 
 // TestPostgresCompatTimeZone is TestPostgresCompat with the session time

@@ -283,3 +283,21 @@ func TestLoadZone(t *testing.T) {
 		t.Errorf("unknown zone: %v", err)
 	}
 }
+
+func TestNumericNonDecimal(t *testing.T) {
+	for in, want := range map[string]string{"0x1A": "26", "-0o17": "-15", "0b1_01": "5", "0xFFFFFFFFFFFFFFFFFFFF": "1208925819614629174706175"} {
+		d, err := ParseText(in, Numeric, nil)
+		if err != nil {
+			t.Errorf("%q: %v", in, err)
+			continue
+		}
+		if got := string(AppendText(nil, d, Numeric, nil)); got != want {
+			t.Errorf("%q: got %q, want %q", in, got, want)
+		}
+	}
+	for _, in := range []string{"0x", "0x_1", "0x1_", "0xg", "0x-1", "0x+1"} {
+		if _, err := ParseText(in, Numeric, nil); err == nil {
+			t.Errorf("%q: want error", in)
+		}
+	}
+}

@@ -511,6 +511,9 @@ func ParseDecimal(s string) (*apd.Decimal, error) {
 		return &apd.Decimal{Form: apd.Infinite, Negative: true}, nil
 	}
 	if !isDecimalLiteral(t) {
+		if d, ok := parseNonDecimalInteger(t); ok {
+			return d, nil
+		}
 		return nil, Errorf(CodeInvalidTextRepresentation, "invalid input syntax for type numeric: \"%s\"", s)
 	}
 	if strings.IndexByte(t, '_') >= 0 {
@@ -531,6 +534,46 @@ func ParseDecimal(s string) (*apd.Decimal, error) {
 		d.Negative = false
 	}
 	return d, nil
+}
+
+// parseNonDecimalInteger parses the Postgres 16 integer literals
+// [sign]0x.., 0o.., 0b.. (underscores between digits) of any size.
+func parseNonDecimalInteger(s string) (*apd.Decimal, bool) {
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if len(s) < 3 || s[0] != '0' {
+		return nil, false
+	}
+	base := 0
+	switch s[1] {
+	case 'x', 'X':
+		base = 16
+	case 'o', 'O':
+		base = 8
+	case 'b', 'B':
+		base = 2
+	default:
+		return nil, false
+	}
+	digits := s[2:]
+	for i := 0; i < len(digits); i++ {
+		if digits[i] != '_' && digitValue(digits[i]) >= uint64(base) {
+			return nil, false
+		}
+	}
+	if digits[0] == '_' || digits[len(digits)-1] == '_' || strings.Contains(digits, "__") {
+		return nil, false
+	}
+	digits = strings.ReplaceAll(digits, "_", "")
+	d := &apd.Decimal{}
+	if _, ok := d.Coeff.SetString(digits, base); !ok || d.Coeff.Sign() < 0 {
+		return nil, false
+	}
+	d.Negative = neg && !d.IsZero()
+	return d, true
 }
 
 // isDecimalLiteral checks the shape Postgres's numeric input accepts:

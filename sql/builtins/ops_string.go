@@ -89,63 +89,98 @@ func likeMatch(s, pattern string, escape rune, ci bool) (bool, error) {
 	if ci {
 		s, pattern = strings.ToLower(s), strings.ToLower(pattern)
 	}
-	// Validate the escape placement first, as Postgres does.
+	// Fast paths for the common shapes: 'abc', 'abc%', '%abc', '%abc%'.
+	if !strings.ContainsAny(pattern, "_\\") && (escape == '\\' || escape == 0) {
+		inner := strings.Trim(pattern, "%")
+		if !strings.Contains(inner, "%") {
+			pre, suf := strings.HasPrefix(pattern, "%"), strings.HasSuffix(pattern, "%") && len(pattern) > len(inner)
+			switch {
+			case !pre && !suf:
+				return s == inner, nil
+			case !pre:
+				return strings.HasPrefix(s, inner), nil
+			case pre && !suf:
+				return strings.HasSuffix(s, inner), nil
+			default:
+				return strings.Contains(s, inner), nil
+			}
+		}
+	}
+	toks := make([]likeToken, 0, len(pattern))
 	for i := 0; i < len(pattern); {
 		r, n := utf8.DecodeRuneInString(pattern[i:])
 		i += n
-		if escape != 0 && r == escape {
+		switch {
+		case escape != 0 && r == escape:
 			if i >= len(pattern) {
 				return false, types.Errorf(types.CodeInvalidEscapeSequence, "LIKE pattern must not end with escape character")
 			}
-			_, n := utf8.DecodeRuneInString(pattern[i:])
+			r, n = utf8.DecodeRuneInString(pattern[i:])
 			i += n
+			toks = append(toks, likeToken{kind: likeLit, r: r})
+		case r == '%':
+			if len(toks) == 0 || toks[len(toks)-1].kind != likeAny {
+				toks = append(toks, likeToken{kind: likeAny})
+			}
+		case r == '_':
+			toks = append(toks, likeToken{kind: likeOne})
+		default:
+			toks = append(toks, likeToken{kind: likeLit, r: r})
 		}
 	}
-	return likeRec(s, pattern, escape), nil
+	return likeTokens(s, toks), nil
 }
 
-func likeRec(s, p string, escape rune) bool {
-	for len(p) > 0 {
-		r, n := utf8.DecodeRuneInString(p)
-		switch {
-		case r == '%':
-			p = p[n:]
-			for len(p) > 0 && p[0] == '%' {
-				p = p[1:]
-			}
-			if len(p) == 0 {
-				return true
-			}
-			for i := 0; i <= len(s); {
-				if likeRec(s[i:], p, escape) {
-					return true
+const (
+	likeLit = iota
+	likeOne
+	likeAny
+)
+
+type likeToken struct {
+	kind int
+	r    rune
+}
+
+// likeTokens matches with the classic wildcard algorithm: on a mismatch,
+// retry from the last % one character further (linear in practice, no
+// exponential backtracking).
+func likeTokens(s string, toks []likeToken) bool {
+	si, ti := 0, 0
+	starTok, starS := -1, 0
+	for si < len(s) {
+		if ti < len(toks) {
+			t := toks[ti]
+			switch t.kind {
+			case likeAny:
+				starTok, starS = ti, si
+				ti++
+				continue
+			case likeOne:
+				_, n := utf8.DecodeRuneInString(s[si:])
+				si += n
+				ti++
+				continue
+			default:
+				r, n := utf8.DecodeRuneInString(s[si:])
+				if r == t.r {
+					si += n
+					ti++
+					continue
 				}
-				if i == len(s) {
-					break
-				}
-				_, m := utf8.DecodeRuneInString(s[i:])
-				i += m
 			}
-			return false
-		case r == '_':
-			if len(s) == 0 {
-				return false
-			}
-			_, m := utf8.DecodeRuneInString(s)
-			s, p = s[m:], p[n:]
-		default:
-			if escape != 0 && r == escape {
-				p = p[n:]
-				r, n = utf8.DecodeRuneInString(p)
-			}
-			c, m := utf8.DecodeRuneInString(s)
-			if len(s) == 0 || c != r {
-				return false
-			}
-			s, p = s[m:], p[n:]
 		}
+		if starTok < 0 {
+			return false
+		}
+		_, n := utf8.DecodeRuneInString(s[starS:])
+		starS += n
+		si, ti = starS, starTok+1
 	}
-	return len(s) == 0
+	for ti < len(toks) && toks[ti].kind == likeAny {
+		ti++
+	}
+	return ti == len(toks)
 }
 
 // regexCache remembers the last compiled pattern of one call site, so a
@@ -191,8 +226,8 @@ func compileRegex(pattern, flags string) (*regexp.Regexp, error) {
 			return nil, types.Errorf(types.CodeInvalidParameterValue, "invalid regular expression option: \"%c\"", f)
 		}
 	}
-	// Postgres character class shorthands inside brackets.
-	p := strings.NewReplacer("[[:<:]]", `\b`, "[[:>:]]", `\b`).Replace(pattern)
+	// Postgres word-boundary escapes, which RE2 spells \b.
+	p := strings.NewReplacer("[[:<:]]", `\b`, "[[:>:]]", `\b`, `\m`, `\b`, `\M`, `\b`, `\y`, `\b`, `\Y`, `\B`).Replace(pattern)
 	if prefix != "" {
 		p = "(?" + prefix + ")" + p
 	}

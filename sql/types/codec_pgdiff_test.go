@@ -247,3 +247,41 @@ func TestOutputAgainstPostgres(t *testing.T) {
 		}
 	}
 }
+
+// jsonOrderSamples are jsonb values whose Postgres order the tests check.
+var jsonOrderSamples = []string{
+	`null`, `true`, `false`, `0`, `1`, `1.0`, `-1`, `1e2`, `100`, `0.5`, `""`, `"a"`, `"b"`, `"ab"`, `"B"`,
+	`[]`, `[1]`, `[2]`, `[1,2]`, `[null]`, `["a"]`, `[[]]`, `[{}]`, `[true]`, `[false, true]`, `[1, [2]]`,
+	`{}`, `{"a":1}`, `{"a":2}`, `{"b":1}`, `{"aa":1}`, `{"a":1,"b":2}`, `{"b":2,"a":1}`, `{"a":[1]}`, `{"a":{"b":null}}`,
+	`{"a":1.50}`, `{"a":1.5}`, `"é"`, `[1.0, "x"]`, `{"":null}`,
+}
+
+// TestJSONOrderAgainstPostgres checks Compare on jsonb against ORDER BY in
+// a real Postgres (see TestTextAgainstPostgres).
+func TestJSONOrderAgainstPostgres(t *testing.T) {
+	conn := os.Getenv("STREAMDB_PGDIFF")
+	if conn == "" {
+		t.Skip("STREAMDB_PGDIFF not set")
+	}
+	var values []string
+	for _, s := range jsonOrderSamples {
+		values = append(values, "('"+s+"'::jsonb)")
+	}
+	sorted := psqlLines(t, conn, "SELECT x FROM (VALUES "+strings.Join(values, ",")+") v(x) ORDER BY x")
+	for i := 1; i < len(sorted); i++ {
+		a, _ := ParseText(sorted[i-1], JSONB, nil)
+		b, _ := ParseText(sorted[i], JSONB, nil)
+		if Compare(a, b) > 0 {
+			t.Errorf("postgres orders %s before %s; we do not", sorted[i-1], sorted[i])
+		}
+	}
+	eq := psqlLines(t, conn, "SELECT a.x, b.x FROM (VALUES "+strings.Join(values, ",")+") a(x), (VALUES "+strings.Join(values, ",")+") b(x) WHERE a.x = b.x")
+	for _, line := range eq {
+		as, bs, _ := strings.Cut(line, "|")
+		a, _ := ParseText(as, JSONB, nil)
+		b, _ := ParseText(bs, JSONB, nil)
+		if Compare(a, b) != 0 {
+			t.Errorf("postgres: %s = %s; we differ", as, bs)
+		}
+	}
+}

@@ -36,8 +36,10 @@ func compare(a, b Datum) int {
 			return compareFloat(a.Float(), b.Float())
 		case KDecimal:
 			return compareDecimal(a.Decimal(), b.Decimal())
-		case KString, KBytes, KJSON:
+		case KString, KBytes:
 			return strings.Compare(a.S, b.S)
+		case KJSON:
+			return compareJSONText(a.S, b.S)
 		case KInterval:
 			return compareInterval(a.Interval(), b.Interval())
 		case KArray:

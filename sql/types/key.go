@@ -124,7 +124,7 @@ func appendKeyAsc(buf []byte, d Datum) []byte {
 	case KBytes:
 		return appendEscaped(append(buf, keyBytes), d.S)
 	case KJSON:
-		return appendEscaped(append(buf, keyJSON), d.S)
+		return appendJSONKey(append(buf, keyJSON), d.S)
 	case KInterval:
 		iv := d.Interval()
 		days, micros := IntervalSpan(iv)
@@ -332,7 +332,7 @@ func (r *keyReader) datum(depth int) (Datum, bool) {
 			return Null, false
 		}
 		return DDecimal(dec), true
-	case keyString, keyBytes, keyJSON:
+	case keyString, keyBytes:
 		s, ok := r.escaped()
 		if !ok {
 			return Null, false
@@ -340,10 +340,14 @@ func (r *keyReader) datum(depth int) (Datum, bool) {
 		k := KString
 		if tag == keyBytes {
 			k = KBytes
-		} else if tag == keyJSON {
-			k = KJSON
 		}
 		return Datum{K: k, S: s}, true
+	case keyJSON:
+		s, ok := r.jsonKey()
+		if !ok {
+			return Null, false
+		}
+		return DJSON(s), true
 	case keyInterval:
 		// Skip the span; the components follow it.
 		if _, ok := r.uint64(); !ok {

@@ -50,7 +50,13 @@ func randDatum(rng *rand.Rand, k Kind) Datum {
 			d.Negative = false
 		}
 		return DDecimal(d)
-	case KString, KBytes, KJSON:
+	case KJSON:
+		c, err := CanonicalJSON(jsonOrderSamples[rng.Intn(len(jsonOrderSamples))])
+		if err != nil {
+			panic(err)
+		}
+		return DJSON(c)
+	case KString, KBytes:
 		n := rng.Intn(6)
 		b := make([]byte, n)
 		for i := range b {
@@ -160,6 +166,9 @@ func TestKeyDecode(t *testing.T) {
 				}
 				if got.K != d.K || Compare(got, d) != 0 {
 					t.Fatalf("DecodeKey: got %v, want %v", got, d)
+				}
+				if k == KJSON && !strings.Contains(d.S, ".") && got.S != d.S {
+					t.Fatalf("jsonb decoded %q, want %q", got.S, d.S)
 				}
 				if k == KInterval && got.Interval() != d.Interval() {
 					t.Fatalf("interval decoded %v, want %v", got.Interval(), d.Interval())
@@ -367,5 +376,22 @@ func TestDecodeRowCorrupt(t *testing.T) {
 			c[i] = v
 			_, _ = DecodeRow(c) // must not panic
 		}
+	}
+}
+
+func TestJSONKeyEquality(t *testing.T) {
+	same := [][2]string{{`{"b":1, "a":[1.0]}`, `{"a":[1],"b":1}`}, {`1e2`, `100.00`}, {`{"a":1,"a":2}`, `{"a":2}`}}
+	for _, p := range same {
+		a, _ := ParseText(p[0], JSONB, nil)
+		b, _ := ParseText(p[1], JSONB, nil)
+		if Compare(a, b) != 0 || !bytes.Equal(AppendKey(nil, a, false), AppendKey(nil, b, false)) {
+			t.Errorf("%s and %s should be equal", p[0], p[1])
+		}
+	}
+	// A json (not jsonb) value as written still keys like its jsonb form.
+	raw := DJSON(`{"b": 1,  "a": 2}`)
+	canon, _ := ParseText(`{"a":2,"b":1}`, JSONB, nil)
+	if !bytes.Equal(AppendKey(nil, raw, false), AppendKey(nil, canon, false)) {
+		t.Error("raw json keys differently")
 	}
 }

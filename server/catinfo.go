@@ -360,3 +360,40 @@ func functionInfos() []catalog.FunctionInfo {
 }
 
 func isIdentStart(c byte) bool { return c >= 'a' && c <= 'z' || c == '_' }
+
+// regName turns an OID alias value into the name Postgres prints for it
+// (the number itself when nothing has that OID, as Postgres does).
+func (ci *catalogInfo) regName(d types.Datum, t *types.T) types.Datum {
+	if d.K != types.KInt {
+		return d
+	}
+	oid := uint32(d.I)
+	if oid == 0 {
+		return types.DString("-")
+	}
+	var name string
+	var ok bool
+	switch t.Oid {
+	case types.OidRegClass:
+		name, ok = ci.RelationName(oid)
+	case types.OidRegType:
+		if bt := types.ByOid(oid); bt != nil {
+			name, ok = bt.Name(), true
+		}
+	case types.OidRegNamespace:
+		name, ok = ci.NamespaceName(oid)
+	case types.OidRegRole:
+		name, ok = ci.RoleName(oid)
+	case types.OidRegProc, types.OidRegProcedure:
+		for _, ov := range builtins.Functions() {
+			if ov.Oid == oid {
+				name, ok = ov.Name, true
+				break
+			}
+		}
+	}
+	if !ok {
+		return d
+	}
+	return types.DString(name)
+}

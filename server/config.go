@@ -39,6 +39,8 @@ type configKey struct {
 	def     string
 	doc     string
 	choices []string // kindEnum only
+	// allowNegative lets a kindInt key take negative values.
+	allowNegative bool
 	// apply stores a validated value. Keys without a field in Options have a
 	// nil apply: their normalized text goes into Options.Settings.
 	apply func(o *Options, v parsedValue)
@@ -64,45 +66,45 @@ var configKeys = []configKey{
 		doc:   "directory holding the table logs and the state store",
 		apply: func(o *Options, v parsedValue) { o.DataDir = v.text }},
 	{name: "restore_from", kind: kindString, def: "",
-		doc:   "savepoint URL to start from (same as --restore-from)",
+		doc:   "savepoint URL to start from (same as --restore-from); savepoints are not implemented yet, so streamdb refuses to start with it",
 		apply: func(o *Options, v parsedValue) { o.RestoreFrom = v.text }},
 	{name: "checkpoint.dir", kind: kindString, def: "file://<data_dir>/checkpoints",
-		doc:   "checkpoint store URL: file://, s3://, gs://, azblob://",
+		doc:   "checkpoint store URL: file://, s3://, gs://, azblob:// (checkpoints are not implemented yet; accepted and validated only)",
 		apply: func(o *Options, v parsedValue) { o.CheckpointDir = v.text }},
 	{name: "checkpoint.interval", kind: kindDuration, def: "10s",
-		doc:   "time between checkpoints",
+		doc:   "time between checkpoints (not used yet)",
 		apply: func(o *Options, v parsedValue) { o.CheckpointInterval = v.duration }},
 	{name: "checkpoint.min_pause", kind: kindDuration, def: "1s",
-		doc: "minimum pause between the end of one checkpoint and the start of the next"},
+		doc: "minimum pause between the end of one checkpoint and the start of the next (not used yet)"},
 	{name: "checkpoint.timeout", kind: kindDuration, def: "10m",
-		doc: "a checkpoint still running after this is aborted"},
+		doc: "a checkpoint still running after this is aborted (not used yet)"},
 	{name: "checkpoint.retain", kind: kindInt, def: "3",
-		doc: "number of completed checkpoints kept"},
+		doc: "number of completed checkpoints kept (not used yet)"},
 	{name: "checkpoint.full_every", kind: kindInt, def: "100",
-		doc: "every Nth checkpoint is self-contained (full)"},
+		doc: "every Nth checkpoint is self-contained (full) (not used yet)"},
 	{name: "state.block_cache_size", kind: kindSize, def: "256MiB",
 		doc:   "Pebble block cache",
 		apply: func(o *Options, v parsedValue) { o.BlockCacheSize = v.integer }},
 	{name: "state.memtable_size", kind: kindSize, def: "64MiB",
-		doc:   "size of one memtable (write buffer)",
+		doc:   "size of one memtable (write buffer); hdd profile 128MiB",
 		apply: func(o *Options, v parsedValue) { o.MemtableSize = v.integer }},
 	{name: "state.memtable_count", kind: kindInt, def: "2",
 		doc:   "memtables kept before writes stall",
 		apply: func(o *Options, v parsedValue) { o.MemtableCount = int(v.integer) }},
-	{name: "state.compaction_concurrency", kind: kindInt, def: "1",
-		doc:   "concurrent background compactions",
+	{name: "state.compaction_concurrency", kind: kindInt, def: "2",
+		doc:   "concurrent background compactions; hdd profile 1",
 		apply: func(o *Options, v parsedValue) { o.CompactionConcurrency = int(v.integer) }},
-	{name: "state.bloom_bits_per_key", kind: kindInt, def: "10",
-		doc:   "bloom filter bits per key (0 disables bloom filters)",
+	{name: "state.bloom_bits_per_key", kind: kindInt, def: "10", allowNegative: true,
+		doc:   "bloom filter bits per key; a negative value disables bloom filters",
 		apply: func(o *Options, v parsedValue) { o.BloomBitsPerKey = int(v.integer) }},
 	{name: "state.compression", kind: kindEnum, def: "snappy", choices: []string{"none", "snappy", "zstd"},
-		doc:   "SST block compression",
+		doc:   "SST block compression; hdd profile zstd",
 		apply: func(o *Options, v parsedValue) { o.Compression = v.text }},
 	{name: "state.profile", kind: kindEnum, def: "ssd", choices: []string{"ssd", "hdd"},
 		doc:   "preset for the state.* keys not given explicitly",
 		apply: func(o *Options, v parsedValue) { o.Profile = v.text }},
 	{name: "barrier_interval", kind: kindDuration, def: "1s",
-		doc:   "dataflow epoch length (how often views advance)",
+		doc:   "dataflow epoch length, how often materialized views advance (not used yet: materialized views are the next milestone)",
 		apply: func(o *Options, v parsedValue) { o.BarrierInterval = v.duration }},
 	{name: "max_connections", kind: kindInt, def: "100",
 		doc:   "pgwire connection limit (53300 beyond it)",
@@ -216,7 +218,7 @@ func (k *configKey) parse(value string) (parsedValue, error) {
 		if err != nil {
 			return parsedValue{}, errors.New("want an integer")
 		}
-		if n < 0 {
+		if n < 0 && !k.allowNegative {
 			return parsedValue{}, errors.New("want a non-negative integer")
 		}
 		return parsedValue{text: strconv.FormatInt(n, 10), integer: n}, nil

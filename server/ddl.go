@@ -142,6 +142,12 @@ func deparseQuery(n *pg_query.Node) (string, error) {
 	return s, nil
 }
 
+// uniqueSpec is a UNIQUE constraint of CREATE TABLE.
+type uniqueSpec struct {
+	name string
+	cols []string
+}
+
 type seqToCreate struct {
 	desc *catalog.Descriptor
 	opts state.SequenceOptions
@@ -389,6 +395,7 @@ func (sess *session) createTable(cs *pg_query.CreateStmt, w pgwire.ResultWriter)
 	var seqs []seqToCreate
 	var pkCols []string
 	var pkName string
+	var uniques []uniqueSpec
 	seen := map[string]bool{}
 	for _, el := range cs.TableElts {
 		if cd := el.GetColumnDef(); cd != nil {
@@ -406,11 +413,11 @@ func (sess *session) createTable(cs *pg_query.CreateStmt, w pgwire.ResultWriter)
 				}
 				pkCols = []string{cd.Colname}
 			}
-			if uniq != nil {
-				return types.Unsupported("UNIQUE constraints other than the primary key")
-			}
 			col.AttNum = int16(len(desc.Columns) + 1)
 			desc.Columns = append(desc.Columns, col)
+			if uniq != nil {
+				uniques = append(uniques, uniqueSpec{name: uniq.Conname, cols: []string{cd.Colname}})
+			}
 			desc.Checks = append(desc.Checks, checks...)
 			continue
 		}
@@ -439,7 +446,10 @@ func (sess *session) createTable(cs *pg_query.CreateStmt, w pgwire.ResultWriter)
 			}
 			desc.Checks = append(desc.Checks, catalog.Check{Name: cname, Expr: e})
 		case pg_query.ConstrType_CONSTR_UNIQUE:
-			return types.Unsupported("UNIQUE constraints other than the primary key")
+			if c.NullsNotDistinct {
+				return types.Unsupported("UNIQUE NULLS NOT DISTINCT")
+			}
+			uniques = append(uniques, uniqueSpec{name: c.Conname, cols: nameStrings(c.Keys)})
 		case pg_query.ConstrType_CONSTR_FOREIGN:
 			return types.Unsupported("FOREIGN KEY constraints")
 		default:
@@ -468,6 +478,25 @@ func (sess *session) createTable(cs *pg_query.CreateStmt, w pgwire.ResultWriter)
 			Def: fmt.Sprintf("CREATE UNIQUE INDEX %s ON %s.%s USING btree (%s)", quoteIdentIfNeeded(pkName), quoteIdentIfNeeded(schema), quoteIdentIfNeeded(name), quotedCols(desc, desc.PrimaryKey))})
 	} else {
 		desc.Columns = append(desc.Columns, catalog.Column{Name: "_row_id", TypeOid: types.OidInt8, Typmod: -1, Hidden: true, NotNull: true, AttNum: int16(len(desc.Columns) + 1)})
+	}
+	for _, u := range uniques {
+		var slots []int
+		for _, c := range u.cols {
+			s := findSlot(desc, c)
+			if s < 0 {
+				return types.Errorf(types.CodeUndefinedColumn, "column %q named in key does not exist", c)
+			}
+			slots = append(slots, s)
+		}
+		if sameSlots(slots, desc.PrimaryKey) {
+			continue // the primary key is already unique
+		}
+		uname := u.name
+		if uname == "" {
+			uname = name + "_" + strings.Join(u.cols, "_") + "_key"
+		}
+		desc.Indexes = append(desc.Indexes, catalog.Index{Name: uname, Columns: slots, Unique: true,
+			Def: fmt.Sprintf("CREATE UNIQUE INDEX %s ON %s.%s USING btree (%s)", quoteIdentIfNeeded(uname), quoteIdentIfNeeded(schema), quoteIdentIfNeeded(name), quotedCols(desc, slots))})
 	}
 	if len(desc.Columns) == 0 {
 		// Postgres allows zero-column tables; they store the row id only.
@@ -728,14 +757,21 @@ func (sess *session) drop(ctx context.Context, ds *pg_query.DropStmt, w pgwire.R
 	}
 	for _, id := range indexDrops {
 		d := id.table.Clone()
+		var droppedOID uint32
 		for i, ix := range d.Indexes {
 			if ix.Name == id.name {
+				droppedOID = ix.OID
 				d.Indexes = append(d.Indexes[:i], d.Indexes[i+1:]...)
 				break
 			}
 		}
 		if err := sess.srv.cat.Update(d); err != nil {
 			return err
+		}
+		if droppedOID != 0 {
+			if err := sess.srv.tables.DropTableData(droppedOID); err != nil {
+				return err
+			}
 		}
 	}
 	return w.Complete(tag)
@@ -764,6 +800,11 @@ func (sess *session) dropData(d *catalog.Descriptor) {
 	case catalog.KindTable:
 		if err := sess.srv.tables.DropTableData(d.OID); err != nil {
 			sess.srv.logger.Error("dropping table data", "table", d.Name, "err", err)
+		}
+		for _, ix := range uniqueIndexes(d) {
+			if err := sess.srv.tables.DropTableData(ix.OID); err != nil {
+				sess.srv.logger.Error("dropping index entries", "index", ix.Name, "err", err)
+			}
 		}
 	case catalog.KindSequence:
 		if err := sess.srv.tables.DropSequence(d.OID); err != nil {
@@ -816,8 +857,8 @@ func (sess *session) createIndex(is *pg_query.IndexStmt, w pgwire.ResultWriter) 
 	if is.WhereClause != nil {
 		return types.Unsupported("partial indexes")
 	}
-	if is.Unique && !sameSlots(slots, d.PrimaryKey) {
-		return types.Unsupported("UNIQUE indexes other than on the primary key")
+	if is.NullsNotDistinct {
+		return types.Unsupported("UNIQUE NULLS NOT DISTINCT")
 	}
 	name := is.Idxname
 	if name == "" {
@@ -850,6 +891,22 @@ func (sess *session) createIndex(is *pg_query.IndexStmt, w pgwire.ResultWriter) 
 		Def: fmt.Sprintf("CREATE %sINDEX %s ON %s.%s USING %s (%s)", uniq, quoteIdentIfNeeded(name), quoteIdentIfNeeded(d.Namespace), quoteIdentIfNeeded(d.Name), method, quotedCols(d, slots))})
 	if err := sess.srv.cat.Update(nd); err != nil {
 		return err
+	}
+	if is.Unique {
+		cur, _ := sess.srv.cat.ByOID(d.OID)
+		var ix *catalog.Index
+		for i := range cur.Indexes {
+			if cur.Indexes[i].Name == name {
+				ix = &cur.Indexes[i]
+			}
+		}
+		if ix != nil {
+			if err := sess.buildUniqueIndex(context.Background(), cur, ix); err != nil {
+				// Undo the catalog change: the index never existed.
+				_ = sess.srv.cat.Update(d.Clone())
+				return err
+			}
+		}
 	}
 	return w.Complete("CREATE INDEX")
 }

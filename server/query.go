@@ -31,14 +31,19 @@ func (sess *session) runSelect(ctx context.Context, st parser.Statement, paramTy
 	// query; still, project them away defensively.
 	keep := visibleIdx(cols)
 	row := make(types.Row, len(keep))
+	regs := regColumns(out)
+	ci := &catalogInfo{sess: sess}
 	n := 0
 	err = exec.Run(ctx, sess.env(params), node, func(r types.Row) error {
 		n++
-		if len(keep) == len(r) {
+		if len(keep) == len(r) && regs == nil {
 			return w.Row(r)
 		}
 		for i, k := range keep {
 			row[i] = r[k]
+		}
+		for _, i := range regs {
+			row[i] = ci.regName(row[i], out[i].Type)
 		}
 		return w.Row(row)
 	})
@@ -327,6 +332,9 @@ func (wr *writer) insertRows(rows []types.Row, oc *planner.OnConflictPlan) (int,
 				} else if err := tx.Update(oid, key, existing, updated); err != nil {
 					return 0, err
 				}
+				if err := wr.indexUpdate(existing, newKey, updated); err != nil {
+					return 0, err
+				}
 				touched[string(newKey)] = true
 				n++
 				if err := wr.emitReturning(updated); err != nil {
@@ -343,6 +351,9 @@ func (wr *writer) insertRows(rows []types.Row, oc *planner.OnConflictPlan) (int,
 		}
 		if err != nil {
 			return 0, wr.mapDup(err, row)
+		}
+		if err := wr.indexInsert(key, row); err != nil {
+			return 0, err
 		}
 		touched[string(key)] = true
 		n++
@@ -423,6 +434,9 @@ func (sess *session) runUpdate(ctx context.Context, st parser.Statement, paramTy
 				return err
 			}
 		}
+		if err := wr.indexDelete(c.old); err != nil {
+			return err
+		}
 	}
 	for _, c := range changes {
 		if string(c.oldKey) != string(c.newKey) {
@@ -430,6 +444,9 @@ func (sess *session) runUpdate(ctx context.Context, st parser.Statement, paramTy
 				return wr.mapDup(err, c.new)
 			}
 		} else if err := tx.Update(oid, c.oldKey, c.old, c.new); err != nil {
+			return err
+		}
+		if err := wr.indexInsert(c.newKey, c.new); err != nil {
 			return err
 		}
 		if err := wr.emitReturning(c.new); err != nil {
@@ -470,6 +487,9 @@ func (sess *session) runDelete(ctx context.Context, st parser.Statement, paramTy
 		if err := sess.txn.Delete(plan.Target.Desc.OID, key, old); err != nil {
 			return err
 		}
+		if err := wr.indexDelete(old); err != nil {
+			return err
+		}
 		n++
 		if err := wr.emitReturning(old); err != nil {
 			return err
@@ -480,4 +500,17 @@ func (sess *session) runDelete(ctx context.Context, st parser.Statement, paramTy
 
 func cancelError() error {
 	return types.Errorf(types.CodeQueryCanceled, "canceling statement due to user request")
+}
+
+// regColumns lists the output columns of OID alias types (regclass,
+// regtype, ...), whose text output is a name, not a number.
+func regColumns(cols types.Schema) []int {
+	var out []int
+	for i, c := range cols {
+		switch c.Type.Oid {
+		case types.OidRegClass, types.OidRegType, types.OidRegNamespace, types.OidRegRole, types.OidRegProc, types.OidRegProcedure:
+			out = append(out, i)
+		}
+	}
+	return out
 }

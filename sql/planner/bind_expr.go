@@ -253,9 +253,9 @@ func (b *Binder) coerce(e Expr, t *types.T, cc builtins.CastContext, location in
 			return &Const{Typ: t}, nil
 		}
 		if !foldable(t) {
-			return &Cast{Arg: e, Typ: t}, nil
+			return &Cast{Arg: e, Typ: t, Explicit: cc == builtins.CastExplicit}, nil
 		}
-		v, err := builtins.Cast(foldCtx(), c.Value, types.Unknown, t)
+		v, err := builtins.CastValue(foldCtx(), c.Value, types.Unknown, t, cc == builtins.CastExplicit)
 		if err != nil {
 			return nil, b.errAt(err, location)
 		}
@@ -265,7 +265,7 @@ func (b *Binder) coerce(e Expr, t *types.T, cc builtins.CastContext, location in
 		return e, nil
 	}
 	if from.Family == types.UnknownFamily {
-		return &Cast{Arg: e, Typ: t}, nil
+		return &Cast{Arg: e, Typ: t, Explicit: cc == builtins.CastExplicit}, nil
 	}
 	if builtins.CastContextOf(from, t) < cc {
 		if cc == builtins.CastExplicit {
@@ -277,11 +277,11 @@ func (b *Binder) coerce(e Expr, t *types.T, cc builtins.CastContext, location in
 		if c.Value.IsNull() {
 			return &Const{Typ: t}, nil
 		}
-		if v, err := builtins.Cast(foldCtx(), c.Value, from, t); err == nil {
+		if v, err := builtins.CastValue(foldCtx(), c.Value, from, t, cc == builtins.CastExplicit); err == nil {
 			return &Const{Value: v, Typ: t}, nil
 		}
 	}
-	return &Cast{Arg: e, Typ: t}, nil
+	return &Cast{Arg: e, Typ: t, Explicit: cc == builtins.CastExplicit}, nil
 }
 
 // foldable reports whether a literal of type t can be converted at bind

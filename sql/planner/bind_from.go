@@ -23,6 +23,17 @@ func (b *Binder) bindFrom(items []*pg_query.Node, outer *scope) (Node, *scope, e
 	var node Node
 	var sc *scope
 	for _, it := range items {
+		// A function in FROM may use the columns of the items before it
+		// (functions are implicitly LATERAL): each row of those items
+		// then yields the function's rows, which is a ProjectSet.
+		if rf := it.GetRangeFunction(); rf != nil && node != nil {
+			if n, s, ok, err := b.bindLateralFunction(rf, node, sc, outer); err != nil {
+				return nil, nil, err
+			} else if ok {
+				node, sc = n, s
+				continue
+			}
+		}
 		n, s, err := b.bindFromItem(it, outer)
 		if err != nil {
 			return nil, nil, err
@@ -30,6 +41,9 @@ func (b *Binder) bindFrom(items []*pg_query.Node, outer *scope) (Node, *scope, e
 		if node == nil {
 			node, sc = n, s
 			continue
+		}
+		if err := checkDuplicateAliases(sc, s); err != nil {
+			return nil, nil, err
 		}
 		corr := sc.correlated || s.correlated
 		node, sc = b.joinNodes(InnerJoin, node, sc, n, s, nil, outer)
@@ -151,6 +165,11 @@ func (b *Binder) bindRangeVar(rv *pg_query.RangeVar, outer *scope) (Node, *scope
 	}
 	desc, err := b.cat.ResolveRelation(rv.Relname, rv.Schemaname, b.searchPath)
 	if err != nil {
+		if types.Code(err) == types.CodeUndefinedSchema {
+			// Postgres reports a missing schema in a relation name as a
+			// missing relation.
+			err = types.Errorf(types.CodeUndefinedTable, "relation \"%s.%s\" does not exist", rv.Schemaname, rv.Relname)
+		}
 		return nil, nil, b.errAt(err, rv.Location)
 	}
 	switch desc.Kind {
@@ -301,6 +320,9 @@ func (b *Binder) bindJoin(je *pg_query.JoinExpr, outer *scope) (Node, *scope, er
 		kind = FullJoin
 	default:
 		return nil, nil, unsupported("join type %s", je.Jointype.String())
+	}
+	if err := checkDuplicateAliases(ls, rs); err != nil {
+		return nil, nil, err
 	}
 	combined := &scope{parent: outer}
 	combined.cols = append(append(combined.cols, ls.cols...), rs.cols...)
@@ -509,4 +531,90 @@ func qualifiedName(schema, name string) string {
 		return name
 	}
 	return fmt.Sprintf("%s.%s", schema, strings.ToLower(name))
+}
+
+// checkDuplicateAliases refuses two FROM items with the same name at one
+// query level.
+func checkDuplicateAliases(l, r *scope) error {
+	for _, a := range l.tables {
+		for _, b := range r.tables {
+			if a != "" && a == b {
+				return types.Errorf(types.CodeDuplicateAlias, "table name %q specified more than once", a)
+			}
+		}
+	}
+	return nil
+}
+
+// bindLateralFunction binds a set-returning function in FROM whose
+// arguments reference earlier FROM items. ok is false when the arguments
+// reference none of them (a plain cross join then applies).
+func (b *Binder) bindLateralFunction(rf *pg_query.RangeFunction, left Node, ls *scope, outer *scope) (Node, *scope, bool, error) {
+	if len(rf.Functions) != 1 || rf.IsRowsfrom {
+		return nil, nil, false, nil
+	}
+	items := rf.Functions[0].GetList().GetItems()
+	if len(items) == 0 || items[0].GetFuncCall() == nil {
+		return nil, nil, false, nil
+	}
+	fc := items[0].GetFuncCall()
+	name, err := funcName(fc.Funcname)
+	if err != nil {
+		return nil, nil, false, b.errAt(err, fc.Location)
+	}
+	args := make([]Expr, len(fc.Args))
+	argTypes := make([]*types.T, len(fc.Args))
+	usesLeft := false
+	for i, a := range fc.Args {
+		e, err := b.bindExpr(ls, a, exprCtx{clause: "functions in FROM"})
+		if err != nil {
+			return nil, nil, false, err
+		}
+		if lo, _, _ := colRange(e); lo >= 0 {
+			usesLeft = true
+		}
+		args[i], argTypes[i] = e, e.Type()
+	}
+	if !usesLeft {
+		return nil, nil, false, nil
+	}
+	ov, err := builtins.ResolveFunction(name, argTypes)
+	if err != nil {
+		return nil, nil, false, b.errAt(err, fc.Location)
+	}
+	if !ov.SetReturning {
+		return nil, nil, false, b.errAt(unsupported("a scalar function in FROM that references other FROM items"), fc.Location)
+	}
+	bound, err := b.applyOverload(ov, args, fc.Location)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	f := bound.(*Func)
+	alias := name
+	if rf.Alias != nil {
+		alias = rf.Alias.Aliasname
+	}
+	cols := srfColumns(ov, name, f.Typ)
+	if rf.Ordinality {
+		cols = append(append(types.Schema{}, cols...), types.Column{Name: "ordinality", Type: types.Int8})
+	}
+	if len(cols) == 1 && rf.Alias != nil {
+		cols[0].Name = alias
+	}
+	fs := &FuncScan{Fn: ov, Args: f.Args, WithOrdinality: rf.Ordinality, Cols: cols}
+	ps := &ProjectSet{Input: left, SRFs: []*FuncScan{fs}}
+	ps.Cols = append(append(ps.Cols, left.Columns()...), cols...)
+	fsc := scopeFromSchema(alias, cols)
+	if rf.Alias != nil {
+		if err := applyColAliases(fsc, rf.Alias); err != nil {
+			return nil, nil, false, err
+		}
+	}
+	if err := checkDuplicateAliases(ls, fsc); err != nil {
+		return nil, nil, false, err
+	}
+	sc := &scope{parent: outer, correlated: ls.correlated}
+	sc.cols = append(append(sc.cols, ls.cols...), fsc.cols...)
+	sc.tables = append(append(sc.tables, ls.tables...), fsc.tables...)
+	return ps, sc, true, nil
 }

@@ -45,10 +45,13 @@ type Func struct {
 	Typ  *types.T
 }
 
-// Cast converts Arg to Typ (honouring Typ.Typmod).
+// Cast converts Arg to Typ (honouring Typ.Typmod). Explicit marks a
+// written cast (x::varchar(3) truncates) as opposed to an implicit or
+// assignment coercion (which raises 22001 on a too long value).
 type Cast struct {
-	Arg Expr
-	Typ *types.T
+	Arg      Expr
+	Typ      *types.T
+	Explicit bool
 }
 
 // And, Or and Not are SQL three-valued logic.

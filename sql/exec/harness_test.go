@@ -458,7 +458,7 @@ func runOperatorTests(t *testing.T, dir string) {
 					n.Exprs = append(n.Exprs, x)
 					n.Cols = append(n.Cols, types.Column{Type: x.Type()})
 				}
-				p, err := newProject(ec, n)
+				p, err := newProject(ec, n, false)
 				if err != nil {
 					return "error: " + err.Error()
 				}

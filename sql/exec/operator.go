@@ -44,6 +44,10 @@ type chunkBuilder struct {
 	chunk types.Chunk
 	slab  []types.Datum
 	width int
+	// reuse is set when no receiver keeps the rows: the slab is then
+	// recycled after every emit instead of replaced.
+	reuse bool
+	base  []types.Datum
 }
 
 func newChunkBuilder(width int) *chunkBuilder {
@@ -57,7 +61,11 @@ func (b *chunkBuilder) newRow() types.Row {
 		return types.Row{}
 	}
 	if len(b.slab) < b.width {
-		b.slab = make([]types.Datum, b.width*types.ChunkCapacity)
+		// An update pair may take the chunk one row past its capacity.
+		b.slab = make([]types.Datum, b.width*(types.ChunkCapacity+1))
+		if b.reuse {
+			b.base = b.slab
+		}
 	}
 	r := b.slab[:b.width:b.width]
 	b.slab = b.slab[b.width:]
@@ -81,6 +89,10 @@ func (b *chunkBuilder) flush(ctx context.Context, out Emitter) error {
 	}
 	err := out.Emit(ctx, &b.chunk)
 	b.chunk.Reset()
+	if b.reuse && b.base != nil {
+		clear(b.base[:len(b.base)-len(b.slab)])
+		b.slab = b.base
+	}
 	return err
 }
 

@@ -14,12 +14,16 @@ type project struct {
 	b     *chunkBuilder
 }
 
-func newProject(ec *evalCtx, n *planner.Project) (*project, error) {
+// newProject builds a projection; reuseRows is set when nothing above keeps
+// its output rows.
+func newProject(ec *evalCtx, n *planner.Project, reuseRows bool) (*project, error) {
 	exprs, err := ec.compileAll(n.Exprs)
 	if err != nil {
 		return nil, err
 	}
-	return &project{ec: ec, exprs: exprs, b: newChunkBuilder(len(exprs))}, nil
+	b := newChunkBuilder(len(exprs))
+	b.reuse = reuseRows
+	return &project{ec: ec, exprs: exprs, b: b}, nil
 }
 
 func (p *project) Push(ctx context.Context, _ int, c *types.Chunk, out Emitter) error {

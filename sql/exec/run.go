@@ -111,6 +111,11 @@ type builder struct {
 	ec *evalCtx
 	// leaves are the sources in driving order.
 	leaves []*rnode
+	// retained says whether the rows the node being built emits may be kept
+	// by an operator above it (a join, sort or window stores them). When
+	// they cannot, the scan and project below reuse their row memory from
+	// chunk to chunk. The collector's caller may not keep rows either.
+	retained bool
 }
 
 func (b *builder) source(s Source) *rnode {
@@ -119,7 +124,10 @@ func (b *builder) source(s Source) *rnode {
 	return n
 }
 
-func (b *builder) unary(op Operator, input planner.Node) (*rnode, error) {
+// unary builds a one-input operator; inputRetained says whether op (or an
+// operator above it that op passes rows to) keeps its input rows.
+func (b *builder) unary(op Operator, input planner.Node, inputRetained bool) (*rnode, error) {
+	b.retained = inputRetained
 	in, err := b.build(input)
 	if err != nil {
 		return nil, err
@@ -131,10 +139,11 @@ func (b *builder) unary(op Operator, input planner.Node) (*rnode, error) {
 
 // binary builds a two-input operator; the input at port first is driven
 // first.
-func (b *builder) binary(op Operator, left, right planner.Node, first int) (*rnode, error) {
+func (b *builder) binary(op Operator, left, right planner.Node, first int, inputRetained bool) (*rnode, error) {
 	inputs := [2]planner.Node{left, right}
 	built := [2]*rnode{}
 	for _, port := range [2]int{first, 1 - first} {
+		b.retained = inputRetained
 		in, err := b.build(inputs[port])
 		if err != nil {
 			return nil, err
@@ -150,9 +159,13 @@ func (b *builder) binary(op Operator, left, right planner.Node, first int) (*rno
 
 func (b *builder) build(node planner.Node) (*rnode, error) {
 	ec := b.ec
+	// Whether this node's output may be kept above; restored for the
+	// caller, which builds its other inputs next.
+	out := b.retained
+	defer func() { b.retained = out }()
 	switch n := node.(type) {
 	case *planner.Scan:
-		return b.source(newScan(ec, n)), nil
+		return b.source(newScan(ec, n, !out)), nil
 	case *planner.VirtualScan:
 		return b.source(&virtualScan{ec: ec, node: n}), nil
 	case *planner.Values:
@@ -172,19 +185,19 @@ func (b *builder) build(node planner.Node) (*rnode, error) {
 		if err != nil {
 			return nil, err
 		}
-		return b.unary(op, n.Input)
+		return b.unary(op, n.Input, out)
 	case *planner.Project:
-		op, err := newProject(ec, n)
+		op, err := newProject(ec, n, !out)
 		if err != nil {
 			return nil, err
 		}
-		return b.unary(op, n.Input)
+		return b.unary(op, n.Input, false)
 	case *planner.ProjectSet:
 		op, err := newProjectSet(ec, n)
 		if err != nil {
 			return nil, err
 		}
-		return b.unary(op, n.Input)
+		return b.unary(op, n.Input, false)
 	case *planner.Join:
 		op, err := newHashJoin(ec, n)
 		if err != nil {
@@ -193,17 +206,17 @@ func (b *builder) build(node planner.Node) (*rnode, error) {
 		// The right (build) side is driven first: left rows then meet a
 		// complete right side, so inner and outer matches stream out in
 		// left order and a LIMIT above can stop early.
-		return b.binary(op, n.Left, n.Right, 1)
+		return b.binary(op, n.Left, n.Right, 1, true)
 	case *planner.Aggregate:
 		op, err := newAggregate(ec, n)
 		if err != nil {
 			return nil, err
 		}
-		return b.unary(op, n.Input)
+		return b.unary(op, n.Input, false)
 	case *planner.Distinct:
-		return b.unary(newDistinct(n), n.Input)
+		return b.unary(newDistinct(n), n.Input, out)
 	case *planner.Sort:
-		return b.unary(sortInput{newSort(n.Keys, -1, 0)}, n.Input)
+		return b.unary(sortInput{newSort(n.Keys, -1, 0)}, n.Input, true)
 	case *planner.Limit:
 		count, offset, err := limitValues(ec, n)
 		if err != nil {
@@ -211,17 +224,18 @@ func (b *builder) build(node planner.Node) (*rnode, error) {
 		}
 		if s, ok := n.Input.(*planner.Sort); ok {
 			// Top-N: the sort keeps only the rows that can be in the result.
-			return b.unary(sortInput{newSort(s.Keys, count, offset)}, s.Input)
+			return b.unary(sortInput{newSort(s.Keys, count, offset)}, s.Input, true)
 		}
-		return b.unary(newLimit(count, offset), n.Input)
+		return b.unary(newLimit(count, offset), n.Input, out)
 	case *planner.SetOp:
-		return b.binary(newSetOp(n), n.Left, n.Right, 0)
+		// UNION ALL passes rows through; the others keep one per value.
+		return b.binary(newSetOp(n), n.Left, n.Right, 0, out || n.Kind != planner.Union || !n.All)
 	case *planner.Window:
 		op, err := newWindow(ec, n)
 		if err != nil {
 			return nil, err
 		}
-		return b.unary(op, n.Input)
+		return b.unary(op, n.Input, true)
 	}
 	return nil, types.Unsupported(fmt.Sprintf("plan node %T", node))
 }

@@ -12,9 +12,13 @@ import (
 type scan struct {
 	ec   *evalCtx
 	node *planner.Scan
+	// reuseRows is set when nothing above keeps the rows.
+	reuseRows bool
 }
 
-func newScan(ec *evalCtx, n *planner.Scan) *scan { return &scan{ec: ec, node: n} }
+func newScan(ec *evalCtx, n *planner.Scan, reuseRows bool) *scan {
+	return &scan{ec: ec, node: n, reuseRows: reuseRows}
+}
 
 func (s *scan) Run(ctx context.Context, out Emitter) error {
 	if s.ec.env.Tables == nil {
@@ -22,6 +26,7 @@ func (s *scan) Run(ctx context.Context, out Emitter) error {
 	}
 	phys, missing := s.node.Phys, s.node.Table.Missing
 	b := newChunkBuilder(len(phys))
+	b.reuse = s.reuseRows
 	err := s.ec.env.Tables.ScanTable(ctx, s.node.Table, func(stored types.Row) error {
 		r := b.newRow()
 		for i, p := range phys {

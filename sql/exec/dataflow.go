@@ -1,0 +1,354 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cockroachdb/errors"
+	"github.com/streamdb/streamdb/sql/planner"
+	"github.com/streamdb/streamdb/sql/types"
+)
+
+// Dataflow is the standing dataflow of a materialized view: the same
+// operator instances as a one-shot query, built from a plan that
+// planner.StreamPlan rewrote, fed with changes instead of a snapshot.
+//
+// Each planner.Scan becomes an input the runtime pushes the table's changes
+// into (rows in storage layout, as the change log holds them); constant
+// sources (VALUES, set-returning functions over constants) emit once, in
+// Start. Barrier delivers a barrier from every input, so every operator
+// sees it on all its inputs (alignment is trivial here: the runtime drives
+// one epoch at a time, pushing every change of the epoch before the
+// barrier), and returns the view's changes for the epoch.
+//
+// A Dataflow is driven by one goroutine at a time.
+type Dataflow struct {
+	ec     *evalCtx
+	inputs []*streamInput
+	consts []*rnode
+	sink   *dataflowSink
+	leaves []*rnode
+}
+
+// streamInput is a scan of a stored relation turned into a push input.
+type streamInput struct {
+	node    *planner.Scan
+	rn      *rnode
+	b       *chunkBuilder
+	rowsIn  int64
+	tableID uint32
+}
+
+// dataflowSink collects the view's changes of the current epoch.
+type dataflowSink struct {
+	out types.Chunk
+}
+
+func (s *dataflowSink) Push(_ context.Context, _ int, c *types.Chunk, _ Emitter) error {
+	for i, r := range c.Rows {
+		s.out.Append(c.Ops[i], r)
+	}
+	return nil
+}
+
+func (s *dataflowSink) Barrier(context.Context, types.Barrier, Emitter) error { return nil }
+
+// NewDataflow builds the dataflow of plan. env supplies the evaluation
+// context (time zone, session functions); env.Tables is not used: every
+// stored relation is an input.
+func NewDataflow(ctx context.Context, env *Env, plan planner.Node) (*Dataflow, error) {
+	ec := newEvalCtx(ctx, env)
+	ec.appendOnly = false
+	d := &Dataflow{ec: ec, sink: &dataflowSink{}}
+	root, err := d.build(plan)
+	if err != nil {
+		return nil, err
+	}
+	top := &rnode{op: d.sink, inputs: []*rnode{root}}
+	root.parent, root.port = top, 0
+	return d, nil
+}
+
+// Inputs returns the OIDs of the relations the dataflow reads, once each.
+func (d *Dataflow) Inputs() []uint32 {
+	var out []uint32
+	seen := map[uint32]bool{}
+	for _, in := range d.inputs {
+		if !seen[in.tableID] {
+			seen[in.tableID] = true
+			out = append(out, in.tableID)
+		}
+	}
+	return out
+}
+
+// RowsIn counts the changes pushed so far.
+func (d *Dataflow) RowsIn() int64 {
+	var n int64
+	for _, in := range d.inputs {
+		n += in.rowsIn
+	}
+	return n
+}
+
+// Start emits the rows of the constant sources. Call it once, before the
+// first barrier.
+func (d *Dataflow) Start(ctx context.Context) error {
+	return d.guard(func() error {
+		for _, n := range d.consts {
+			if err := n.src.Run(ctx, n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Push delivers changes of relation tableID, rows in its storage layout,
+// to every scan of it. The chunk is not kept.
+func (d *Dataflow) Push(ctx context.Context, tableID uint32, c *types.Chunk) error {
+	return d.guard(func() error {
+		for _, in := range d.inputs {
+			if in.tableID != tableID {
+				continue
+			}
+			if err := in.push(ctx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Barrier ends the epoch: every operator flushes, and the view's changes of
+// the epoch are returned (valid until the next call).
+func (d *Dataflow) Barrier(ctx context.Context, epoch uint64) (*types.Chunk, error) {
+	d.sink.out.Reset()
+	b := types.Barrier{Epoch: types.Epoch(epoch)}
+	err := d.guard(func() error {
+		for _, leaf := range d.leaves {
+			if err := deliverBarrier(ctx, leaf, b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &d.sink.out, nil
+}
+
+// guard turns a panic in an operator into an error: a bug in one view must
+// not take the server down.
+func (d *Dataflow) guard(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.AssertionFailedf("internal error in a dataflow: %v", r)
+		}
+	}()
+	return fn()
+}
+
+func (in *streamInput) push(ctx context.Context, c *types.Chunk) error {
+	phys, missing := in.node.Phys, in.node.Table.Missing
+	for i, stored := range c.Rows {
+		r := in.b.newRow()
+		for j, p := range phys {
+			switch {
+			case p < len(stored):
+				r[j] = stored[p]
+			case p < len(missing):
+				r[j] = missing[p]
+			}
+		}
+		if err := in.b.add(ctx, c.Ops[i], r, in.rn); err != nil {
+			return err
+		}
+	}
+	in.rowsIn += int64(c.Len())
+	return in.b.flush(ctx, in.rn)
+}
+
+// inputRunner is the Source of a stream input's rnode: it never runs (the
+// runtime pushes), it only marks the node as a leaf.
+type inputRunner struct{}
+
+func (inputRunner) Run(context.Context, Emitter) error { return nil }
+
+func (d *Dataflow) leaf(s Source) *rnode {
+	n := &rnode{src: s}
+	d.leaves = append(d.leaves, n)
+	return n
+}
+
+func (d *Dataflow) unary(op Operator, input planner.Node) (*rnode, error) {
+	in, err := d.build(input)
+	if err != nil {
+		return nil, err
+	}
+	n := &rnode{op: op, inputs: []*rnode{in}}
+	in.parent, in.port = n, 0
+	return n, nil
+}
+
+func (d *Dataflow) binary(op Operator, left, right planner.Node) (*rnode, error) {
+	l, err := d.build(left)
+	if err != nil {
+		return nil, err
+	}
+	r, err := d.build(right)
+	if err != nil {
+		return nil, err
+	}
+	n := &rnode{op: op, inputs: []*rnode{l, r}}
+	l.parent, l.port = n, 0
+	r.parent, r.port = n, 1
+	return n, nil
+}
+
+func (d *Dataflow) build(node planner.Node) (*rnode, error) {
+	ec := d.ec
+	switch n := node.(type) {
+	case *planner.Scan:
+		in := &streamInput{node: n, tableID: n.Table.ID, b: newChunkBuilder(len(n.Phys))}
+		in.rn = d.leaf(inputRunner{})
+		d.inputs = append(d.inputs, in)
+		return in.rn, nil
+	case *planner.Values:
+		s, err := newValues(ec, n)
+		if err != nil {
+			return nil, err
+		}
+		rn := d.leaf(s)
+		d.consts = append(d.consts, rn)
+		return rn, nil
+	case *planner.FuncScan:
+		s, err := newFuncScan(ec, n)
+		if err != nil {
+			return nil, err
+		}
+		rn := d.leaf(s)
+		d.consts = append(d.consts, rn)
+		return rn, nil
+	case *planner.Filter:
+		op, err := newFilter(ec, n)
+		if err != nil {
+			return nil, err
+		}
+		return d.unary(op, n.Input)
+	case *planner.Project:
+		op, err := newProject(ec, n, false)
+		if err != nil {
+			return nil, err
+		}
+		return d.unary(op, n.Input)
+	case *planner.ProjectSet:
+		op, err := newProjectSet(ec, n)
+		if err != nil {
+			return nil, err
+		}
+		return d.unary(op, n.Input)
+	case *planner.Join:
+		op, err := newHashJoin(ec, n)
+		if err != nil {
+			return nil, err
+		}
+		return d.binary(op, n.Left, n.Right)
+	case *planner.Aggregate:
+		op, err := newAggregate(ec, n)
+		if err != nil {
+			return nil, err
+		}
+		return d.unary(op, n.Input)
+	case *planner.Distinct:
+		if len(n.On) > 0 {
+			return nil, types.Unsupported("DISTINCT ON in a materialized view")
+		}
+		return d.unary(newDistinct(n), n.Input)
+	case *planner.Limit:
+		s, ok := n.Input.(*planner.Sort)
+		if !ok {
+			return nil, types.Unsupported("LIMIT without ORDER BY in a materialized view")
+		}
+		count, offset, err := limitValues(ec, n)
+		if err != nil {
+			return nil, err
+		}
+		return d.unary(newTopN(s.Keys, count, offset), s.Input)
+	case *planner.Sort:
+		// Order means nothing to a stored set (StreamPlan drops it too).
+		return d.build(n.Input)
+	case *planner.SetOp:
+		return d.binary(newSetOp(n), n.Left, n.Right)
+	case *planner.Window:
+		op, err := newWindow(ec, n)
+		if err != nil {
+			return nil, err
+		}
+		return d.unary(op, n.Input)
+	}
+	return nil, types.Unsupported(fmt.Sprintf("plan node %T in a materialized view", node))
+}
+
+// ExplainStream describes the streaming plan of a view: one line per
+// operator with the state it keeps.
+func ExplainStream(plan planner.Node) []string {
+	var lines []string
+	var walk func(n planner.Node, depth int)
+	walk = func(n planner.Node, depth int) {
+		pad := ""
+		for i := 0; i < depth; i++ {
+			pad += "  "
+		}
+		name, st := streamOpName(n)
+		line := pad + name
+		if st != "" {
+			line += "  [state: " + st + "]"
+		}
+		lines = append(lines, line)
+		if l, ok := n.(*planner.Limit); ok {
+			if s, ok := l.Input.(*planner.Sort); ok {
+				walk(s.Input, depth+1)
+				return
+			}
+		}
+		for _, in := range planner.Inputs(n) {
+			walk(in, depth+1)
+		}
+	}
+	walk(plan, 0)
+	return lines
+}
+
+func streamOpName(n planner.Node) (name, stateDesc string) {
+	switch n := n.(type) {
+	case *planner.Scan:
+		return "StreamScan " + n.Table.Name + " (change log)", ""
+	case *planner.Values:
+		return "Values", ""
+	case *planner.FuncScan:
+		return "FunctionScan", ""
+	case *planner.Filter:
+		return "StreamFilter", ""
+	case *planner.Project:
+		return "StreamProject", ""
+	case *planner.ProjectSet:
+		return "StreamProjectSet", ""
+	case *planner.Join:
+		return fmt.Sprintf("StreamHashJoin (%s, %d keys)", n.Kind, len(n.LeftKeys)), "left rows by key, right rows by key"
+	case *planner.Aggregate:
+		return fmt.Sprintf("StreamHashAgg (%d group columns, %d aggregates)", len(n.GroupCols), len(n.Aggs)), "aggregate states by group; value multisets for min/max/distinct"
+	case *planner.Distinct:
+		return "StreamDistinct", "row counts"
+	case *planner.Limit:
+		return "StreamTopN", "sorted input rows"
+	case *planner.Sort:
+		return "Sort (dropped)", ""
+	case *planner.SetOp:
+		return fmt.Sprintf("StreamSetOp (%s all=%v)", n.Kind, n.All), "row counts per side"
+	case *planner.Window:
+		return "StreamWindow", "partition rows"
+	}
+	return fmt.Sprintf("%T", n), ""
+}

@@ -170,6 +170,12 @@ func serve(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "streamdb: %v\n", err)
 		return 2
 	}
+	if opts.RestoreFrom != "" {
+		// Starting empty while the user asked for a restore would look like
+		// data loss; refuse until savepoints exist.
+		fmt.Fprintf(stderr, "streamdb: --restore-from %q: restoring from a savepoint is not implemented yet\n", opts.RestoreFrom)
+		return 2
+	}
 	logger := newLogger(&opts, stderr)
 	// The server logs through slog's default logger.
 	slog.SetDefault(logger)

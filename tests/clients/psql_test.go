@@ -63,16 +63,13 @@ INSERT INTO items VALUES (1, 'apple', 1.50, '{fruit,red}', '2024-01-02 03:04:05+
 	t.Run("describe table", func(t *testing.T) {
 		out := mustPsql(t, bin, srv, `\d items`+"\n")
 		assertContains(t, `\d items`, out,
-			// The schema is not checked: with search_path "$user", public
-			// and a schema named after the user, PostgreSQL itself puts the
-			// table in that schema.
-			`.items"`, "id", "bigint", "not null", "name", "text", "price", "numeric(10,2)",
+			`Table "public.items"`, "id", "bigint", "not null", "name", "text", "price", "numeric(10,2)",
 			"tags", "text[]", "added", "timestamp with time zone", "Indexes:", `"items_pkey" PRIMARY KEY, btree (id)`)
 	})
 
 	t.Run("list tables", func(t *testing.T) {
 		out := mustPsql(t, bin, srv, `\dt`+"\n")
-		assertContains(t, `\dt`, out, "List of relations", " items | table | streamdb")
+		assertContains(t, `\dt`, out, "List of relations", " public | items | table | streamdb")
 	})
 
 	t.Run("list databases", func(t *testing.T) {

@@ -479,7 +479,37 @@ func (b *Binder) bindAExpr(s *scope, a *pg_query.A_Expr, ec exprCtx) (Expr, erro
 		}
 		return b.bindOperator(opName(a.Name), l, r, a.Location)
 	case pg_query.A_Expr_Kind_AEXPR_SIMILAR:
-		return nil, b.errAt(unsupported("SIMILAR TO"), a.Location)
+		// The grammar gives "x SIMILAR TO p [ESCAPE e]" as
+		// x ~ similar_to_escape(p [, e]); the pattern is translated to a
+		// regular expression here, so it must be a constant.
+		l, err := bind(a.Lexpr)
+		if err != nil {
+			return nil, err
+		}
+		fc := a.Rexpr.GetFuncCall()
+		if fc == nil || len(fc.Args) == 0 || fc.Args[0].GetAConst() == nil || fc.Args[0].GetAConst().GetSval() == nil {
+			return nil, b.errAt(unsupported("SIMILAR TO with a non-constant pattern"), a.Location)
+		}
+		escape, hasEscape := rune(0), false
+		if len(fc.Args) > 1 {
+			ec := fc.Args[1].GetAConst()
+			if ec == nil || ec.GetSval() == nil {
+				return nil, b.errAt(unsupported("SIMILAR TO with a non-constant escape"), a.Location)
+			}
+			esc := []rune(ec.GetSval().Sval)
+			if len(esc) > 1 {
+				return nil, b.errAt(types.Errorf(types.CodeInvalidEscapeSequence, "invalid escape string"), a.Location)
+			}
+			hasEscape = true
+			if len(esc) == 1 {
+				escape = esc[0]
+			}
+		}
+		re, err := similarToRegex(fc.Args[0].GetAConst().GetSval().Sval, escape, hasEscape)
+		if err != nil {
+			return nil, b.errAt(err, a.Location)
+		}
+		return b.bindOperator(opName(a.Name), l, &Const{Value: types.DString(re), Typ: types.Unknown}, a.Location)
 	case pg_query.A_Expr_Kind_AEXPR_BETWEEN, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN,
 		pg_query.A_Expr_Kind_AEXPR_BETWEEN_SYM, pg_query.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM:
 		x, err := bind(a.Lexpr)

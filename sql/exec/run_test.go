@@ -412,3 +412,21 @@ func TestVirtualScan(t *testing.T) {
 	check(t, env, &planner.Filter{Input: vs, Pred: call(opGt, col(0), ic(100))}, "403 btree")
 	check(t, env, &planner.VirtualScan{Name: "pg_catalog.nope"}, `error: relation "pg_catalog.nope" does not exist (42P01)`)
 }
+
+// TestRowReuse runs plans whose operators keep rows over scans that span
+// several chunks: a scan that wrongly reused its row memory would corrupt
+// what they kept.
+func TestRowReuse(t *testing.T) {
+	env := &Env{Tables: &modTables{n: 3000, groups: 7}}
+	scan := benchScan()
+	keep := &planner.Filter{Input: scan, Pred: call(opGt, col(0), ic(-1))}
+	check(t, env, &planner.Limit{Input: &planner.Sort{Input: keep, Keys: []planner.SortKey{{Col: 0, Desc: true}}}, Count: ic(2)}, "2999 3\n2998 2")
+	distinct := &planner.Distinct{Input: &planner.Project{Input: scan, Exprs: []planner.Expr{col(1)}, Cols: schemaOf([]*types.T{types.Int8})}}
+	check(t, env, sortBy(distinct, 0), "0\n1\n2\n3\n4\n5\n6")
+	join := &planner.Join{Kind: planner.InnerJoin, Left: scan, Right: keep, LeftKeys: []int{0}, RightKeys: []int{0}}
+	count := &planner.Aggregate{Input: &planner.Filter{Input: join, Pred: call(opEq, col(1), col(3))},
+		Aggs: []planner.AggCall{{Agg: testAgg("count*", nil), Filter: -1}}}
+	check(t, env, count, "3000")
+	union := &planner.SetOp{Kind: planner.Union, Left: scan, Right: scan, Cols: scan.Cols}
+	check(t, env, &planner.Aggregate{Input: union, Aggs: []planner.AggCall{{Agg: testAgg("count*", nil), Filter: -1}}}, "3000")
+}

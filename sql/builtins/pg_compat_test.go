@@ -335,6 +335,15 @@ var pgCompatCases = []evalCase{
 	{`to_json`, []string{`jsonb:{"b":1,"a":2}`}, `{"a": 2, "b": 1}`},
 	{`json_build_object`, []string{}, `{}`},
 	{`jsonb_build_object`, []string{}, `{}`},
+	{`overlay`, []string{`text:Txxxxas`, `text:hom`, `int4:2`, `int4:4`}, `Thomas`},
+	{`overlay`, []string{`text:abc`, `text:XY`, `int4:2`}, `aXY`},
+	{`regexp_count`, []string{`text:ABCABCAXYaxy`, `text:A.`}, `3`},
+	{`regexp_count`, []string{`text:ABCABCAXYaxy`, `text:A.`, `int4:1`, `text:i`}, `4`},
+	{`regexp_substr`, []string{`text:number of your street, town zip, FR`, `text:[^,]+`}, `number of your street`},
+	{`trim_scale`, []string{`numeric:8.4100`}, `8.41`},
+	{`min_scale`, []string{`numeric:8.4100`}, `2`},
+	{`factorial`, []string{`int8:20`}, `2432902008176640000`},
+	{`encode`, []string{`bytea:\x616263`, `text:hex`}, `616263`},
 }
 
 // TestPostgresCompatTimeZone is TestPostgresCompat with the session time

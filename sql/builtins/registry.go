@@ -71,6 +71,7 @@ func buildRegistry() *registryTable {
 	registerArrayFuncs(b)
 	registerSysFuncs(b)
 	registerMiscFuncs(b)
+	registerExtraFuncs(b)
 	registerSRFs(b)
 	registerAggregates(b)
 	registerWindows(b)

@@ -39,6 +39,8 @@ type evalCtx struct {
 	// compiled caches compiled expressions so that re-running a correlated
 	// sub-plan per outer row does not recompile it.
 	compiled map[planner.Expr]evalFn
+	// workTables holds the current step of each running recursive CTE.
+	workTables map[*planner.WorkTable][]types.Row
 }
 
 func newEvalCtx(ctx context.Context, env *Env) *evalCtx {

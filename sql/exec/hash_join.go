@@ -45,6 +45,10 @@ type hashJoin struct {
 	// was marked dirty in map order.
 	flipped bool
 	nextSeq int64
+	// entrySlab and bucketSlab hand out entries and buckets a block at a
+	// time.
+	entrySlab  []joinEntry
+	bucketSlab []joinBucket
 }
 
 type joinSide struct {
@@ -61,6 +65,9 @@ type joinSide struct {
 // joinBucket holds the rows of one side that share a key.
 type joinBucket struct {
 	entries []*joinEntry
+	// first backs entries while the key has one row (the common case of a
+	// unique key), saving an allocation.
+	first [1]*joinEntry
 }
 
 type joinEntry struct {
@@ -207,17 +214,29 @@ func (j *hashJoin) pushRow(ctx context.Context, s int, op types.Op, r types.Row,
 	}
 
 	if sgn > 0 {
-		e := &joinEntry{row: r, side: int8(s), seq: j.nextSeq, matches: matches, nullKey: hasNull}
+		if len(j.entrySlab) == 0 {
+			j.entrySlab = make([]joinEntry, 256)
+		}
+		e := &j.entrySlab[0]
+		j.entrySlab = j.entrySlab[1:]
+		*e = joinEntry{row: r, side: int8(s), seq: j.nextSeq, matches: matches, nullKey: hasNull}
 		j.nextSeq++
 		if hasNull {
 			self.nulls = append(self.nulls, e)
 		} else {
 			bucket, ok := self.buckets.Get(j.keyBuf)
 			if !ok {
-				bucket = &joinBucket{}
+				if len(j.bucketSlab) == 0 {
+					j.bucketSlab = make([]joinBucket, 256)
+				}
+				bucket = &j.bucketSlab[0]
+				j.bucketSlab = j.bucketSlab[1:]
+				bucket.first[0] = e
+				bucket.entries = bucket.first[:1:1]
 				self.buckets.Put(j.keyBuf, bucket)
+			} else {
+				bucket.entries = append(bucket.entries, e)
 			}
-			bucket.entries = append(bucket.entries, e)
 		}
 		if self.track {
 			j.markDirty(e)

@@ -168,6 +168,10 @@ func (b *builder) build(node planner.Node) (*rnode, error) {
 		return b.source(newScan(ec, n, !out)), nil
 	case *planner.VirtualScan:
 		return b.source(&virtualScan{ec: ec, node: n}), nil
+	case *planner.RecursiveUnion:
+		return b.source(&recursiveUnion{ec: ec, node: n}), nil
+	case *planner.WorkTableScan:
+		return b.source(&workTableScan{ec: ec, node: n}), nil
 	case *planner.Values:
 		s, err := newValues(ec, n)
 		if err != nil {

@@ -173,7 +173,9 @@ func (b *Binder) bindRangeVar(rv *pg_query.RangeVar, outer *scope) (Node, *scope
 		return nil, nil, b.errAt(err, rv.Location)
 	}
 	switch desc.Kind {
-	case catalog.KindTable:
+	case catalog.KindTable, catalog.KindMaterializedView:
+		// A materialized view reads its committed rows (the server's table
+		// reader routes the scan to the view state store).
 		scan := ScanOf(desc)
 		sc := scopeFromSchema(alias, scan.Cols)
 		return finish(scan, sc)

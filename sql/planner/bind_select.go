@@ -675,11 +675,14 @@ func visibleCols(cols types.Schema) []int {
 func (b *Binder) bindWith(w *pg_query.WithClause, outer *scope) error {
 	for _, c := range w.Ctes {
 		cte := c.GetCommonTableExpr()
-		if w.Recursive {
-			return b.errAt(unsupported("WITH RECURSIVE"), w.Location)
-		}
 		if cte.Ctequery.GetSelectStmt() == nil {
 			return b.errAt(unsupported("data-modifying statements in WITH"), cte.Location)
+		}
+		if w.Recursive && refersTo(cte.Ctequery, cte.Ctename) {
+			if err := b.bindRecursiveCTE(cte, outer); err != nil {
+				return err
+			}
+			continue
 		}
 		q, err := b.bindQuery(cte.Ctequery, outer)
 		if err != nil {

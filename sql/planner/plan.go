@@ -231,3 +231,29 @@ func (n *Sort) Columns() types.Schema        { return n.Input.Columns() }
 func (n *Limit) Columns() types.Schema       { return n.Input.Columns() }
 func (n *SetOp) Columns() types.Schema       { return n.Cols }
 func (n *Window) Columns() types.Schema      { return n.Cols }
+
+// WorkTable names the rows of one iteration of a recursive CTE.
+type WorkTable struct {
+	Name string
+}
+
+// RecursiveUnion evaluates WITH RECURSIVE: Base once, then Recursive
+// repeatedly, each time reading (through WorkTableScan) the rows the
+// previous step produced, until a step produces none. With Distinct
+// (UNION), rows already produced are dropped. Ad-hoc queries only.
+type RecursiveUnion struct {
+	Base      Node
+	Recursive Node
+	Distinct  bool
+	Work      *WorkTable
+	Cols      types.Schema
+}
+
+// WorkTableScan reads the current work table of a RecursiveUnion.
+type WorkTableScan struct {
+	Work *WorkTable
+	Cols types.Schema
+}
+
+func (n *RecursiveUnion) Columns() types.Schema { return n.Cols }
+func (n *WorkTableScan) Columns() types.Schema  { return n.Cols }

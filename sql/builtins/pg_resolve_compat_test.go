@@ -195,3 +195,70 @@ var pgResolutionCases = []evalCase{
 	{`justify_days`, []string{`interval`}, `interval`},
 	{`isfinite`, []string{`date`}, `boolean`},
 }
+
+// TestPostgresCommonTypeCompat compares CommonType with the column type
+// PostgreSQL 15 gives to SELECT NULL::a UNION ALL SELECT NULL::b ("unknown"
+// is an untyped literal; 22P02 there means the literal was resolved to the
+// other type, not a resolution error).
+func TestPostgresCommonTypeCompat(t *testing.T) {
+	cases := []struct {
+		in   []string
+		want string
+	}{
+		{[]string{`int2`, `int4`}, `integer`},
+		{[]string{`int4`, `int2`}, `integer`},
+		{[]string{`int4`, `numeric`}, `numeric`},
+		{[]string{`numeric`, `float4`}, `real`},
+		{[]string{`float4`, `numeric`}, `real`},
+		{[]string{`float4`, `float8`}, `double precision`},
+		{[]string{`int8`, `float4`}, `real`},
+		{[]string{`text`, `varchar`}, `text`},
+		{[]string{`varchar`, `text`}, `character varying`},
+		{[]string{`bpchar`, `text`}, `character`},
+		{[]string{`bpchar`, `varchar`}, `character`},
+		{[]string{`varchar`, `bpchar`}, `character varying`},
+		{[]string{`name`, `text`}, `name`},
+		{[]string{`text`, `name`}, `text`},
+		{[]string{`date`, `timestamp`}, `timestamp without time zone`},
+		{[]string{`timestamp`, `date`}, `timestamp without time zone`},
+		{[]string{`timestamptz`, `timestamp`}, `timestamp with time zone`},
+		{[]string{`date`, `timestamptz`}, `timestamp with time zone`},
+		{[]string{`interval`, `time`}, `ERROR 42804`},
+		{[]string{`time`, `interval`}, `ERROR 42804`},
+		{[]string{`json`, `jsonb`}, `ERROR 42846`},
+		{[]string{`jsonb`, `json`}, `ERROR 42846`},
+		{[]string{`int4`, `text`}, `ERROR 42804`},
+		{[]string{`bool`, `int4`}, `ERROR 42804`},
+		{[]string{`oid`, `int4`}, `oid`},
+		{[]string{`int4`, `oid`}, `oid`},
+		{[]string{`regclass`, `oid`}, `regclass`},
+		{[]string{`int4[]`, `int8[]`}, `bigint[]`},
+		{[]string{`text[]`, `varchar[]`}, `text[]`},
+		{[]string{`unknown`, `int4`}, `ERROR 22P02`},
+		{[]string{`int4`, `unknown`}, `ERROR 22P02`},
+		{[]string{`unknown`, `unknown`}, `text`},
+		{[]string{`unknown`, `bool`}, `ERROR 22P02`},
+		{[]string{`bytea`, `text`}, `ERROR 42804`},
+		{[]string{`int4`, `float8`, `numeric`}, `double precision`},
+		{[]string{`numeric`, `int4`, `float4`}, `real`},
+	}
+	for _, c := range cases {
+		ts := make([]*types.T, len(c.in))
+		for i, n := range c.in {
+			ts[i] = typeByName(t, n)
+		}
+		got, err := CommonType(ts)
+		switch {
+		case c.want == "ERROR 22P02":
+			if err != nil {
+				t.Errorf("%v: %v", c.in, err)
+			}
+		case strings.HasPrefix(c.want, "ERROR "):
+			if err == nil || "ERROR "+types.Code(err) != c.want {
+				t.Errorf("%v: got %v %v, want %s", c.in, got, err, c.want)
+			}
+		case err != nil || got.Name() != c.want:
+			t.Errorf("%v: got %v %v, want %s", c.in, got, err, c.want)
+		}
+	}
+}

@@ -262,3 +262,73 @@ func TestPostgresCommonTypeCompat(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresAggregateCompat compares aggregate result types with
+// PostgreSQL 15 (select pg_typeof(agg(NULL::type))). Run-time errors there
+// (22004, 22023) only check that resolution succeeds.
+func TestPostgresAggregateCompat(t *testing.T) {
+	cases := []evalCase{
+		{`count`, []string{}, `bigint`},
+		{`count`, []string{`text`}, `bigint`},
+		{`sum`, []string{`int2`}, `bigint`},
+		{`sum`, []string{`int4`}, `bigint`},
+		{`sum`, []string{`int8`}, `numeric`},
+		{`sum`, []string{`numeric`}, `numeric`},
+		{`sum`, []string{`float4`}, `real`},
+		{`sum`, []string{`float8`}, `double precision`},
+		{`sum`, []string{`interval`}, `interval`},
+		{`avg`, []string{`int2`}, `numeric`},
+		{`avg`, []string{`int8`}, `numeric`},
+		{`avg`, []string{`float4`}, `double precision`},
+		{`avg`, []string{`interval`}, `interval`},
+		{`min`, []string{`varchar`}, `text`},
+		{`max`, []string{`bpchar`}, `character`},
+		{`min`, []string{`date`}, `date`},
+		{`max`, []string{`timestamptz`}, `timestamp with time zone`},
+		{`min`, []string{`int4[]`}, `integer[]`},
+		{`max`, []string{`oid`}, `oid`},
+		{`min`, []string{`name`}, `text`},
+		{`string_agg`, []string{`text`, `unknown`}, `text`},
+		{`string_agg`, []string{`varchar`, `unknown`}, `text`},
+		{`string_agg`, []string{`bytea`, `bytea`}, `bytea`},
+		{`array_agg`, []string{`int4`}, `integer[]`},
+		{`array_agg`, []string{`text[]`}, `ERROR 22004`},
+		{`array_agg`, []string{`unknown`}, `ERROR 42725`},
+		{`bool_and`, []string{`bool`}, `boolean`},
+		{`every`, []string{`bool`}, `boolean`},
+		{`jsonb_agg`, []string{`int4`}, `jsonb`},
+		{`json_agg`, []string{`text`}, `json`},
+		{`jsonb_object_agg`, []string{`text`, `int4`}, `ERROR 22023`},
+		{`stddev`, []string{`int4`}, `numeric`},
+		{`stddev`, []string{`float4`}, `double precision`},
+		{`variance`, []string{`numeric`}, `numeric`},
+		{`var_pop`, []string{`int8`}, `numeric`},
+		{`stddev_pop`, []string{`float8`}, `double precision`},
+		{`bit_and`, []string{`int2`}, `smallint`},
+		{`bit_or`, []string{`int8`}, `bigint`},
+		{`sum`, []string{`text`}, `ERROR 42883`},
+		{`avg`, []string{`text`}, `ERROR 42883`},
+		{`min`, []string{`bool`}, `ERROR 42883`},
+		{`max`, []string{`jsonb`}, `ERROR 42883`},
+	}
+	for _, c := range cases {
+		ts := make([]*types.T, len(c.args))
+		for i, n := range c.args {
+			ts[i] = typeByName(t, n)
+		}
+		a, err := ResolveAggregate(c.name, ts)
+		desc := c.name + "(" + strings.Join(c.args, ", ") + ")"
+		switch {
+		case c.want == "ERROR 42883" || c.want == "ERROR 42725":
+			if err == nil || "ERROR "+types.Code(err) != c.want {
+				t.Errorf("%s: got %v %v, want %s", desc, a, err, c.want)
+			}
+		case strings.HasPrefix(c.want, "ERROR "):
+			if err != nil {
+				t.Errorf("%s: %v", desc, err)
+			}
+		case err != nil || a.Ret.Name() != c.want:
+			t.Errorf("%s: got %v %v, want %s", desc, a, err, c.want)
+		}
+	}
+}

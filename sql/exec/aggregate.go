@@ -18,6 +18,7 @@ type aggregate struct {
 	groupCols []int
 	funcs     []*aggFunc
 	groups    keyedState[*aggGroup]
+	alloc     aggAlloc
 	dirty     []*aggGroup
 	keyBuf    []byte
 	b         *chunkBuilder
@@ -57,15 +58,16 @@ func newAggregate(ec *evalCtx, n *planner.Aggregate) (*aggregate, error) {
 }
 
 func (a *aggregate) newGroup(key string, vals types.Row) (*aggGroup, error) {
-	g := &aggGroup{key: key, vals: vals, states: make([]aggState, len(a.funcs))}
+	g := take(&a.alloc.groups)
+	*g = aggGroup{key: key, vals: vals, states: a.alloc.stateSlice(len(a.funcs))}
 	for i, f := range a.funcs {
-		s, err := f.newState()
+		s, err := f.newStateFrom(&a.alloc)
 		if err != nil {
 			return nil, err
 		}
 		g.states[i] = s
 	}
-	a.groups.Put([]byte(key), g)
+	a.groups.Put(key, g)
 	return g, nil
 }
 
@@ -87,7 +89,7 @@ func (a *aggregate) Push(_ context.Context, _ int, c *types.Chunk, _ Emitter) er
 				// undo.
 				continue
 			}
-			vals := make(types.Row, len(a.groupCols))
+			vals := a.alloc.row(len(a.groupCols))
 			for j, col := range a.groupCols {
 				vals[j] = r[col]
 			}

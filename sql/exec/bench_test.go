@@ -59,3 +59,16 @@ func BenchmarkSort(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkGroupByHighCardinality(b *testing.B) {
+	env := &Env{Tables: &modTables{n: 1 << 20, groups: 1 << 20}}
+	plan := &planner.Aggregate{Input: benchScan(), GroupCols: []int{1}, Aggs: []planner.AggCall{
+		{Agg: testAgg("count*", nil), Filter: -1},
+		{Agg: testAgg("sum", types.Int8), Args: []int{0}, Filter: -1},
+	}}
+	for i := 0; i < b.N; i++ {
+		if err := Run(context.Background(), env, plan, func(types.Row) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -121,9 +121,8 @@ func (d *Dataflow) Push(ctx context.Context, tableID uint32, c *types.Chunk) err
 }
 
 // Barrier ends the epoch: every operator flushes, and the view's changes of
-// the epoch are returned (valid until the next call).
+// the epoch are returned.
 func (d *Dataflow) Barrier(ctx context.Context, epoch uint64) (*types.Chunk, error) {
-	d.sink.out.Reset()
 	b := types.Barrier{Epoch: types.Epoch(epoch)}
 	err := d.guard(func() error {
 		for _, leaf := range d.leaves {
@@ -136,7 +135,10 @@ func (d *Dataflow) Barrier(ctx context.Context, epoch uint64) (*types.Chunk, err
 	if err != nil {
 		return nil, err
 	}
-	return &d.sink.out, nil
+	// The changes of the epoch include those emitted while pushing.
+	out := d.sink.out
+	d.sink.out = types.Chunk{}
+	return &out, nil
 }
 
 // guard turns a panic in an operator into an error: a bug in one view must

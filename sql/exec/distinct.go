@@ -14,13 +14,14 @@ import (
 // is the order of the Sort below it.
 type distinct struct {
 	on     []int
-	counts keyedState[int]
+	counts keyedState[*int64]
+	slab   []int64
 	keyBuf []byte
 	out    types.Chunk
 }
 
 func newDistinct(n *planner.Distinct) *distinct {
-	d := &distinct{counts: newMemState[int]()}
+	d := &distinct{counts: newMemState[*int64]()}
 	if len(n.On) > 0 {
 		d.on = n.On
 	}
@@ -39,29 +40,34 @@ func (d *distinct) Push(ctx context.Context, _ int, c *types.Chunk, out Emitter)
 			d.keyBuf = appendRowKey(d.keyBuf[:0], r)
 		}
 		n, seen := d.counts.Get(d.keyBuf)
+		if !seen {
+			if !c.Ops[i].IsInsert() {
+				// Deleting a row that is not there: ignore it rather than
+				// go negative.
+				continue
+			}
+			n = take(&d.slab)
+			*n = 0
+			d.counts.Put(string(d.keyBuf), n)
+		}
 		if d.on != nil {
 			if !seen {
-				d.counts.Put(d.keyBuf, 1)
+				*n = 1
 				d.out.Append(types.Insert, r)
 			}
 			continue
 		}
 		if c.Ops[i].IsInsert() {
-			if n == 0 {
+			if *n == 0 {
 				d.out.Append(types.Insert, r)
 			}
-			d.counts.Put(d.keyBuf, n+1)
+			*n++
 			continue
 		}
-		switch n {
-		case 0:
-			// Deleting a row that is not there: ignore it rather than go
-			// negative.
-		case 1:
+		*n--
+		if *n == 0 {
 			d.counts.Delete(d.keyBuf)
 			d.out.Append(types.Delete, r)
-		default:
-			d.counts.Put(d.keyBuf, n-1)
 		}
 	}
 	if d.out.Len() == 0 {

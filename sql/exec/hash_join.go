@@ -214,11 +214,7 @@ func (j *hashJoin) pushRow(ctx context.Context, s int, op types.Op, r types.Row,
 	}
 
 	if sgn > 0 {
-		if len(j.entrySlab) == 0 {
-			j.entrySlab = make([]joinEntry, 256)
-		}
-		e := &j.entrySlab[0]
-		j.entrySlab = j.entrySlab[1:]
+		e := take(&j.entrySlab)
 		*e = joinEntry{row: r, side: int8(s), seq: j.nextSeq, matches: matches, nullKey: hasNull}
 		j.nextSeq++
 		if hasNull {
@@ -226,14 +222,10 @@ func (j *hashJoin) pushRow(ctx context.Context, s int, op types.Op, r types.Row,
 		} else {
 			bucket, ok := self.buckets.Get(j.keyBuf)
 			if !ok {
-				if len(j.bucketSlab) == 0 {
-					j.bucketSlab = make([]joinBucket, 256)
-				}
-				bucket = &j.bucketSlab[0]
-				j.bucketSlab = j.bucketSlab[1:]
+				bucket = take(&j.bucketSlab)
 				bucket.first[0] = e
 				bucket.entries = bucket.first[:1:1]
-				self.buckets.Put(j.keyBuf, bucket)
+				self.buckets.Put(string(j.keyBuf), bucket)
 			} else {
 				bucket.entries = append(bucket.entries, e)
 			}

@@ -71,7 +71,7 @@ func (s *setOp) Push(ctx context.Context, input int, c *types.Chunk, out Emitter
 		e, _ := s.entries.Get(s.keyBuf)
 		if e == nil {
 			e = &setEntry{row: r}
-			s.entries.Put(s.keyBuf, e)
+			s.entries.Put(string(s.keyBuf), e)
 		}
 		e.counts[input] += sign(c.Ops[i])
 		if s.kind == planner.Union {

@@ -5,8 +5,9 @@ package exec
 // every operator uses memState, which looks keys up without allocating.
 type keyedState[V any] interface {
 	Get(key []byte) (V, bool)
-	// Put stores v under key (the key bytes are copied).
-	Put(key []byte, v V)
+	// Put stores v under key. Values are usually pointers, so that updating
+	// an entry needs no second Put.
+	Put(key string, v V)
 	Delete(key []byte)
 	Len() int
 	// Range calls fn for every entry, in no particular order, until fn
@@ -21,12 +22,24 @@ type memState[V any] struct {
 
 func newMemState[V any]() *memState[V] { return &memState[V]{m: make(map[string]V)} }
 
+// take hands out the next element of a block of Ts, allocating blocks of
+// 256: state objects are created per key, and one allocation per key adds
+// up.
+func take[T any](block *[]T) *T {
+	if len(*block) == 0 {
+		*block = make([]T, 256)
+	}
+	p := &(*block)[0]
+	*block = (*block)[1:]
+	return p
+}
+
 func (s *memState[V]) Get(key []byte) (V, bool) {
 	v, ok := s.m[string(key)]
 	return v, ok
 }
 
-func (s *memState[V]) Put(key []byte, v V) { s.m[string(key)] = v }
+func (s *memState[V]) Put(key string, v V) { s.m[key] = v }
 
 func (s *memState[V]) Delete(key []byte) { delete(s.m, string(key)) }
 

@@ -169,7 +169,7 @@ func (w *window) Push(_ context.Context, _ int, c *types.Chunk, _ Emitter) error
 		p, ok := w.parts.Get(w.keyBuf)
 		if !ok {
 			p = &winPartition{key: string(w.keyBuf)}
-			w.parts.Put(w.keyBuf, p)
+			w.parts.Put(p.key, p)
 		}
 		if c.Ops[i].IsInsert() {
 			p.rows = append(p.rows, r)

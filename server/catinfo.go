@@ -310,6 +310,9 @@ func (sess *session) virtualInput() *catalog.VirtualInput {
 		in.Settings = append(in.Settings, catalog.SettingInfo{Name: settingDisplayName(k), Setting: sess.settings.get(k), Category: "Client Connection Defaults", ShortDesc: settingDefs[k].desc, Context: "user", Vartype: "string", Source: "default"})
 	}
 	in.Functions = functionInfos()
+	if srv.views != nil {
+		in.RuntimeRows = map[string][]types.Row{"streamdb.dataflows": srv.views.dataflowRows()}
+	}
 	srv.mu.Lock()
 	for _, o := range srv.sessions {
 		in.Activity = append(in.Activity, catalog.ActivityInfo{

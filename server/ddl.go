@@ -64,7 +64,7 @@ func (sess *session) ddl(ctx context.Context, st parser.Statement, w pgwire.Resu
 	case n.GetCreateTableAsStmt() != nil:
 		ct := n.GetCreateTableAsStmt()
 		if ct.Objtype == pg_query.ObjectType_OBJECT_MATVIEW {
-			return types.Unsupported("CREATE MATERIALIZED VIEW (incremental views are the next milestone)")
+			return sess.createMaterializedView(ctx, st, ct, w)
 		}
 		return types.Unsupported("CREATE TABLE AS")
 	case n.GetRefreshMatViewStmt() != nil:
@@ -804,6 +804,12 @@ func (sess *session) dropData(d *catalog.Descriptor) {
 		for _, ix := range uniqueIndexes(d) {
 			if err := sess.srv.tables.DropTableData(ix.OID); err != nil {
 				sess.srv.logger.Error("dropping index entries", "index", ix.Name, "err", err)
+			}
+		}
+	case catalog.KindMaterializedView:
+		if sess.srv.views != nil {
+			if err := sess.srv.views.drop(d.OID); err != nil {
+				sess.srv.logger.Error("dropping materialized view state", "view", d.Name, "err", err)
 			}
 		}
 	case catalog.KindSequence:

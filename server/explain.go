@@ -44,6 +44,11 @@ func (sess *session) explain(ctx context.Context, st parser.Statement, es *pg_qu
 			return err
 		}
 		lines = append([]string{"Delete on " + p.Target.Ref.Name}, indent(planner.Explain(p.Source))...)
+	case q.GetCreateTableAsStmt() != nil && q.GetCreateTableAsStmt().Objtype == pg_query.ObjectType_OBJECT_MATVIEW:
+		var err error
+		if lines, err = sess.explainMaterializedView(st, q.GetCreateTableAsStmt()); err != nil {
+			return err
+		}
 	default:
 		return types.Unsupported("EXPLAIN of this statement")
 	}

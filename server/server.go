@@ -26,6 +26,7 @@ type Server struct {
 
 	tables *state.TableStore
 	cat    *catalog.Catalog
+	views  *viewManager
 
 	pg     *pgwire.Server
 	pgLn   net.Listener
@@ -77,6 +78,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, errors.Wrap(err, "opening the catalog")
 	}
 	s.cat = cat
+	vm, err := startViews(s)
+	if err != nil {
+		_ = ts.Close()
+		return nil, err
+	}
+	s.views = vm
 
 	s.reg = NewMetricsRegistry()
 	s.registerMetrics()
@@ -231,6 +238,11 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) closeStores() error {
+	if s.views != nil {
+		if err := s.views.close(); err != nil {
+			s.logger.Error("closing the view state store", "err", err)
+		}
+	}
 	if s.tables != nil {
 		return s.tables.Close()
 	}

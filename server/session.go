@@ -123,6 +123,9 @@ func (sess *session) Sync(ctx context.Context) error { return nil }
 
 // SimpleQuery implements pgwire.Session.
 func (sess *session) SimpleQuery(ctx context.Context, sql string, w pgwire.ResultWriter) error {
+	if isShowMaterializedViews(sql) {
+		return sess.showMaterializedViews(w)
+	}
 	stmts, err := parser.Parse(sql)
 	if err != nil {
 		sess.noteError(err)
@@ -138,6 +141,10 @@ func (sess *session) SimpleQuery(ctx context.Context, sql string, w pgwire.Resul
 		implicit = true
 		for _, st := range stmts {
 			if st.AST != nil && st.AST.GetTransactionStmt() != nil {
+				implicit = false
+			}
+			// FLUSH waits for earlier writes: they must be committed.
+			if st.Kind == parser.Flush {
 				implicit = false
 			}
 		}
@@ -361,7 +368,10 @@ func (sess *session) runStatement(ctx context.Context, st parser.Statement, para
 		sess.endTxn(false)
 		return err
 	}
-	return sess.commitTxn()
+	if err := sess.commitTxn(); err != nil {
+		return err
+	}
+	return sess.maybeImplicitFlush(ctx, st)
 }
 
 func statementKind(st parser.Statement) string {
@@ -505,7 +515,7 @@ func (sess *session) env(params []types.Datum) *exec.Env {
 			Catalog:  &catalogInfo{sess: sess},
 		},
 		Params:  params,
-		Tables:  txnReader{tx: sess.txn},
+		Tables:  viewReader{txnReader: txnReader{tx: sess.txn}, views: sess.srv.views},
 		Virtual: &virtualTables{sess: sess},
 	}
 }
@@ -520,6 +530,11 @@ func (r txnReader) ScanTable(ctx context.Context, t planner.TableRef, fn func(ty
 // execute runs one statement inside the current transaction.
 func (sess *session) execute(ctx context.Context, st parser.Statement, paramTypes []*types.T, params []types.Datum, w pgwire.ResultWriter, simple bool) error {
 	if st.Kind == parser.Flush {
+		if sess.srv.views != nil {
+			if err := sess.srv.views.flush(ctx); err != nil {
+				return err
+			}
+		}
 		return w.Complete("FLUSH")
 	}
 	n := st.AST

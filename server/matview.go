@@ -1,0 +1,192 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/streamdb/streamdb/catalog"
+	"github.com/streamdb/streamdb/pgwire"
+	"github.com/streamdb/streamdb/sql/exec"
+	"github.com/streamdb/streamdb/sql/parser"
+	"github.com/streamdb/streamdb/sql/planner"
+	"github.com/streamdb/streamdb/sql/types"
+)
+
+// searchPathOption stores the creator's search path with a view, so that
+// the query binds to the same relations when the server restarts.
+const searchPathOption = "search_path"
+
+// createMaterializedView runs CREATE MATERIALIZED VIEW: validate and plan
+// the query for streaming, record the descriptor, then backfill and commit
+// the view's first epoch before answering.
+func (sess *session) createMaterializedView(ctx context.Context, st parser.Statement, ct *pg_query.CreateTableAsStmt, w pgwire.ResultWriter) error {
+	views := sess.srv.views
+	if views == nil {
+		return types.Unsupported("materialized views (the view runtime is not running)")
+	}
+	into := ct.Into
+	if into == nil || into.Rel == nil {
+		return types.Errorf(types.CodeSyntaxError, "CREATE MATERIALIZED VIEW without a name")
+	}
+	if into.SkipData {
+		return types.Unsupported("CREATE MATERIALIZED VIEW ... WITH NO DATA")
+	}
+	schema, err := sess.createSchemaFor(into.Rel)
+	if err != nil {
+		return err
+	}
+	name := into.Rel.Relname
+	if _, ok := sess.srv.cat.LookupRelation(schema, name); ok {
+		if ct.IfNotExists {
+			_ = w.Notice("NOTICE", types.CodeDuplicateTable, fmt.Sprintf("relation %q already exists, skipping", name))
+			return w.Complete("CREATE MATERIALIZED VIEW")
+		}
+		return types.Errorf(types.CodeDuplicateTable, "relation %q already exists", name)
+	}
+	opts := map[string]string{}
+	for _, o := range into.Options {
+		d := o.GetDefElem()
+		if d == nil {
+			continue
+		}
+		key := strings.ToLower(d.Defname)
+		if strings.HasPrefix(key, "ttl") {
+			return types.Unsupported("materialized view option " + key)
+		}
+		opts[key] = defString(d.Arg)
+	}
+	plan, cols, err := sess.planMaterializedView(st, ct)
+	if err != nil {
+		return err
+	}
+	query, err := deparseQuery(ct.Query)
+	if err != nil {
+		return err
+	}
+	opts[searchPathOption] = strings.Join(sess.settings.searchPath(), ",")
+	desc := &catalog.Descriptor{Kind: catalog.KindMaterializedView, Namespace: schema, Name: name, Owner: sess.info.User, Query: query, Options: opts}
+	aliases := nameStrings(into.ColNames)
+	if len(aliases) > len(cols) {
+		return types.Errorf(types.CodeSyntaxError, "too many column names were specified")
+	}
+	seen := map[string]bool{}
+	for i, c := range cols {
+		cname := c.Name
+		if i < len(aliases) {
+			cname = aliases[i]
+		}
+		if seen[cname] {
+			return types.Errorf(types.CodeDuplicateColumn, "column %q specified more than once", cname)
+		}
+		seen[cname] = true
+		desc.Columns = append(desc.Columns, catalog.Column{Name: cname, TypeOid: c.Type.Oid, Typmod: c.Type.Typmod, AttNum: int16(i + 1)})
+	}
+	desc.DependsOn = sess.dependencies(ct.Query)
+	if err := sess.srv.cat.Create(desc); err != nil {
+		return err
+	}
+	if err := views.create(ctx, desc, plan); err != nil {
+		// Leave nothing behind: the view never answered.
+		_ = sess.srv.cat.Drop(desc.OID)
+		_ = views.drop(desc.OID)
+		return err
+	}
+	return w.Complete("CREATE MATERIALIZED VIEW")
+}
+
+// planMaterializedView binds a view's query for streaming and returns the
+// plan (hidden columns projected away) and its columns.
+func (sess *session) planMaterializedView(st parser.Statement, ct *pg_query.CreateTableAsStmt) (planner.Node, types.Schema, error) {
+	b := sess.binder(st, nil)
+	plan, err := b.BindMaterializedView(ct.Query)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(b.ParamTypes()) > 0 {
+		return nil, nil, types.Errorf(types.CodeUndefinedParameter, "there is no parameter $1")
+	}
+	plan = visibleOnly(plan)
+	return plan, plan.Columns(), nil
+}
+
+// explainMaterializedView answers EXPLAIN CREATE MATERIALIZED VIEW: the
+// streaming plan with the state each operator keeps.
+func (sess *session) explainMaterializedView(st parser.Statement, ct *pg_query.CreateTableAsStmt) ([]string, error) {
+	plan, _, err := sess.planMaterializedView(st, ct)
+	if err != nil {
+		return nil, err
+	}
+	name := "?"
+	if ct.Into != nil && ct.Into.Rel != nil {
+		name = ct.Into.Rel.Relname
+	}
+	lines := []string{fmt.Sprintf("StreamMaterialize %s  [state: view rows by key group (max_parallelism %d)]", name, maxParallelism)}
+	return append(lines, indent(exec.ExplainStream(plan))...), nil
+}
+
+// showMaterializedViews answers SHOW MATERIALIZED VIEWS.
+func (sess *session) showMaterializedViews(w pgwire.ResultWriter) error {
+	if err := w.Columns(types.Schema{{Name: "Name", Type: types.Text}}); err != nil {
+		return err
+	}
+	path := sess.settings.searchPath()
+	for _, d := range sess.srv.cat.Relations() {
+		if d.Kind != catalog.KindMaterializedView {
+			continue
+		}
+		onPath := false
+		for _, s := range path {
+			onPath = onPath || s == d.Namespace
+		}
+		if !onPath {
+			continue
+		}
+		if err := w.Row(types.Row{types.DString(d.Name)}); err != nil {
+			return err
+		}
+	}
+	return w.Complete("SHOW")
+}
+
+// isShowMaterializedViews recognises the dialect statement, which the
+// Postgres parser does not know.
+func isShowMaterializedViews(sql string) bool {
+	f := strings.Fields(strings.ToLower(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(sql), ";"))))
+	return len(f) == 3 && f[0] == "show" && f[1] == "materialized" && f[2] == "views"
+}
+
+// maybeImplicitFlush makes a DML statement behave as if followed by FLUSH
+// when implicit_flush is on.
+func (sess *session) maybeImplicitFlush(ctx context.Context, st parser.Statement) error {
+	if sess.srv.views == nil || sess.status != txnIdle {
+		return nil
+	}
+	switch statementKind(st) {
+	case "insert", "update", "delete", "copy":
+	default:
+		return nil
+	}
+	if v := strings.ToLower(sess.settings.get("implicit_flush")); v != "on" && v != "true" && v != "1" && v != "yes" {
+		return nil
+	}
+	return sess.srv.views.flush(ctx)
+}
+
+// viewReader routes scans of materialized views to the state store and
+// everything else to the session's transaction.
+type viewReader struct {
+	txnReader
+	views *viewManager
+}
+
+func (r viewReader) ScanTable(ctx context.Context, t planner.TableRef, fn func(types.Row) error) error {
+	if r.views != nil && r.views.isView(t.ID) {
+		return r.views.scanRows(ctx, t.ID, fn)
+	}
+	return r.txnReader.ScanTable(ctx, t, fn)
+}
+
+var _ exec.TableReader = viewReader{}

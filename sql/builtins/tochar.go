@@ -361,8 +361,14 @@ func zoneAbbrev(micros int64, l *time.Location) (string, int) {
 	return name, off
 }
 
-// toCharNumber formats a number with a numeric to_char template.
+// toCharNumber formats a number with a numeric to_char template; floats
+// round half to even (Postgres formats them with printf), numerics half
+// away from zero.
 func toCharNumber(d *apd.Decimal, format string) string {
+	return toCharNumberRounding(d, format, apd.RoundHalfUp)
+}
+
+func toCharNumberRounding(d *apd.Decimal, format string, rounding apd.Rounder) string {
 	fm := strings.Contains(strings.ToUpper(format), "FM")
 	// Scan the template.
 	intPos, fracPos := 0, 0
@@ -390,7 +396,9 @@ func toCharNumber(d *apd.Decimal, format string) string {
 	neg := d.Negative && !d.IsZero()
 	r := new(apd.Decimal)
 	abs := new(apd.Decimal).Abs(d)
-	decCtx.Quantize(r, abs, -int32(fracPos))
+	rc := *decCtx
+	rc.Rounding = rounding
+	rc.Quantize(r, abs, -int32(fracPos))
 	if r.IsZero() {
 		neg = false
 	}
@@ -399,6 +407,7 @@ func toCharNumber(d *apd.Decimal, format string) string {
 	if k := strings.IndexByte(text, '.'); k >= 0 {
 		intStr, fracStr = text[:k], text[k+1:]
 	}
+	ordinalOf, _ := strconv.ParseInt(intStr, 10, 64)
 	if intStr == "0" {
 		intStr = ""
 		if fracPos == 0 && zeroFrom < 0 {
@@ -478,6 +487,11 @@ func toCharNumber(d *apd.Decimal, format string) string {
 				sb.WriteByte(',')
 			} else if !fm {
 				sb.WriteByte(' ')
+			}
+		case strings.HasPrefix(up, "TH"):
+			i++
+			if !overflow {
+				sb.WriteString(caseLike(format[i-1:i+1], ordinal(ordinalOf)))
 			}
 		case strings.HasPrefix(up, "PR"):
 			i++
@@ -848,6 +862,9 @@ func firstWord(s string) string {
 // parseNumberWithFormat implements to_number: keeps digits, the sign and the
 // decimal point the template places.
 func parseNumberWithFormat(s, format string) (*apd.Decimal, error) {
+	if strings.Contains(strings.ToUpper(format), "EEEE") {
+		return nil, types.Errorf(types.CodeFeatureNotSupported, "\"EEEE\" not supported for input")
+	}
 	var sb strings.Builder
 	neg := false
 	seenDigit := false
@@ -910,7 +927,7 @@ func registerToChar(b *registryBuilder) {
 	for _, t := range []*types.T{types.Float4, types.Float8} {
 		w := t.Width
 		b.fn(&Overload{Name: "to_char", Args: args(t, T), Ret: T, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
-			return types.DString(toCharNumber(decFromFloat(a[0].Float(), w), a[1].S)), nil
+			return types.DString(toCharNumberRounding(decFromFloat(a[0].Float(), w), a[1].S, apd.RoundHalfEven)), nil
 		}})
 	}
 	b.fn(&Overload{Name: "to_number", Args: args(T, T), Ret: types.Numeric, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {

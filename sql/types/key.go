@@ -38,6 +38,9 @@ const (
 	decNaN    = 0x06
 )
 
+// maxKeyDecimalExponent bounds decimal exponents accepted by decodeKey.
+const maxKeyDecimalExponent = 200000
+
 // maxKeyDepth bounds array nesting when decoding untrusted keys.
 const maxKeyDepth = 8
 
@@ -417,10 +420,13 @@ func (r *keyReader) decimal() (*apd.Decimal, bool) {
 	if len(digits) == 0 {
 		return nil, false
 	}
-	exp := e - int64(len(digits))
-	if exp > math.MaxInt32 || exp < math.MinInt32 {
+	// Postgres numerics have at most 131072 digits before the point and
+	// 16383 after; anything far outside comes from a corrupt key (and
+	// would print as millions of zeros).
+	if e > maxKeyDecimalExponent || e < -maxKeyDecimalExponent || len(digits) > maxKeyDecimalExponent {
 		return nil, false
 	}
+	exp := e - int64(len(digits))
 	d := &apd.Decimal{Negative: class == decNeg, Exponent: int32(exp)}
 	if _, ok := d.Coeff.SetString(string(digits), 10); !ok {
 		return nil, false

@@ -3,7 +3,7 @@ package exec
 import (
 	"math"
 	"math/bits"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -686,8 +686,8 @@ func (s *listState) ordered(f *aggFunc) []listEntry {
 		return s.entries
 	}
 	es := append([]listEntry(nil), s.entries...)
-	sort.SliceStable(es, func(i, j int) bool {
-		return compareKeys(es[i].keys, es[j].keys, f.orderBy) < 0
+	slices.SortStableFunc(es, func(a, b listEntry) int {
+		return compareKeys(a.keys, b.keys, f.orderBy)
 	})
 	return es
 }

@@ -1,8 +1,9 @@
 package exec
 
 import (
+	"cmp"
 	"context"
-	"sort"
+	"slices"
 
 	"github.com/cockroachdb/errors"
 	"github.com/streamdb/streamdb/sql/planner"
@@ -351,7 +352,7 @@ func (j *hashJoin) Barrier(ctx context.Context, _ types.Barrier, out Emitter) er
 	j.dirty = nil
 	if j.flipped {
 		j.flipped = false
-		sort.Slice(dirty, func(a, b int) bool { return dirty[a].seq < dirty[b].seq })
+		slices.SortFunc(dirty, func(a, b *joinEntry) int { return cmp.Compare(a.seq, b.seq) })
 	}
 	for _, e := range dirty {
 		e.dirty = false

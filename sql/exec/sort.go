@@ -1,10 +1,11 @@
 package exec
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"math"
-	"sort"
+	"slices"
 
 	"github.com/streamdb/streamdb/sql/planner"
 	"github.com/streamdb/streamdb/sql/types"
@@ -84,10 +85,15 @@ func (s *sortOp) Barrier(ctx context.Context, b types.Barrier, out Emitter) erro
 	rows := s.rows
 	s.rows = nil
 	if s.bounded() {
-		sort.Slice(rows, func(i, j int) bool { return s.less(rows[i], rows[j]) })
+		slices.SortFunc(rows, func(a, b seqRow) int {
+			if c := compareKeys(a.row, b.row, s.keys); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.seq, b.seq)
+		})
 	} else {
-		sort.SliceStable(rows, func(i, j int) bool {
-			return compareKeys(rows[i].row, rows[j].row, s.keys) < 0
+		slices.SortStableFunc(rows, func(a, b seqRow) int {
+			return compareKeys(a.row, b.row, s.keys)
 		})
 	}
 	if int64(len(rows)) <= s.offset {

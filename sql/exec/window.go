@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/streamdb/streamdb/sql/builtins"
@@ -199,12 +200,17 @@ func (w *window) Push(_ context.Context, _ int, c *types.Chunk, _ Emitter) error
 func (w *window) Barrier(ctx context.Context, _ types.Barrier, out Emitter) error {
 	dirty := w.dirty
 	w.dirty = nil
-	sort.SliceStable(dirty, func(a, b int) bool {
-		ra, rb := firstRow(dirty[a]), firstRow(dirty[b])
-		if ra == nil || rb == nil {
-			return rb == nil && ra != nil
+	slices.SortStableFunc(dirty, func(a, b *winPartition) int {
+		ra, rb := firstRow(a), firstRow(b)
+		switch {
+		case ra == nil && rb == nil:
+			return 0
+		case ra == nil:
+			return 1
+		case rb == nil:
+			return -1
 		}
-		return compareKeys(ra, rb, w.partKeys) < 0
+		return compareKeys(ra, rb, w.partKeys)
 	})
 	for _, p := range dirty {
 		p.dirty = false
@@ -296,8 +302,8 @@ func (w *window) compute(rows []types.Row) ([]types.Row, error) {
 		for i := range order {
 			order[i] = i
 		}
-		sort.SliceStable(order, func(a, b int) bool {
-			return compareKeys(rows[order[a]], rows[order[b]], f.sortKeys) < 0
+		slices.SortStableFunc(order, func(a, b int) int {
+			return compareKeys(rows[a], rows[b], f.sortKeys)
 		})
 		col := w.inWidth + fi
 		for ps := 0; ps < len(order); {

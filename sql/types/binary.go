@@ -607,9 +607,6 @@ func parseArrayBinary(b []byte, t *T) (*Array, error) {
 		if err != nil {
 			return nil, err
 		}
-		if elemType.Family == ArrayFamily {
-			return nil, errBinaryFormat()
-		}
 		a.Elems = append(a.Elems, e)
 		b = b[n:]
 	}

@@ -301,3 +301,20 @@ func TestNumericNonDecimal(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendFloatExtraDigits(t *testing.T) {
+	cases := []struct {
+		f     float64
+		bits  int
+		extra int
+		want  string
+	}{
+		{0.1, 64, 0, "0.1"}, {1.0 / 3, 64, 0, "0.333333333333333"}, {1.0 / 3, 64, 1, "0.3333333333333333"},
+		{1e15, 64, 0, "1e+15"}, {123456789, 32, 0, "1.23457e+08"}, {0.1, 64, -14, "0.1"}, {2.5, 64, -15, "2"},
+	}
+	for _, c := range cases {
+		if got := string(AppendFloatExtraDigits(nil, c.f, c.bits, c.extra)); got != c.want {
+			t.Errorf("%v/%d/%d: got %q, want %q", c.f, c.bits, c.extra, got, c.want)
+		}
+	}
+}

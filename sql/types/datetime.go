@@ -28,7 +28,7 @@ const (
 	// in 292277 AD, one day short of the int64 limit (kept for infinity).
 	minTimestampMicros = minDateDays * MicrosPerDay
 	maxTimestampDays   = int64(math.MaxInt64/MicrosPerDay) - 1
-	maxTimestampMicros = maxTimestampDays * MicrosPerDay
+	maxTimestampMicros = (maxTimestampDays+1)*MicrosPerDay - 1
 )
 
 // Infinite date and timestamp values.

@@ -31,7 +31,7 @@ type jsonParser struct {
 	err      error
 }
 
-func jsonSyntaxError(s string) error {
+func jsonSyntaxError() error {
 	return Errorf(CodeInvalidTextRepresentation, "invalid input syntax for type json")
 }
 
@@ -64,11 +64,11 @@ func parseJSON(s string, forJSONB bool) (jsonValue, error) {
 		if p.err != nil {
 			return jsonValue{}, p.err
 		}
-		return jsonValue{}, jsonSyntaxError(s)
+		return jsonValue{}, jsonSyntaxError()
 	}
 	p.skipSpace()
 	if p.pos != len(s) {
-		return jsonValue{}, jsonSyntaxError(s)
+		return jsonValue{}, jsonSyntaxError()
 	}
 	return v, nil
 }

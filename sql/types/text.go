@@ -490,6 +490,23 @@ func AppendFloat(buf []byte, f float64, bits int) []byte {
 	return strconv.AppendFloat(buf, f, 'f', -1, bits)
 }
 
+// AppendFloatExtraDigits appends f as Postgres prints it under the given
+// extra_float_digits setting: shortest exact text when it is positive (the
+// default, 1), else %.Ng with N = 6 (float4) or 15 (float8) plus the
+// setting (minimum 1).
+func AppendFloatExtraDigits(buf []byte, f float64, bits, extraDigits int) []byte {
+	if extraDigits > 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+		return AppendFloat(buf, f, bits)
+	}
+	digits := 15
+	if bits == 32 {
+		digits = 6
+		f = float64(float32(f))
+	}
+	digits = max(digits+extraDigits, 1)
+	return strconv.AppendFloat(buf, f, 'g', digits, bits)
+}
+
 // Numeric limits from Postgres: at most this many digits before and after
 // the decimal point.
 const (

@@ -201,3 +201,14 @@ func TestRegistryComplete(t *testing.T) {
 		}
 	}
 }
+
+func TestRealOids(t *testing.T) {
+	o, err := ResolveFunction("lower", args(types.Text))
+	if err != nil || o.Oid != 870 {
+		t.Errorf("lower(text) oid %d %v", o.Oid, err)
+	}
+	o, err = ResolveOperator("+", types.Int4, types.Int4)
+	if err != nil || o.Oid != 551 {
+		t.Errorf("int4 + int4 oid %d %v", o.Oid, err)
+	}
+}

@@ -164,8 +164,6 @@ func compareJSONValue(a, b *jsonValue) int {
 	return 0
 }
 
-
-
 // appendJSONKey appends the order-preserving key encoding of jsonb text:
 // equal jsonb values (1.0 and 1, whatever the key order or spacing of the
 // input) encode the same.

@@ -30,9 +30,13 @@ type registryTable struct {
 type registryBuilder struct {
 	t    *registryTable
 	used map[uint32]bool
+	// procOids and operOids are Postgres's own OIDs for the signatures we
+	// share with it (pg_oids.go).
+	procOids, operOids map[string]uint32
 }
 
-// Overloads without a known pg_proc OID get one in [firstGeneratedOid,
+// Overloads Postgres also has get its OID (pg_oids.go, all below 9000).
+// The others get one in [firstGeneratedOid,
 // firstGeneratedOid+generatedOidSpan), derived from a hash of the signature
 // so that adding a function does not renumber the others. The range stays
 // below 16384, where Postgres starts numbering user objects.
@@ -60,7 +64,9 @@ func buildRegistry() *registryTable {
 			aggs:    map[string][]*AggOverload{},
 			wins:    map[string][]*WindowOverload{},
 		},
-		used: map[uint32]bool{},
+		used:     map[uint32]bool{},
+		procOids: pgProcOids(),
+		operOids: pgOperatorOids(),
 	}
 	registerOperators(b)
 	registerStringFuncs(b)
@@ -79,13 +85,19 @@ func buildRegistry() *registryTable {
 	return b.t
 }
 
-func (b *registryBuilder) oid(o *Overload) {
+func (b *registryBuilder) oid(o *Overload, real map[string]uint32) {
 	if o.Oid != 0 {
 		b.used[o.Oid] = true
 		return
 	}
 	sig := o.Name + "(" + typeNames(o.Args)
-	if o.Variadic != nil {
+	if o.Variadic == nil {
+		if oid, ok := real[sig+")"]; ok && !b.used[oid] {
+			b.used[oid] = true
+			o.Oid = oid
+			return
+		}
+	} else {
 		sig += ", variadic " + o.Variadic.Name()
 	}
 	h := fnv.New32a()
@@ -103,7 +115,7 @@ func (b *registryBuilder) oid(o *Overload) {
 
 // fn registers a function overload.
 func (b *registryBuilder) fn(o *Overload) *Overload {
-	b.oid(o)
+	b.oid(o, b.procOids)
 	b.t.funcs[o.Name] = append(b.t.funcs[o.Name], o)
 	b.t.all = append(b.t.all, o)
 	return o
@@ -118,7 +130,7 @@ func (b *registryBuilder) fnBound(o *Overload, bind binder) *Overload {
 
 // op registers an operator overload (one argument: prefix operator).
 func (b *registryBuilder) op(o *Overload) *Overload {
-	b.oid(o)
+	b.oid(o, b.operOids)
 	if len(o.Args) == 1 {
 		b.t.unOps[o.Name] = append(b.t.unOps[o.Name], o)
 	} else {

@@ -75,7 +75,7 @@ func registerAggregates(b *registryBuilder) {
 // resolveSignature runs function resolution over plain signatures (aggregate
 // and window overloads) and returns the index of the winner, the concrete
 // argument types and the concrete form of ret.
-func resolveSignature(kind, name string, sigs [][]*types.T, rets []*types.T, args []*types.T) (int, []*types.T, *types.T, error) {
+func resolveSignature(name string, sigs [][]*types.T, rets []*types.T, args []*types.T) (int, []*types.T, *types.T, error) {
 	overloads := make([]*Overload, len(sigs))
 	index := map[*Overload]int{}
 	for i, s := range sigs {
@@ -104,7 +104,6 @@ func resolveSignature(kind, name string, sigs [][]*types.T, rets []*types.T, arg
 				"could not find array type for data type %s", polymorphicElem(c).Name())
 		}
 	}
-	_ = kind
 	return index[c.o], c.concrete, ret, nil
 }
 
@@ -134,7 +133,7 @@ func ResolveAggregate(name string, args []*types.T) (*AggOverload, error) {
 	for i, a := range aggs {
 		sigs[i], rets[i] = a.Args, a.Ret
 	}
-	i, concrete, ret, err := resolveSignature("aggregate", name, sigs, rets, args)
+	i, concrete, ret, err := resolveSignature(name, sigs, rets, args)
 	if err != nil {
 		return nil, err
 	}

@@ -515,7 +515,6 @@ func truncInterval(field string, iv types.IntervalValue) (types.Datum, error) {
 	us := iv.Micros
 	hours := us / usecPerHour
 	mins := us % usecPerHour / usecPerMin
-	secs := us % usecPerMin / usecPerSec
 	frac := us % usecPerSec
 	switch normField(field) {
 	case "millennium":
@@ -545,7 +544,6 @@ func truncInterval(field string, iv types.IntervalValue) (types.Datum, error) {
 	case "week":
 		return types.Null, unitNotSupported(field, "interval")
 	}
-	_ = secs
 	return types.Null, unitNotRecognized(field, "interval")
 }
 

@@ -4,7 +4,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/streamdb/streamdb/sql/types"
 )
@@ -739,5 +738,3 @@ func arrayToJSON(ctx *Context, a *types.Array, elem *types.T, dims []int, elems 
 	}
 	return r, nil
 }
-
-func validUTF8(s string) bool { return utf8.ValidString(s) }

@@ -1,7 +1,6 @@
 package builtins
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/streamdb/streamdb/sql/types"
@@ -206,8 +205,6 @@ func jsonSRF(f func(n *jnode, emit func(types.Row) error) error) func(*Context, 
 		return f(n, emit)
 	}
 }
-
-var _ = strconv.Itoa
 
 // jsonText renders a SQL value as the json type (not jsonb) prints it:
 // arrays compact ("[1,2]"), json values embedded as written, objects built

@@ -323,9 +323,6 @@ func numericSpecial(op byte, x, y *apd.Decimal) (*apd.Decimal, error) {
 	case '^':
 		r = math.Pow(fx, fy)
 	}
-	if !math.IsInf(r, 0) && !math.IsNaN(r) && (x.Form != apd.Finite || y.Form != apd.Finite) && op != '%' && op != '/' {
-		return decFromFloat(r, 64), nil
-	}
 	return decFromFloat(r, 64), nil
 }
 

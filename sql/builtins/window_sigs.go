@@ -40,7 +40,7 @@ func ResolveWindow(name string, args []*types.T) (*WindowOverload, error) {
 	for i, w := range wins {
 		sigs[i], rets[i] = w.Args, w.Ret
 	}
-	i, concrete, ret, err := resolveSignature("window", name, sigs, rets, args)
+	i, concrete, ret, err := resolveSignature(name, sigs, rets, args)
 	if err != nil {
 		return nil, err
 	}

@@ -219,6 +219,63 @@ func TestOutputAgainstPostgres(t *testing.T) {
 			i++
 		}
 	}
+	var numerics []string
+	for i := 0; i < 200; i++ {
+		digits := strconv.FormatUint(rng.Uint64()>>uint(rng.Intn(64)), 10)
+		exp := rng.Intn(40) - 20
+		sign := ""
+		if rng.Intn(2) == 0 {
+			sign = "-"
+		}
+		numerics = append(numerics, sign+digits+"e"+strconv.Itoa(exp))
+	}
+	var numValues []string
+	for _, n := range numerics {
+		numValues = append(numValues, "('"+n+"'::numeric)")
+	}
+	numLines := psqlLines(t, conn, "SELECT x::text || '|' || encode(numeric_send(x), 'hex') FROM (VALUES "+strings.Join(numValues, ",")+") v(x)")
+	for i, n := range numerics {
+		d, err := ParseText(n, Numeric, nil)
+		if err != nil {
+			t.Errorf("numeric %s: %v", n, err)
+			continue
+		}
+		b, _ := AppendBinary(nil, d, Numeric)
+		if got := string(AppendText(nil, d, Numeric, nil)) + "|" + hex.EncodeToString(b); got != numLines[i] {
+			t.Errorf("numeric %s: postgres %s, we %s", n, numLines[i], got)
+		}
+	}
+	var intervals []string
+	for i := 0; i < 200; i++ {
+		m := rng.Intn(400) - 200
+		d := rng.Intn(100) - 50
+		us := rng.Int63n(1<<42) - 1<<41
+		switch rng.Intn(4) {
+		case 0:
+			m = 0
+		case 1:
+			d = 0
+		case 2:
+			us = us / 1000000 * 1000000
+		}
+		intervals = append(intervals, strconv.Itoa(m)+" mons "+strconv.Itoa(d)+" days "+strconv.FormatInt(us, 10)+" microseconds")
+	}
+	var ivValues []string
+	for _, s := range intervals {
+		ivValues = append(ivValues, "('"+s+"'::interval)")
+	}
+	ivLines := psqlLines(t, conn, "SET IntervalStyle='postgres'; SELECT x::text || '|' || encode(interval_send(x), 'hex') FROM (VALUES "+strings.Join(ivValues, ",")+") v(x)")
+	for i, s := range intervals {
+		d, err := ParseText(s, Interval, nil)
+		if err != nil {
+			t.Errorf("interval %s: %v", s, err)
+			continue
+		}
+		b, _ := AppendBinary(nil, d, Interval)
+		if got := string(AppendText(nil, d, Interval, nil)) + "|" + hex.EncodeToString(b); got != ivLines[i] {
+			t.Errorf("interval %s: postgres %s, we %s", s, ivLines[i], got)
+		}
+	}
 	stamps := []string{"2024-01-31 13:45:00.25+00", "2024-07-04 12:00:00+00", "1850-01-01 00:00:00+00", "1900-06-01 12:00:00+00", "1970-01-01 00:00:00+00",
 		"2024-03-10 07:30:00+00", "2024-11-03 06:30:00+00", "0100-01-01 00:00:00+00", "1000-01-01 00:00:00+00 BC", "2100-12-31 23:59:59.999999+00", "infinity"}
 	locals := []string{"2024-03-10 02:30:00", "2024-11-03 01:30:00", "2024-03-31 02:30:00", "2024-10-27 02:30:00", "1883-11-18 12:00:00", "2024-01-31 13:45:00"}

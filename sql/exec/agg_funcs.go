@@ -52,9 +52,11 @@ func newAggFunc(ec *evalCtx, call planner.AggCall, appendOnly bool) (*aggFunc, e
 		f.argType = call.Agg.Args[0]
 	}
 	switch f.kind {
-	case builtins.AggCountStar, builtins.AggArrayAgg, builtins.AggJSONAgg:
+	case builtins.AggCountStar, builtins.AggArrayAgg, builtins.AggJSONAgg, builtins.AggJSONObjectAgg:
+		// Not strict: array_agg and json_agg keep NULLs, json_object_agg
+		// rejects a NULL key.
 		f.strictArgs = 0
-	case builtins.AggJSONObjectAgg, builtins.AggStringAgg:
+	case builtins.AggStringAgg:
 		f.strictArgs = 1
 	default:
 		f.strictArgs = len(call.Args)
@@ -720,6 +722,9 @@ func (s *listState) result(f *aggFunc) (types.Datum, error) {
 			for _, v := range vals {
 				if v.IsNull() {
 					return types.Null, types.Errorf(types.CodeNullValueNotAllowed, "cannot accumulate null arrays")
+				}
+				if !sameDims(v.Array().Dims, vals[0].Array().Dims) {
+					return types.Null, types.Errorf(types.CodeArraySubscriptError, "cannot accumulate arrays of different dimensionality")
 				}
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -293,9 +294,23 @@ type harness struct {
 	externalURL string
 }
 
+// testLogWriter sends server logs to the test log.
+type testLogWriter struct{ t *testing.T }
+
+func (w testLogWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
 // newHarness prepares a fresh server (or external database) for one file.
 func newHarness(t *testing.T, name string) *harness {
-	h := &harness{t: t, opts: server.Options{Listen: "127.0.0.1:0", HTTP: "-", DataDir: t.TempDir()}}
+	h := &harness{t: t, opts: server.Options{
+		Listen:  "127.0.0.1:0",
+		HTTP:    "-",
+		DataDir: t.TempDir(),
+		// Warnings and errors go to the test log, shown with failures.
+		Logger: slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}}
 	dsn := os.Getenv(externalDSNEnv)
 	if dsn == "" {
 		return h

@@ -218,6 +218,10 @@ type numAcc struct {
 	months int64
 	days   int64
 	micros int64
+	// scales counts the numeric inputs in the sum by display scale: like
+	// Postgres, the sum shows the largest scale among the values it
+	// currently holds, which a retraction can lower.
+	scales []int64
 }
 
 func (a *numAcc) add(d types.Datum, sgn int) error {
@@ -243,6 +247,11 @@ func (a *numAcc) add(d types.Datum, sgn int) error {
 	case types.KFloat:
 		a.f += float64(sgn) * d.Float()
 	case types.KDecimal:
+		sc := dscale(d.Decimal())
+		for len(a.scales) <= sc {
+			a.scales = append(a.scales, 0)
+		}
+		a.scales[sc] += int64(sgn)
 		return a.addDecimal(d.Decimal(), sgn)
 	case types.KInterval:
 		iv := d.Interval()
@@ -268,11 +277,23 @@ func (a *numAcc) addDecimal(d *apd.Decimal, sgn int) error {
 	return err
 }
 
-// decimalSum returns the exact sum as a new decimal.
+// decimalSum returns the exact sum as a new decimal, at the largest scale
+// of the numeric values in it.
 func (a *numAcc) decimalSum() *apd.Decimal {
 	r := apd.New(a.i, 0)
 	if a.dec != nil {
 		_, _ = exact.Add(r, r, a.dec)
+	}
+	for sc := len(a.scales) - 1; sc >= 0; sc-- {
+		if a.scales[sc] > 0 {
+			if -int(r.Exponent) != sc {
+				// Exact: the sum has no non-zero digit beyond the largest
+				// input scale.
+				ctx := apd.BaseContext.WithPrecision(uint32(int(r.NumDigits()) + sc + 2))
+				_, _ = ctx.Quantize(r, r, int32(-sc))
+			}
+			break
+		}
 	}
 	return r
 }
@@ -551,7 +572,10 @@ func (s *bitState) result(f *aggFunc) (types.Datum, error) {
 type varianceState struct {
 	n          int64
 	sum, sumSq apd.Decimal
-	fsum, fsq  float64
+	// Float input uses Postgres' Youngs-Cramer accumulation (float8_accum):
+	// the running sum and the sum of squared deviations, whose update
+	// inverts exactly for a retraction.
+	fsum, fsxx float64
 }
 
 func (s *varianceState) add(f *aggFunc, row types.Row, sgn int) error {
@@ -559,8 +583,24 @@ func (s *varianceState) add(f *aggFunc, row types.Row, sgn int) error {
 	s.n += int64(sgn)
 	if d.K == types.KFloat {
 		v := d.Float()
-		s.fsum += float64(sgn) * v
-		s.fsq += float64(sgn) * v * v
+		if sgn > 0 {
+			s.fsum += v
+			if s.n > 1 {
+				tmp := v*float64(s.n) - s.fsum
+				s.fsxx += tmp * tmp / (float64(s.n) * float64(s.n-1))
+			}
+		} else {
+			// n was already decremented: the state held n+1 values.
+			held := float64(s.n + 1)
+			if s.n >= 1 {
+				tmp := v*held - s.fsum
+				s.fsxx -= tmp * tmp / (held * (held - 1))
+			}
+			s.fsum -= v
+			if s.n == 0 {
+				s.fsum, s.fsxx = 0, 0
+			}
+		}
 		return nil
 	}
 	var x apd.Decimal
@@ -596,15 +636,11 @@ func (s *varianceState) result(f *aggFunc) (types.Datum, error) {
 	n := s.n
 	if f.ret.Family == types.FloatFamily {
 		fn := float64(n)
-		num := fn*s.fsq - s.fsum*s.fsum
-		if num <= 0 {
-			return types.DFloat(0), nil
-		}
-		den := fn * fn
+		den := fn
 		if sample {
-			den = fn * (fn - 1)
+			den = fn - 1
 		}
-		v := num / den
+		v := max(s.fsxx, 0) / den
 		if !variance {
 			v = math.Sqrt(v)
 		}

@@ -521,6 +521,14 @@ func TestJSONB(t *testing.T) {
 		{"op:->>", []string{`jsonb:{"a": "x"}`, "unknown:a"}, `x`},
 		{"op:->>", []string{`jsonb:{"a": null}`, "unknown:a"}, `NULL`},
 		{"op:->", []string{`jsonb:[1, 2, 3]`, "int4:-1"}, `3`},
+		{"op:->", []string{`jsonb:[1, 2, 3]`, "int4:-4"}, `NULL`},
+		{"op:->", []string{`jsonb:[1, 2, 3]`, "int4:3"}, `NULL`},
+		{"op:->", []string{`jsonb:{"a": 1}`, "int4:0"}, `NULL`},
+		{"op:->", []string{`jsonb:[{"a": "x"}, [1]]`, "int4:1"}, `[1]`},
+		{"op:->>", []string{`jsonb:{"a\"b": "c\nd"}`, `unknown:a"b`}, "c\nd"},
+		{"op:->>", []string{`jsonb:{"a": {"b": "}"}, "c": "{"}`, "unknown:c"}, "{"},
+		{"op:->", []string{`json:{"a": 1, "a": [2,3]}`, "unknown:a"}, "[2,3]"},
+		{"op:->>", []string{`jsonb:"x"`, "unknown:a"}, "NULL"},
 		{"op:#>", []string{`jsonb:{"a": {"b": [1, 2]}}`, "unknown:{a,b,1}"}, `2`},
 		{"op:#>>", []string{`jsonb:{"a": {"b": ["x"]}}`, "unknown:{a,b,0}"}, `x`},
 		{"op:@>", []string{`jsonb:{"a": 1, "b": [1, 2]}`, `jsonb:{"b": [2]}`}, "t"},
@@ -618,5 +626,21 @@ func TestSysFunctions(t *testing.T) {
 			t.Errorf("duplicate oid %d (%s)", o.Oid, o.Name)
 		}
 		seen[o.Oid] = true
+	}
+}
+
+func BenchmarkJSONFieldText(b *testing.B) {
+	o, err := ResolveOperator("->>", types.JSONB, types.Text)
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc := types.DJSON(`{"after": {"id": 42, "name": "widget", "price": 9.99, "tags": ["a", "b"]}, "op": "c", "source": {"db": "shop", "table": "orders", "ts_ms": 1700000000000}, "ts_ms": 1700000000001}`)
+	args := []types.Datum{doc, types.DString("op")}
+	ctx := testCtx()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := o.Fn(ctx, args); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -33,24 +33,12 @@ func textOrNull(n *jnode) types.Datum {
 // jsonResult keeps json (not jsonb) results as written when possible.
 func registerJSONOps(b *registryBuilder) {
 	for _, J := range []*types.T{types.JSONB, types.JSON} {
-		b.op(&Overload{Name: "->", Args: args(J, types.Text), Ret: J, Fn: jsonFn(func(n *jnode, a []types.Datum) (types.Datum, error) {
-			return jsonOrNull(n.get(a[1].S)), nil
-		})})
-		b.op(&Overload{Name: "->", Args: args(J, types.Int4), Ret: J, Fn: jsonFn(func(n *jnode, a []types.Datum) (types.Datum, error) {
-			return jsonOrNull(n.index(a[1].I)), nil
-		})})
-		b.op(&Overload{Name: "->>", Args: args(J, types.Text), Ret: types.Text, Fn: jsonFn(func(n *jnode, a []types.Datum) (types.Datum, error) {
-			return textOrNull(n.get(a[1].S)), nil
-		})})
-		b.op(&Overload{Name: "->>", Args: args(J, types.Int4), Ret: types.Text, Fn: jsonFn(func(n *jnode, a []types.Datum) (types.Datum, error) {
-			return textOrNull(n.index(a[1].I)), nil
-		})})
-		b.op(&Overload{Name: "#>", Args: args(J, types.TextArray), Ret: J, Fn: jsonFn(func(n *jnode, a []types.Datum) (types.Datum, error) {
-			return jsonOrNull(n.path(a[1].Array().Elems)), nil
-		})})
-		b.op(&Overload{Name: "#>>", Args: args(J, types.TextArray), Ret: types.Text, Fn: jsonFn(func(n *jnode, a []types.Datum) (types.Datum, error) {
-			return textOrNull(n.path(a[1].Array().Elems)), nil
-		})})
+		b.op(&Overload{Name: "->", Args: args(J, types.Text), Ret: J, Fn: jsonAccess(false, fieldLookup)})
+		b.op(&Overload{Name: "->", Args: args(J, types.Int4), Ret: J, Fn: jsonAccess(false, elemLookup)})
+		b.op(&Overload{Name: "->>", Args: args(J, types.Text), Ret: types.Text, Fn: jsonAccess(true, fieldLookup)})
+		b.op(&Overload{Name: "->>", Args: args(J, types.Int4), Ret: types.Text, Fn: jsonAccess(true, elemLookup)})
+		b.op(&Overload{Name: "#>", Args: args(J, types.TextArray), Ret: J, Fn: jsonAccess(false, pathLookup)})
+		b.op(&Overload{Name: "#>>", Args: args(J, types.TextArray), Ret: types.Text, Fn: jsonAccess(true, pathLookup)})
 	}
 	J := types.JSONB
 	b.op(&Overload{Name: "@>", Args: args(J, J), Ret: types.Bool, Fn: jsonFn(func(n *jnode, a []types.Datum) (types.Datum, error) {

@@ -297,7 +297,7 @@ func registerArrayFuncs(b *registryBuilder) {
 					s = a[2].S
 				} else {
 					var err error
-					if s, err = textOut(ctx, e, elem); err != nil {
+					if s, err = valueOut(ctx, e, elem); err != nil {
 						return types.Null, err
 					}
 				}

@@ -372,6 +372,7 @@ func TestStringFunctions(t *testing.T) {
 		{"string_to_array", []string{"text:a,b,,c", "text:,"}, "{a,b,\"\",c}"},
 		{"string_to_array", []string{"text:a,b,x", "text:,", "text:x"}, "{a,b,NULL}"},
 		{"array_to_string", []string{"int4[]:{1,NULL,3}", "text:-"}, "1-3"},
+		{"array_to_string", []string{"bool[]:{t,f}", "text:,"}, "t,f"},
 		{"array_to_string", []string{"int4[]:{1,NULL,3}", "text:-", "text:*"}, "1-*-3"},
 		{"quote_ident", []string{"text:abc"}, "abc"},
 		// Checked against PostgreSQL 15.

@@ -149,7 +149,8 @@ func (b *Binder) bindExpr(s *scope, n *pg_query.Node, ec exprCtx) (Expr, error) 
 	case n.GetAArrayExpr() != nil:
 		return b.bindArrayExpr(s, n.GetAArrayExpr().Elements, ec.nested(), nil, n.GetAArrayExpr().Location)
 	case n.GetAIndirection() != nil:
-		return b.bindIndirection(s, n.GetAIndirection(), ec.nested())
+		// (srf(...)).field keeps the set-returning context of its place.
+		return b.bindIndirection(s, n.GetAIndirection(), ec)
 	case n.GetCollateClause() != nil:
 		// Only the C/default collation exists; COLLATE is accepted and
 		// ignored (psql sends COLLATE pg_catalog.default).
@@ -727,11 +728,44 @@ func (b *Binder) bindArrayExpr(s *scope, elems []*pg_query.Node, ec exprCtx, wan
 }
 
 func (b *Binder) bindIndirection(s *scope, ind *pg_query.A_Indirection, ec exprCtx) (Expr, error) {
-	e, err := b.bindExpr(s, ind.Arg, ec)
-	if err != nil {
-		return nil, err
+	rest := ind.Indirection
+	var e Expr
+	// (rel.col).field where col is a composite column of a subquery: its
+	// fields are exposed as hidden columns named "col.field".
+	if cr := ind.Arg.GetColumnRef(); cr != nil && len(rest) > 0 && rest[0].GetString_() != nil {
+		parts := nameList(cr.Fields)
+		qual := ""
+		if len(parts) >= 2 {
+			qual = parts[len(parts)-2]
+		}
+		if f, err := b.lookup(s, qual, parts[len(parts)-1]+"."+strVal(rest[0]), cr.Location); err == nil {
+			e, rest = f, rest[1:]
+		}
 	}
-	for _, in := range ind.Indirection {
+	if e == nil {
+		var err error
+		if e, err = b.bindExpr(s, ind.Arg, ec); err != nil {
+			return nil, err
+		}
+	}
+	for _, in := range rest {
+		if f := in.GetString_(); f != nil {
+			r, ok := e.(*srfRef)
+			if !ok || r.field >= 0 {
+				return nil, unsupported("field selection on a non-composite value")
+			}
+			k := -1
+			for i, c := range r.cols {
+				if c.Name == f.Sval {
+					k = i
+				}
+			}
+			if k < 0 {
+				return nil, types.Errorf(types.CodeUndefinedColumn, "column %q not found in data type record", f.Sval)
+			}
+			e = &srfRef{idx: r.idx, field: k, typ: r.cols[k].Type, cols: r.cols}
+			continue
+		}
 		idx := in.GetAIndices()
 		if idx == nil {
 			return nil, unsupported("field selection")
@@ -745,12 +779,13 @@ func (b *Binder) bindIndirection(s *scope, ind *pg_query.A_Indirection, ec exprC
 			if n == nil {
 				return nil, nil
 			}
-			x, err := b.bindExpr(s, n, ec)
+			x, err := b.bindExpr(s, n, ec.nested())
 			if err != nil {
 				return nil, err
 			}
 			return b.coerce(x, types.Int4, builtins.CastImplicit, -1)
 		}
+		var err error
 		if idx.IsSlice {
 			sub.Typ = t
 			if sub.Lo, err = bindIdx(idx.Lidx); err != nil {

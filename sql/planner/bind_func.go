@@ -60,10 +60,14 @@ type winRef struct {
 	typ *types.T
 }
 
-// srfRef stands for set-returning function idx of a select list.
+// srfRef stands for set-returning function idx of a select list: its
+// column field, or its whole row (field -1) for a function with several
+// output columns.
 type srfRef struct {
-	idx int
-	typ *types.T
+	idx   int
+	field int
+	typ   *types.T
+	cols  types.Schema
 }
 
 func (e *aggRef) Type() *types.T { return e.typ }
@@ -115,11 +119,11 @@ func (b *Binder) bindFuncCall(s *scope, fc *pg_query.FuncCall, ec exprCtx) (Expr
 			return nil, err
 		}
 		fs := &FuncScan{Fn: ov, Args: f.(*Func).Args, Cols: srfColumns(ov, name, f.Type())}
-		if len(fs.Cols) != 1 {
-			return nil, b.errAt(unsupported("set-returning function %s with several output columns in a select list", name), fc.Location)
-		}
 		ec.srfs.calls = append(ec.srfs.calls, fs)
-		return &srfRef{idx: len(ec.srfs.calls) - 1, typ: fs.Cols[0].Type}, nil
+		if len(fs.Cols) != 1 {
+			return &srfRef{idx: len(ec.srfs.calls) - 1, field: -1, typ: types.Record, cols: fs.Cols}, nil
+		}
+		return &srfRef{idx: len(ec.srfs.calls) - 1, typ: fs.Cols[0].Type, cols: fs.Cols}, nil
 	}
 	return b.applyOverload(ov, args, fc.Location)
 }

@@ -334,10 +334,17 @@ func (b *Binder) bindSelectStmt(sel *pg_query.SelectStmt, outer *scope) (*boundQ
 	}
 
 	// Set-returning functions of the select list.
+	var recordFields []target
 	if len(srfs.calls) > 0 {
 		width := len(node.Columns())
 		ps := &ProjectSet{Input: node}
 		ps.Cols = append(ps.Cols, node.Columns()...)
+		offsets := make([]int, len(srfs.calls))
+		off := width
+		for i, f := range srfs.calls {
+			offsets[i] = off
+			off += len(f.Cols)
+		}
 		for _, f := range srfs.calls {
 			for i, a := range f.Args {
 				e, err := toStage(a)
@@ -351,9 +358,37 @@ func (b *Binder) bindSelectStmt(sel *pg_query.SelectStmt, outer *scope) (*boundQ
 		}
 		node = ps
 		for i := range targets {
+			// A whole composite row in the select list prints as a record
+			// "(a,b)"; its fields stay reachable as hidden columns
+			// "name.field" for (sub.name).field in an enclosing query.
+			if r, ok := targets[i].e.(*srfRef); ok && r.field < 0 {
+				args := []Expr{&Const{Value: types.DString("("), Typ: types.Text}}
+				for k, c := range r.cols {
+					if k > 0 {
+						args = append(args, &Const{Value: types.DString(","), Typ: types.Text})
+					}
+					col := &ColRef{Idx: offsets[r.idx] + k, Typ: c.Type}
+					args = append(args, col)
+					recordFields = append(recordFields, target{e: col, name: targets[i].name + "." + c.Name})
+				}
+				args = append(args, &Const{Value: types.DString(")"), Typ: types.Text})
+				argTypes := make([]*types.T, len(args))
+				for k, a := range args {
+					argTypes[k] = a.Type()
+				}
+				concat, err := builtins.ResolveFunction("concat", argTypes)
+				if err != nil {
+					return nil, err
+				}
+				targets[i].e = &Func{Fn: concat, Args: args, Typ: types.Text}
+				continue
+			}
 			e, err := mapExpr(targets[i].e, func(x Expr) (Expr, bool, error) {
 				if r, ok := x.(*srfRef); ok {
-					return &ColRef{Idx: width + r.idx, Typ: r.typ}, true, nil
+					if r.field < 0 {
+						return nil, false, unsupported("a composite value inside an expression")
+					}
+					return &ColRef{Idx: offsets[r.idx] + r.field, Typ: r.typ}, true, nil
 				}
 				return nil, false, nil
 			})
@@ -370,7 +405,12 @@ func (b *Binder) bindSelectStmt(sel *pg_query.SelectStmt, outer *scope) (*boundQ
 		proj.Exprs = append(proj.Exprs, t.e)
 		proj.Cols = append(proj.Cols, types.Column{Name: t.name, Type: t.e.Type(), TableOID: t.tableOID, AttrNum: t.attNum})
 	}
-	visible := len(targets)
+	// Fields of composite targets follow as hidden columns and are kept.
+	for _, f := range recordFields {
+		proj.Exprs = append(proj.Exprs, f.e)
+		proj.Cols = append(proj.Cols, types.Column{Name: f.name, Type: f.e.Type(), Hidden: true})
+	}
+	keep := len(proj.Exprs)
 	var keys []SortKey
 	for _, s := range sorts {
 		col := s.target
@@ -427,9 +467,9 @@ func (b *Binder) bindSelectStmt(sel *pg_query.SelectStmt, outer *scope) (*boundQ
 	if err != nil {
 		return nil, err
 	}
-	if len(proj.Exprs) > visible {
+	if len(proj.Exprs) > keep {
 		trim := &Project{Input: node}
-		for i := 0; i < visible; i++ {
+		for i := 0; i < keep; i++ {
 			trim.Exprs = append(trim.Exprs, &ColRef{Idx: i, Typ: proj.Cols[i].Type})
 			trim.Cols = append(trim.Cols, proj.Cols[i])
 		}
@@ -777,6 +817,10 @@ func deriveName(n *pg_query.Node) string {
 			return "current_time"
 		}
 	case n.GetAIndirection() != nil:
+		ind := n.GetAIndirection().Indirection
+		if f := ind[len(ind)-1].GetString_(); f != nil {
+			return f.Sval
+		}
 		return deriveName(n.GetAIndirection().Arg)
 	case n.GetCollateClause() != nil:
 		return deriveName(n.GetCollateClause().Arg)

@@ -238,7 +238,7 @@ func funcName(ns []*pg_query.Node) (string, error) {
 	case 1:
 		return parts[0], nil
 	case 2:
-		if parts[0] == "pg_catalog" || parts[0] == "public" || parts[0] == "streamdb" {
+		if parts[0] == "pg_catalog" || parts[0] == "public" || parts[0] == "streamdb" || parts[0] == "information_schema" {
 			return parts[1], nil
 		}
 		return parts[1], types.Errorf(types.CodeUndefinedSchema, "schema %q does not exist", parts[0])

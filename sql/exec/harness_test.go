@@ -418,7 +418,7 @@ func runOperatorTests(t *testing.T, dir string) {
 				if td.HasArg("offset") {
 					offset, _ = strconv.ParseInt(arg("offset"), 10, 64)
 				}
-				op = sortInput{newSort(parseSortKeys(t, arg("keys")), count, offset)}
+				op = newSort(parseSortKeys(t, arg("keys")), count, offset)
 			case "topn":
 				ts := parseTypes(t, arg("cols"))
 				inputs[0] = ts

@@ -220,7 +220,7 @@ func (b *builder) build(node planner.Node) (*rnode, error) {
 	case *planner.Distinct:
 		return b.unary(newDistinct(n), n.Input, out)
 	case *planner.Sort:
-		return b.unary(sortInput{newSort(n.Keys, -1, 0)}, n.Input, true)
+		return b.unary(newSort(n.Keys, -1, 0), n.Input, true)
 	case *planner.Limit:
 		count, offset, err := limitValues(ec, n)
 		if err != nil {
@@ -228,7 +228,7 @@ func (b *builder) build(node planner.Node) (*rnode, error) {
 		}
 		if s, ok := n.Input.(*planner.Sort); ok {
 			// Top-N: the sort keeps only the rows that can be in the result.
-			return b.unary(sortInput{newSort(s.Keys, count, offset)}, s.Input, true)
+			return b.unary(newSort(s.Keys, count, offset), s.Input, true)
 		}
 		return b.unary(newLimit(count, offset), n.Input, out)
 	case *planner.SetOp:

@@ -11,15 +11,15 @@ import (
 	"github.com/streamdb/streamdb/sql/types"
 )
 
-// sortOp orders its input and emits it on the final barrier (ad-hoc queries
-// only). With a count it is the top-N of a LIMIT over an ORDER BY: it keeps
-// only the count+offset smallest rows in a max-heap, ties broken by arrival
-// so that the sort stays stable.
+// sortOp orders its input and emits it on the final barrier (one-shot
+// queries only). With a count it is the top-N of a LIMIT over an ORDER BY:
+// it keeps only the count+offset smallest rows in a max-heap, ties broken by
+// arrival so that the sort stays stable. Views use topN instead.
 type sortOp struct {
 	keys   []planner.SortKey
 	count  int64 // -1: no limit
 	offset int64
-	rows   []seqRow
+	rows   rowHeap
 	seq    int64
 }
 
@@ -33,48 +33,59 @@ func newSort(keys []planner.SortKey, count, offset int64) *sortOp {
 		// count+offset would overflow: no input is that large anyway.
 		count = -1
 	}
-	return &sortOp{keys: keys, count: count, offset: offset}
+	return &sortOp{keys: keys, count: count, offset: offset, rows: rowHeap{keys: keys}}
 }
 
-func (s *sortOp) less(a, b seqRow) bool {
-	if c := compareKeys(a.row, b.row, s.keys); c != 0 {
-		return c < 0
+// compareSeq orders rows by the sort keys, then by arrival.
+func compareSeq(a, b seqRow, keys []planner.SortKey) int {
+	if c := compareKeys(a.row, b.row, keys); c != 0 {
+		return c
 	}
-	return a.seq < b.seq
+	return cmp.Compare(a.seq, b.seq)
 }
 
-// The heap interface orders by the reverse of less: the root is the row
-// that is evicted first.
-func (s *sortOp) Len() int           { return len(s.rows) }
-func (s *sortOp) Less(i, j int) bool { return s.less(s.rows[j], s.rows[i]) }
-func (s *sortOp) Swap(i, j int)      { s.rows[i], s.rows[j] = s.rows[j], s.rows[i] }
-func (s *sortOp) Push(x any)         { s.rows = append(s.rows, x.(seqRow)) }
-func (s *sortOp) Pop() any {
-	x := s.rows[len(s.rows)-1]
-	s.rows = s.rows[:len(s.rows)-1]
+// rowHeap is a max-heap of rows: its root is the row a top-N evicts first.
+type rowHeap struct {
+	keys []planner.SortKey
+	rows []seqRow
+}
+
+func (h *rowHeap) Len() int           { return len(h.rows) }
+func (h *rowHeap) Less(i, j int) bool { return compareSeq(h.rows[j], h.rows[i], h.keys) < 0 }
+func (h *rowHeap) Swap(i, j int)      { h.rows[i], h.rows[j] = h.rows[j], h.rows[i] }
+func (h *rowHeap) Push(x any)         { h.rows = append(h.rows, x.(seqRow)) }
+func (h *rowHeap) Pop() any {
+	x := h.rows[len(h.rows)-1]
+	h.rows = h.rows[:len(h.rows)-1]
 	return x
 }
 
 func (s *sortOp) bounded() bool { return s.count >= 0 }
 
-func (s *sortOp) keep() int64 { return s.count + s.offset }
+func (s *sortOp) Push(_ context.Context, _ int, c *types.Chunk, _ Emitter) error {
+	for i, r := range c.Rows {
+		if !c.Ops[i].IsInsert() {
+			return types.Unsupported("retractions into ORDER BY")
+		}
+		s.add(r)
+	}
+	return nil
+}
 
-// push adds one input row (heap.Push needs the Push method above, so the
-// operator entry point is pushChunk).
 func (s *sortOp) add(r types.Row) {
 	sr := seqRow{row: r, seq: s.seq}
 	s.seq++
 	if !s.bounded() {
-		s.rows = append(s.rows, sr)
+		s.rows.rows = append(s.rows.rows, sr)
 		return
 	}
-	if int64(len(s.rows)) < s.keep() {
-		heap.Push(s, sr)
+	if int64(s.rows.Len()) < s.count+s.offset {
+		heap.Push(&s.rows, sr)
 		return
 	}
-	if len(s.rows) > 0 && s.less(sr, s.rows[0]) {
-		s.rows[0] = sr
-		heap.Fix(s, 0)
+	if s.rows.Len() > 0 && compareSeq(sr, s.rows.rows[0], s.keys) < 0 {
+		s.rows.rows[0] = sr
+		heap.Fix(&s.rows, 0)
 	}
 }
 
@@ -82,19 +93,12 @@ func (s *sortOp) Barrier(ctx context.Context, b types.Barrier, out Emitter) erro
 	if !b.Final {
 		return nil
 	}
-	rows := s.rows
-	s.rows = nil
+	rows := s.rows.rows
+	s.rows.rows = nil
 	if s.bounded() {
-		slices.SortFunc(rows, func(a, b seqRow) int {
-			if c := compareKeys(a.row, b.row, s.keys); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.seq, b.seq)
-		})
+		slices.SortFunc(rows, func(a, b seqRow) int { return compareSeq(a, b, s.keys) })
 	} else {
-		slices.SortStableFunc(rows, func(a, b seqRow) int {
-			return compareKeys(a.row, b.row, s.keys)
-		})
+		slices.SortStableFunc(rows, func(a, b seqRow) int { return compareKeys(a.row, b.row, s.keys) })
 	}
 	if int64(len(rows)) <= s.offset {
 		return nil
@@ -114,20 +118,6 @@ func (s *sortOp) Barrier(ctx context.Context, b types.Barrier, out Emitter) erro
 			return err
 		}
 		rows = rows[n:]
-	}
-	return nil
-}
-
-// sortInput adapts sortOp to Operator (its Push method belongs to
-// heap.Interface).
-type sortInput struct{ *sortOp }
-
-func (s sortInput) Push(ctx context.Context, _ int, c *types.Chunk, _ Emitter) error {
-	for i, r := range c.Rows {
-		if !c.Ops[i].IsInsert() {
-			return types.Unsupported("retractions into ORDER BY")
-		}
-		s.add(r)
 	}
 	return nil
 }

@@ -77,17 +77,6 @@ func newAggFunc(ec *evalCtx, call planner.AggCall, appendOnly bool) (*aggFunc, e
 	return f, nil
 }
 
-// argFamily is the family the state works in: that of the declared argument,
-// or of the result when the argument is polymorphic.
-func (f *aggFunc) argFamily() types.Family {
-	if f.argType != nil && f.argType.Family != types.UnknownFamily {
-		return f.argType.Family
-	}
-	if f.ret != nil {
-		return f.ret.Family
-	}
-	return types.UnknownFamily
-}
 
 // aggAlloc hands out groups and the common aggregate states in blocks, so
 // that a new group costs a few allocations per 256 groups instead of

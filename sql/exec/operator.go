@@ -123,11 +123,6 @@ func fixUpdatePairs(c *types.Chunk) {
 	}
 }
 
-// emitterFunc adapts a function to Emitter.
-type emitterFunc func(ctx context.Context, c *types.Chunk) error
-
-func (f emitterFunc) Emit(ctx context.Context, c *types.Chunk) error { return f(ctx, c) }
-
 // checkCancel returns the 57014 error when ctx is done.
 func checkCancel(ctx context.Context) error {
 	if ctx.Err() != nil {

@@ -77,7 +77,6 @@ func newAggFunc(ec *evalCtx, call planner.AggCall, appendOnly bool) (*aggFunc, e
 	return f, nil
 }
 
-
 // aggAlloc hands out groups and the common aggregate states in blocks, so
 // that a new group costs a few allocations per 256 groups instead of
 // several each.

@@ -79,6 +79,8 @@ type viewManager struct {
 	mu    sync.Mutex
 	views map[uint32]*viewRuntime
 	epoch uint64
+	// lastTarget is the table commit seq the last epoch covered.
+	lastTarget uint64
 
 	// covered is the table commit seq every running view has applied, with
 	// a channel closed when it advances.
@@ -116,6 +118,9 @@ type viewRuntime struct {
 	committedAt    time.Time
 	started        time.Time
 	backfilled     int64
+	// loggedRowErrors and rowErrorLoggedAt rate-limit the row error log.
+	loggedRowErrors  int64
+	rowErrorLoggedAt time.Time
 }
 
 type change struct {
@@ -185,6 +190,13 @@ func (m *viewManager) loop() {
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	// The first epoch runs at once: views resumed after a restart commit
+	// their rebuilt result.
+	m.mu.Lock()
+	if err := m.runEpochLocked(context.Background()); err != nil {
+		m.logger.Error("view epoch failed", "err", err)
+	}
+	m.mu.Unlock()
 	for {
 		select {
 		case <-m.stop:
@@ -491,6 +503,10 @@ func (m *viewManager) runEpoch(ctx context.Context) error {
 	if m.closed {
 		return nil
 	}
+	if m.srv.tables.CommitSeq() == m.lastTarget {
+		// Nothing was committed since the last epoch: no view can change.
+		return nil
+	}
 	return m.runEpochLocked(ctx)
 }
 
@@ -536,6 +552,7 @@ func (m *viewManager) runEpochLocked(ctx context.Context) error {
 		return types.WithCode(errors.Wrap(err, "committing a view epoch"), types.CodeIOError)
 	}
 	m.epoch = epoch
+	m.lastTarget = target
 	now := time.Now()
 	for i, v := range ordered {
 		if v.status == "running" {
@@ -617,6 +634,11 @@ func (m *viewManager) runViewEpoch(ctx context.Context, v *viewRuntime, target, 
 	out, err := v.df.Barrier(ctx, epoch)
 	if err != nil {
 		return 0, err
+	}
+	if n, last := v.df.RowErrors(); n > v.loggedRowErrors && time.Since(v.rowErrorLoggedAt) > 10*time.Second {
+		// Rate-limited: a bad input can produce an error per row.
+		m.logger.Warn("materialized view: row-level errors became NULL", "view", v.desc.Name, "errors", n, "last", last)
+		v.loggedRowErrors, v.rowErrorLoggedAt = n, time.Now()
 	}
 	for i, r := range out.Rows {
 		v.epochOut = append(v.epochOut, change{out.Ops[i], r})
@@ -723,8 +745,11 @@ func (m *viewManager) dataflowRows() []types.Row {
 	for _, oid := range oids {
 		v := m.views[oid]
 		var rowsIn int64
+		rowErrors := v.rowErrors
 		if v.df != nil {
 			rowsIn = v.df.RowsIn()
+			n, _ := v.df.RowErrors()
+			rowErrors += n
 		}
 		freshness := types.Null
 		if !v.committedAt.IsZero() {
@@ -737,7 +762,7 @@ func (m *viewManager) dataflowRows() []types.Row {
 		out = append(out, types.Row{
 			types.DInt(int64(oid)), types.DString(v.desc.Name), types.DString("materialized view"), types.DString(v.status),
 			types.DInt(1), types.DInt(maxParallelism), types.DInt(int64(v.committedEpoch)),
-			freshness, types.DInt(rowsIn), types.DInt(v.rowsOut), types.DInt(v.rowErrors),
+			freshness, types.DInt(rowsIn), types.DInt(v.rowsOut), types.DInt(rowErrors),
 			lastErr, types.DTimestampTZ(types.TimestampFromTime(v.started)),
 		})
 	}

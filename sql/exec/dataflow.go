@@ -28,6 +28,72 @@ type Dataflow struct {
 	consts []*rnode
 	sink   *dataflowSink
 	leaves []*rnode
+	// rowErrors counts expression errors turned into NULLs; lastRowError
+	// is the latest.
+	rowErrors    int64
+	lastRowError error
+}
+
+// noteRowError decides whether an expression error becomes NULL: data
+// exceptions (SQLSTATE class 22: division by zero, bad casts, overflow)
+// do, and are counted; anything else (an internal error, a cancel) still
+// fails the dataflow.
+func (d *Dataflow) noteRowError(err error) bool {
+	if code := types.Code(err); len(code) == 5 && code[:2] == "22" {
+		d.rowErrors++
+		d.lastRowError = err
+		return true
+	}
+	return false
+}
+
+// RowErrors returns the number of expression errors turned into NULLs so
+// far and the latest one.
+func (d *Dataflow) RowErrors() (int64, error) { return d.rowErrors, d.lastRowError }
+
+// precompile compiles the expressions of plan's operators into the
+// evalCtx's cache (where the operators' ec.compile finds them), each
+// wrapped so that a data error evaluates to NULL.
+func (d *Dataflow) precompile(plan planner.Node) error {
+	var exprs []planner.Expr
+	switch n := plan.(type) {
+	case *planner.Filter:
+		exprs = append(exprs, n.Pred)
+	case *planner.Project:
+		exprs = append(exprs, n.Exprs...)
+	case *planner.Join:
+		if n.On != nil {
+			exprs = append(exprs, n.On)
+		}
+	}
+	for _, e := range exprs {
+		fn, err := compileExpr(e)
+		if err != nil {
+			return err
+		}
+		if d.ec.compiled == nil {
+			d.ec.compiled = make(map[planner.Expr]evalFn)
+		}
+		d.ec.compiled[e] = d.nullOnError(fn)
+	}
+	for _, in := range planner.Inputs(plan) {
+		if err := d.precompile(in); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nullOnError wraps a compiled expression so that the errors noteRowError
+// accepts evaluate to NULL.
+func (d *Dataflow) nullOnError(fn evalFn) evalFn {
+	return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+		v, err := fn(ec, row)
+		if err != nil && d.noteRowError(err) {
+			return types.Null, nil
+		}
+		return v, err
+	}
 }
 
 // streamInput is a scan of a stored relation turned into a push input.
@@ -60,6 +126,9 @@ func NewDataflow(ctx context.Context, env *Env, plan planner.Node) (*Dataflow, e
 	ec := newEvalCtx(ctx, env)
 	ec.appendOnly = false
 	d := &Dataflow{ec: ec, sink: &dataflowSink{}}
+	if err := d.precompile(plan); err != nil {
+		return nil, err
+	}
 	root, err := d.build(plan)
 	if err != nil {
 		return nil, err

@@ -388,6 +388,11 @@ func (b *Binder) bindAExpr(s *scope, a *pg_query.A_Expr, ec exprCtx) (Expr, erro
 	switch a.Kind {
 	case pg_query.A_Expr_Kind_AEXPR_OP:
 		op := opName(a.Name)
+		if a.Lexpr != nil {
+			if e, ok, err := b.bindRowComparison(s, op, a.Lexpr, a.Rexpr, a.Location, ec); ok {
+				return e, err
+			}
+		}
 		var l Expr
 		if a.Lexpr != nil {
 			var err error
@@ -441,6 +446,25 @@ func (b *Binder) bindAExpr(s *scope, a *pg_query.A_Expr, ec exprCtx) (Expr, erro
 		f := eq.(*Func)
 		return &NullIf{L: f.Args[0], R: f.Args[1], Eq: f.Fn, Typ: f.Args[0].Type()}, nil
 	case pg_query.A_Expr_Kind_AEXPR_IN:
+		if rowArgs(a.Lexpr) != nil {
+			// (a, b) IN ((1, 2), ...): an OR of row equalities.
+			var alts []Expr
+			for _, it := range a.Rexpr.GetList().GetItems() {
+				e, _, err := b.bindRowComparison(s, "=", a.Lexpr, it, a.Location, ec)
+				if err != nil {
+					return nil, err
+				}
+				alts = append(alts, e)
+			}
+			var e Expr = &Or{Args: alts}
+			if len(alts) == 1 {
+				e = alts[0]
+			}
+			if opName(a.Name) == "<>" {
+				e = &Not{Arg: e}
+			}
+			return e, nil
+		}
 		l, err := bind(a.Lexpr)
 		if err != nil {
 			return nil, err

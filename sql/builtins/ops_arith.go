@@ -396,7 +396,9 @@ func numericPow(x, y *apd.Decimal) (*apd.Decimal, error) {
 	}
 	c := decCtx.WithPrecision(60)
 	r := new(apd.Decimal)
-	if _, err := c.Pow(r, x, y); err != nil {
+	if y.IsZero() {
+		r.SetInt64(1) // including 0 ^ 0, as in Postgres
+	} else if _, err := c.Pow(r, x, y); err != nil {
 		return nil, types.Errorf(types.CodeNumericValueOutOfRange, "value overflows numeric format")
 	}
 	// Result scale: at least 16 significant digits, as in power_var.

@@ -172,9 +172,10 @@ func intervalMul(iv types.IntervalValue, factor float64) (types.Datum, error) {
 	}
 	months := int32(monthsF)
 	days := int32(daysF)
-	monthRemDays := (monthsF - float64(months)) * daysPerMonth
+	// Postgres rounds the spilled days to microseconds (TSROUND) first.
+	monthRemDays := math.RoundToEven((monthsF-float64(months))*daysPerMonth*1e6) / 1e6
 	secRem := (daysF - float64(days) + monthRemDays - math.Trunc(monthRemDays)) * 86400
-	secRem = math.Round(secRem*1e6) / 1e6
+	secRem = math.RoundToEven(secRem*1e6) / 1e6
 	if math.Abs(secRem) >= 86400 {
 		days += int32(secRem / 86400)
 		secRem -= math.Trunc(secRem/86400) * 86400
@@ -192,9 +193,10 @@ func intervalDiv(iv types.IntervalValue, factor float64) (types.Datum, error) {
 	daysF := float64(iv.Days) / factor
 	months := int32(monthsF)
 	days := int32(daysF)
-	monthRemDays := (monthsF - float64(months)) * daysPerMonth
+	// Postgres rounds the spilled days to microseconds (TSROUND) first.
+	monthRemDays := math.RoundToEven((monthsF-float64(months))*daysPerMonth*1e6) / 1e6
 	secRem := (daysF - float64(days) + monthRemDays - math.Trunc(monthRemDays)) * 86400
-	secRem = math.Round(secRem*1e6) / 1e6
+	secRem = math.RoundToEven(secRem*1e6) / 1e6
 	if math.Abs(secRem) >= 86400 {
 		days += int32(secRem / 86400)
 		secRem -= math.Trunc(secRem/86400) * 86400

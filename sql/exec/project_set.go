@@ -46,6 +46,24 @@ func (p *projectSet) Push(ctx context.Context, _ int, c *types.Chunk, out Emitte
 		if !c.Ops[i].IsInsert() {
 			op = types.Delete
 		}
+		if len(p.node.SRFs) == 1 {
+			// One function: stream its rows, so that a LIMIT above can stop
+			// generate_series(1, 1e9) after a few.
+			f := p.node.SRFs[0]
+			err := srfRows(p.ec, f, p.args[0], in, func(ord int64, r types.Row) error {
+				o := p.b.newRow()
+				copy(o, in)
+				n := copy(o[p.offsets[0]:], r)
+				if f.WithOrdinality && p.offsets[0]+n < len(o) {
+					o[p.offsets[0]+n] = types.DInt(ord)
+				}
+				return p.b.add(ctx, op, o, out)
+			})
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		longest := 0
 		for j, f := range p.node.SRFs {
 			rows := p.results[j][:0]

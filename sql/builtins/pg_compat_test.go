@@ -491,3 +491,33 @@ var pgCompatTZCases = []evalCase{
 	{`to_jsonb`, []string{`timestamptz:2024-07-01 12:00:00+00`}, `"2024-07-01T08:00:00-04:00"`},
 	{`date_bin`, []string{`interval:1 day`, `timestamptz:2024-07-01 12:00:00+00`, `timestamptz:2024-01-01 00:00:00+00`}, `2024-06-30 20:00:00-04`},
 }
+
+// TestPostgresCompatHalfHourZone runs more cases in Asia/Kolkata (+05:30).
+func TestPostgresCompatHalfHourZone(t *testing.T) {
+	kol, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Skip("no tzdata")
+	}
+	ctx := testCtx()
+	ctx.Location = kol
+	for _, c := range pgCompatKolkataCases {
+		if got := evalCall(t, ctx, c.name, c.args...); got != c.want {
+			t.Errorf("%s(%s) = %q, want %q", c.name, strings.Join(c.args, ", "), got, c.want)
+		}
+	}
+}
+
+var pgCompatKolkataCases = []evalCase{
+	{`extract`, []string{`text:timezone`, `timestamptz:2024-07-01 12:00:00+00`}, `19800`},
+	{`extract`, []string{`text:timezone_minute`, `timestamptz:2024-07-01 12:00:00+00`}, `30`},
+	{`extract`, []string{`text:hour`, `timestamptz:2024-07-01 12:00:00+00`}, `17`},
+	{`to_char`, []string{`timestamptz:2024-07-01 12:00:00+00`, `text:YYYY-MM-DD HH24:MI:SS TZ OF TZH:TZM`}, `2024-07-01 17:30:00 IST +05:30 +05:30`},
+	{`date_trunc`, []string{`text:day`, `timestamptz:2024-07-01 20:00:00+00`}, `2024-07-02 00:00:00+05:30`},
+	{`date_trunc`, []string{`text:hour`, `timestamptz:2024-07-01 20:10:00+00`}, `2024-07-02 01:00:00+05:30`},
+	{`cast:date`, []string{`timestamptz:2024-07-01 20:00:00+00`}, `2024-07-02`},
+	{`op:+`, []string{`timestamptz:2024-07-01 20:00:00+00`, `interval:1 day`}, `2024-07-03 01:30:00+05:30`},
+	{`to_timestamp`, []string{`text:2024-07-01 12:00`, `text:YYYY-MM-DD HH24:MI`}, `2024-07-01 12:00:00+05:30`},
+	{`make_timestamptz`, []string{`int4:2024`, `int4:7`, `int4:1`, `int4:12`, `int4:0`, `float8:0`}, `2024-07-01 12:00:00+05:30`},
+	{`timezone`, []string{`text:UTC`, `timestamptz:2024-07-01 02:00:00+00`}, `2024-07-01 02:00:00`},
+	{`age`, []string{`timestamptz:2024-07-01 00:00+00`, `timestamptz:2024-06-01 00:00+00`}, `1 mon`},
+}

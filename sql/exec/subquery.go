@@ -25,13 +25,14 @@ func compileSubquery(e *planner.Subquery) (evalFn, error) {
 			return nil, err
 		}
 	}
-	// rows returns the subquery's rows; limit > 0 stops after that many.
+	// rows returns the subquery's rows; limit > 0 stops after that many
+	// (a scalar subquery needs two to fail, EXISTS one). The cache of an
+	// uncorrelated subquery holds what its one kind of use needs.
 	rows := func(ec *evalCtx, row types.Row, limit int) ([]types.Row, error) {
 		if !e.Correlated {
 			if rs, ok := ec.subqueries[e]; ok {
 				return rs, nil
 			}
-			limit = 0 // the cache must hold every row
 		} else {
 			ec.outer = append(ec.outer, row)
 			defer func() { ec.outer = ec.outer[:len(ec.outer)-1] }()

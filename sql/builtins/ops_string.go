@@ -183,26 +183,35 @@ func likeTokens(s string, toks []likeToken) bool {
 	return ti == len(toks)
 }
 
-// regexCache remembers the last compiled pattern of one call site, so a
-// constant pattern is compiled once per statement rather than per row.
+// regexCache remembers the compiled patterns of the call sites sharing a
+// specialised overload, so that constant patterns are compiled once rather
+// than per row. It is bounded: a pattern that changes every row simply
+// recompiles.
 type regexCache struct {
-	mu      sync.Mutex
-	pattern string
-	flags   string
-	re      *regexp.Regexp
+	mu sync.Mutex
+	m  map[string]*regexp.Regexp
 }
 
+const regexCacheSize = 64
+
 func (c *regexCache) get(pattern, flags string) (*regexp.Regexp, error) {
+	key := flags + "\x00" + pattern
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.re != nil && c.pattern == pattern && c.flags == flags {
-		return c.re, nil
+	re, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return re, nil
 	}
 	re, err := compileRegex(pattern, flags)
 	if err != nil {
 		return nil, err
 	}
-	c.pattern, c.flags, c.re = pattern, flags, re
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= regexCacheSize {
+		c.m = make(map[string]*regexp.Regexp)
+	}
+	c.m[key] = re
+	c.mu.Unlock()
 	return re, nil
 }
 

@@ -24,6 +24,10 @@ type registryTable struct {
 	// all holds the function overloads in OID order (pg_proc).
 	all []*Overload
 	ops []*Overload
+	// specs memoises specialised polymorphic overloads (see specialise):
+	// the only part that changes after the build, and only by adding
+	// entries that are a pure function of their key.
+	specs sync.Map // specKey -> *Overload
 }
 
 // registryBuilder collects overloads while the table is being built.

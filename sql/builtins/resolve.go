@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/cockroachdb/errors"
@@ -339,6 +340,13 @@ func specialise(c candidate) *Overload {
 	if !poly {
 		return o
 	}
+	// Equal calls must yield the same *Overload: the planner compares bound
+	// expressions with reflect.DeepEqual (GROUP BY matching), and closures
+	// are never deeply equal.
+	key := specKey{o: o, sig: sigKey(c.concrete)}
+	if v, ok := registry().specs.Load(key); ok {
+		return v.(*Overload)
+	}
 	s := *o
 	s.Args = c.concrete
 	s.Variadic = nil
@@ -351,7 +359,29 @@ func specialise(c candidate) *Overload {
 	if o.SetReturning && len(o.SRFColumns) == 1 && s.Ret != o.Ret {
 		s.SRFColumns = types.Schema{{Name: o.SRFColumns[0].Name, Type: s.Ret}}
 	}
-	return &s
+	v, _ := registry().specs.LoadOrStore(key, &s)
+	return v.(*Overload)
+}
+
+// specKey identifies a specialisation of an overload.
+type specKey struct {
+	o   *Overload
+	sig string
+}
+
+func sigKey(ts []*types.T) string {
+	b := make([]byte, 0, 16*len(ts))
+	for _, t := range ts {
+		b = strconv.AppendUint(b, uint64(t.Oid), 10)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64(t.Typmod), 10)
+		if t.Elem != nil {
+			b = append(b, '[')
+			b = strconv.AppendInt(b, int64(t.Elem.Typmod), 10)
+		}
+		b = append(b, ',')
+	}
+	return string(b)
 }
 
 const (

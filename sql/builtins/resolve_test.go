@@ -212,3 +212,20 @@ func TestRealOids(t *testing.T) {
 		t.Errorf("int4 + int4 oid %d %v", o.Oid, err)
 	}
 }
+
+func TestSpecialisationIsShared(t *testing.T) {
+	a, err1 := ResolveFunction("concat", args(types.Text, types.Int4))
+	b, err2 := ResolveFunction("concat", args(types.Text, types.Int4))
+	if err1 != nil || err2 != nil || a != b {
+		t.Errorf("concat resolved twice to different overloads")
+	}
+	c, _ := ResolveFunction("concat", args(types.Text, types.Int8))
+	if c == a {
+		t.Errorf("different argument types share a specialisation")
+	}
+	x, _ := ResolveOperator("~", types.Text, types.Unknown)
+	y, _ := ResolveOperator("~", types.Text, types.Unknown)
+	if x != y {
+		t.Errorf("regex operator resolved to different overloads")
+	}
+}

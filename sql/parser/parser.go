@@ -125,7 +125,8 @@ func dialect(sql string) ([]Statement, bool) {
 	if strings.EqualFold(t, "FLUSH") {
 		return []Statement{{Kind: Flush, SQL: "FLUSH", Offset: strings.Index(sql, strings.TrimSpace(sql))}}, true
 	}
-	return nil, false
+	// Hook: Kafka connector DDL (FORMAT ... ENCODE, CREATE SOURCE/SINK), dialect_format.go.
+	return connectorDialect(t, strings.Index(sql, t))
 }
 
 // convertError turns a pg_query error into a 42601 error with a character

@@ -589,12 +589,18 @@ func TestArraysAndSRFs(t *testing.T) {
 		{"generate_series", []string{"timestamp:2024-01-31", "timestamp:2024-04-30", "interval:1 month"}, "2024-01-31 00:00:00,2024-02-29 00:00:00,2024-03-29 00:00:00,2024-04-29 00:00:00"},
 		{"unnest", []string{"text[]:{a,NULL}"}, "a,NULL"},
 		{"generate_subscripts", []string{"text[]:{a,b}", "int4:1"}, "1,2"},
+		{"_pg_expandarray", []string{"int4[]:{5,7}"}, "5|1,7|2"},
+		{"pg_options_to_table", []string{"text[]:{fillfactor=70,x}"}, "fillfactor|70,x|NULL"},
 		{"regexp_matches", []string{"text:a1b22", "text:[0-9]+", "text:g"}, "{1},{22}"},
 		{"string_to_table", []string{"text:a,b", "text:,"}, "a,b"},
 		{"like_escape", []string{"text:a#%b", "text:#"}, `a\%b`},
 		{"similar_to_escape", []string{"text:a%|b_"}, `^(?:a.*|b.)$`},
 	})
-	o, err := ResolveFunction("unnest", []*types.T{types.Int8Array})
+	o, err := ResolveFunction("information_schema._pg_expandarray", []*types.T{types.Int2Vector})
+	if err != nil || o.SRFColumns[0].Type.Oid != types.OidInt2 || o.SRFColumns[1].Type.Oid != types.OidInt4 {
+		t.Errorf("_pg_expandarray(int2vector): %v %v", o, err)
+	}
+	o, err = ResolveFunction("unnest", []*types.T{types.Int8Array})
 	if err != nil || o.Ret.Oid != types.OidInt8 || o.SRFColumns[0].Type.Oid != types.OidInt8 {
 		t.Errorf("unnest(bigint[]): %v %v", o, err)
 	}

@@ -359,6 +359,17 @@ func specialise(c candidate) *Overload {
 	if o.SetReturning && len(o.SRFColumns) == 1 && s.Ret != o.Ret {
 		s.SRFColumns = types.Schema{{Name: o.SRFColumns[0].Name, Type: s.Ret}}
 	}
+	if o.SetReturning && len(o.SRFColumns) > 1 {
+		// Polymorphic output columns take the bound element type.
+		cols := make(types.Schema, len(o.SRFColumns))
+		copy(cols, o.SRFColumns)
+		for i := range cols {
+			if isAnyElement(cols[i].Type) {
+				cols[i].Type = polymorphicElem(c)
+			}
+		}
+		s.SRFColumns = cols
+	}
 	v, _ := registry().specs.LoadOrStore(key, &s)
 	return v.(*Overload)
 }
@@ -397,6 +408,7 @@ const (
 // Args[i] when the types differ) and Ret.
 func ResolveFunction(name string, args []*types.T) (*Overload, error) {
 	name = strings.TrimPrefix(name, "pg_catalog.")
+	name = strings.TrimPrefix(name, "information_schema.")
 	cands := resolve(registry().funcs[name], args, false)
 	switch len(cands) {
 	case 0:

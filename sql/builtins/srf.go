@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/cockroachdb/apd/v3"
@@ -164,6 +165,7 @@ func registerSRFs(b *registryBuilder) {
 		SRF: srfRegexSplit, SRFColumns: types.Schema{{Name: "regexp_split_to_table", Type: types.Text}}})
 	registerJSONSRFs(b)
 	registerMoreSRFs(b)
+	registerCatalogSRFs(b)
 }
 
 // srfRegexSplit is regexp_split_to_table.
@@ -235,4 +237,60 @@ func registerMoreSRFs(b *registryBuilder) {
 	tcols := types.Schema{{Name: "string_to_table", Type: T}}
 	b.fn(&Overload{Name: "string_to_table", Args: args(T, T), Ret: T, SetReturning: true, CalledOnNull: true, SRF: toTable, SRFColumns: tcols})
 	b.fn(&Overload{Name: "string_to_table", Args: args(T, T, T), Ret: T, SetReturning: true, CalledOnNull: true, SRF: toTable, SRFColumns: tcols})
+}
+
+// registerCatalogSRFs adds the set-returning helpers drivers' metadata
+// queries use.
+func registerCatalogSRFs(b *registryBuilder) {
+	// information_schema._pg_expandarray: pgjdbc's getPrimaryKeys and
+	// getIndexInfo expand pg_index.indkey with it.
+	b.fn(&Overload{Name: "_pg_expandarray", Args: args(types.AnyArray), Ret: types.Record, SetReturning: true,
+		SRFColumns: types.Schema{{Name: "x", Type: types.AnyElement}, {Name: "n", Type: types.Int4}},
+		SRF: func(_ *Context, a []types.Datum, emit func(types.Row) error) error {
+			if a[0].IsNull() {
+				return nil
+			}
+			for i, e := range a[0].Array().Elems {
+				if err := emit(types.Row{e, types.DInt(int64(i + 1))}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
+	b.fn(&Overload{Name: "pg_get_keywords", Ret: types.Record, SetReturning: true, Volatility: Stable,
+		SRFColumns: types.Schema{{Name: "word", Type: types.Text}, {Name: "catcode", Type: types.Char}, {Name: "barelabel", Type: types.Bool}, {Name: "catdesc", Type: types.Text}, {Name: "baredesc", Type: types.Text}},
+		SRF: func(_ *Context, _ []types.Datum, emit func(types.Row) error) error {
+			words := make([]string, 0, len(reservedKeywords))
+			for w := range reservedKeywords {
+				words = append(words, w)
+			}
+			sort.Strings(words)
+			for _, w := range words {
+				if err := emit(types.Row{types.DString(w), types.DString("R"), types.DBool(true), types.DString("reserved"), types.DString("can be bare label")}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
+	b.fn(&Overload{Name: "pg_options_to_table", Args: args(types.TextArray), Ret: types.Record, SetReturning: true,
+		SRFColumns: types.Schema{{Name: "option_name", Type: types.Text}, {Name: "option_value", Type: types.Text}},
+		SRF: func(_ *Context, a []types.Datum, emit func(types.Row) error) error {
+			if a[0].IsNull() {
+				return nil
+			}
+			for _, e := range a[0].Array().Elems {
+				if e.IsNull() {
+					continue
+				}
+				k, v, ok := strings.Cut(e.S, "=")
+				val := types.Null
+				if ok {
+					val = types.DString(v)
+				}
+				if err := emit(types.Row{types.DString(k), val}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
 }

@@ -1,0 +1,568 @@
+package checkpoint
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/errors"
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"gocloud.dev/blob"
+
+	"github.com/streamdb/streamdb/sql/types"
+)
+
+// Options configure a Checkpointer. Zero fields take the documented
+// defaults (EnsureDefaults).
+type Options struct {
+	// Dir is the checkpoint store URL (checkpoint.dir). Default
+	// file://<DataDir>/checkpoints.
+	Dir string
+	// DataDir is the server's data directory; local checkpoint copies live
+	// in <DataDir>/checkpoints-local.
+	DataDir string
+	// Interval between periodic checkpoints (checkpoint.interval). Default
+	// 10s; negative disables periodic checkpoints (CHECKPOINT still works).
+	Interval time.Duration
+	// MinPause is the least time between the end of one checkpoint and
+	// the start of the next periodic one (checkpoint.min_pause). Default 1s.
+	MinPause time.Duration
+	// Timeout aborts a checkpoint still running after it
+	// (checkpoint.timeout). Default 10m.
+	Timeout time.Duration
+	// Retain is the number of completed checkpoints kept
+	// (checkpoint.retain). Default 3.
+	Retain int
+	// FullEvery makes every FullEvery-th checkpoint self-contained
+	// (checkpoint.full_every). Default 100.
+	FullEvery int
+	// Logger receives progress and failures. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// EnsureDefaults fills zero fields.
+func (o *Options) EnsureDefaults() {
+	if o.Dir == "" {
+		o.Dir = FileURL(filepath.Join(o.DataDir, "checkpoints"))
+	}
+	if o.Interval == 0 {
+		o.Interval = 10 * time.Second
+	}
+	if o.MinPause == 0 {
+		o.MinPause = time.Second
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 10 * time.Minute
+	}
+	if o.Retain <= 0 {
+		o.Retain = 3
+	}
+	if o.FullEvery <= 0 {
+		o.FullEvery = 100
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// LocalDir is where local checkpoint copies of a data directory live.
+func LocalDir(dataDir string) string { return filepath.Join(dataDir, "checkpoints-local") }
+
+// Capture describes what a Source captured.
+type Capture struct {
+	// Epoch is the last committed epoch in the captured state store.
+	Epoch uint64
+	// CatalogVersion is the catalog version in the captured table store.
+	CatalogVersion uint64
+	// Position identifies the captured contents (for example the epoch
+	// and the table store's commit seq): a periodic checkpoint whose
+	// Position equals the last one's is skipped, nothing having changed.
+	Position string
+	// Metadata is copied into the manifest (source offsets and such).
+	Metadata map[string]string
+}
+
+// Source is what the checkpointer captures: the server, which knows which
+// Pebble instances form one consistent state and when they are quiet.
+type Source interface {
+	// Capture calls take once per store, in an order and under locks
+	// that make the set consistent (the state store at a committed epoch
+	// first, then the table store, whose logs then cover at least the
+	// offsets that epoch records), and describes what was captured.
+	Capture(ctx context.Context, take func(store string, db *pebble.DB) error) (Capture, error)
+}
+
+// Attempt is one checkpoint (or savepoint) attempt, a row of
+// streamdb.checkpoints.
+type Attempt struct {
+	ID            uint64
+	Epoch         uint64
+	Kind          string
+	Started       time.Time
+	Duration      time.Duration
+	BytesUploaded int64
+	BytesReused   int64
+	Files         int
+	// Status is "running", "completed", "failed" or "aborted" (timeout).
+	Status   string
+	Error    string
+	Location string
+}
+
+// Status values of an Attempt.
+const (
+	StatusRunning   = "running"
+	StatusCompleted = "completed"
+	StatusFailed    = "failed"
+	StatusAborted   = "aborted"
+)
+
+// historySize bounds the attempts kept for streamdb.checkpoints.
+const historySize = 100
+
+// Checkpointer takes checkpoints of a Source into a store, one at a time.
+type Checkpointer struct {
+	opts   Options
+	src    Source
+	bucket *blob.Bucket
+	logger *slog.Logger
+
+	// mu serialises checkpoints, savepoints and retention; the fields
+	// below it are guarded by it.
+	mu           sync.Mutex
+	nextID       uint64
+	lastFullID   uint64
+	lastPosition string
+	lastEnd      time.Time
+	// shared indexes the objects under shared/ known to hold the bytes a
+	// manifest recorded for them: verified against the store at start,
+	// extended by uploads, trimmed by garbage collection.
+	shared map[string]File
+
+	histMu  sync.Mutex
+	history []Attempt
+
+	metrics metrics
+
+	trigger chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+	started bool
+}
+
+type metrics struct {
+	duration prometheus.Histogram
+	uploaded prometheus.Counter
+	reused   prometheus.Counter
+	failures prometheus.Counter
+	total    prometheus.Counter
+}
+
+// New opens the store and indexes the shared files that retained
+// manifests reference. It does not start the periodic loop (Start).
+func New(ctx context.Context, opts Options, src Source) (*Checkpointer, error) {
+	opts.EnsureDefaults()
+	b, err := OpenBucket(ctx, opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	c := &Checkpointer{
+		opts: opts, src: src, bucket: b, logger: opts.Logger, shared: map[string]File{},
+		trigger: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		nextID: 1,
+	}
+	c.metrics = metrics{
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "streamdb_checkpoint_duration_seconds", Help: "Duration of completed checkpoints.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 16),
+		}),
+		uploaded: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "streamdb_checkpoint_uploaded_bytes_total", Help: "Bytes uploaded to the checkpoint store.",
+		}),
+		reused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "streamdb_checkpoint_reused_bytes_total", Help: "Bytes of shared SSTs a checkpoint referenced without uploading.",
+		}),
+		failures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "streamdb_checkpoint_failures_total", Help: "Checkpoints that failed or timed out.",
+		}),
+		total: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "streamdb_checkpoints_total", Help: "Checkpoints completed.",
+		}),
+	}
+	if err := c.loadIndex(ctx); err != nil {
+		_ = b.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Collectors are the checkpointer's Prometheus metrics.
+func (c *Checkpointer) Collectors() []prometheus.Collector {
+	m := c.metrics
+	return []prometheus.Collector{m.duration, m.uploaded, m.reused, m.failures, m.total}
+}
+
+// loadIndex reads the manifests in the store: the next id follows every
+// chk-<id>/ prefix present (committed or not), the newest full checkpoint
+// is remembered, and every shared object a readable manifest references
+// and the store holds at the recorded size enters the index.
+func (c *Checkpointer) loadIndex(ctx context.Context) error {
+	ids, err := listCheckpointIDs(ctx, c.bucket)
+	if err != nil {
+		return err
+	}
+	if len(ids) > 0 {
+		c.nextID = ids[0] + 1
+	}
+	present, err := listObjects(ctx, c.bucket, sharedPrefix)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		m, found, err := readManifest(ctx, c.bucket, id)
+		if err != nil {
+			c.logger.Warn("checkpoint manifest unreadable; its shared files will be uploaded again", "id", id, "err", err)
+			continue
+		}
+		if !found {
+			continue
+		}
+		if (m.Kind == KindFull) && m.ID > c.lastFullID {
+			c.lastFullID = m.ID
+		}
+		for _, s := range m.Stores {
+			for _, f := range s.Files {
+				if size, ok := present[f.Key]; ok && size == f.Size && strings.HasPrefix(f.Key, sharedPrefix) {
+					c.shared[f.Key] = f
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Start runs periodic checkpoints in the background until Close.
+func (c *Checkpointer) Start() {
+	c.started = true
+	go c.loop()
+}
+
+func (c *Checkpointer) loop() {
+	defer close(c.done)
+	var tick <-chan time.Time
+	if c.opts.Interval > 0 {
+		t := time.NewTicker(c.opts.Interval)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-tick:
+		}
+		c.mu.Lock()
+		wait := c.opts.MinPause - time.Since(c.lastEnd)
+		c.mu.Unlock()
+		if wait > 0 {
+			continue
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			select {
+			case <-c.stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		if _, err := c.checkpoint(ctx, false); err != nil {
+			c.logger.Error("checkpoint failed", "err", err)
+		}
+		cancel()
+	}
+}
+
+// Close stops the periodic loop (aborting a checkpoint in progress) and
+// closes the store.
+func (c *Checkpointer) Close() error {
+	close(c.stop)
+	if c.started {
+		<-c.done
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bucket.Close()
+}
+
+// Checkpoint takes a checkpoint now (CHECKPOINT;), waiting for one in
+// progress to end first, and returns its record.
+func (c *Checkpointer) Checkpoint(ctx context.Context) (Attempt, error) {
+	return c.checkpoint(ctx, true)
+}
+
+// History returns the recorded attempts, oldest first.
+func (c *Checkpointer) History() []Attempt {
+	c.histMu.Lock()
+	defer c.histMu.Unlock()
+	return append([]Attempt(nil), c.history...)
+}
+
+// record adds or updates attempt a (matched by Started and Kind).
+func (c *Checkpointer) record(a Attempt) {
+	c.histMu.Lock()
+	defer c.histMu.Unlock()
+	for i := len(c.history) - 1; i >= 0; i-- {
+		if c.history[i].Started.Equal(a.Started) && c.history[i].Kind == a.Kind && c.history[i].ID == a.ID {
+			c.history[i] = a
+			return
+		}
+	}
+	c.history = append(c.history, a)
+	if len(c.history) > historySize {
+		c.history = append(c.history[:0], c.history[len(c.history)-historySize:]...)
+	}
+}
+
+// errUnchanged skips a periodic checkpoint when nothing changed.
+var errUnchanged = errors.New("nothing changed since the last checkpoint")
+
+// checkpoint runs one checkpoint under c.mu.
+func (c *Checkpointer) checkpoint(ctx context.Context, forced bool) (Attempt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	id := c.nextID
+	a := Attempt{ID: id, Kind: KindIncremental, Started: time.Now(), Status: StatusRunning, Location: c.opts.Dir}
+	full := c.lastFullID == 0 || id-c.lastFullID >= uint64(c.opts.FullEvery)
+	if full {
+		a.Kind = KindFull
+	}
+	m, err := c.capture(ctx, id, forced, &a)
+	if errors.Is(err, errUnchanged) {
+		return Attempt{}, nil
+	}
+	c.nextID++
+	if err == nil {
+		c.record(a)
+		err = c.upload(ctx, m, full, &a)
+	}
+	c.lastEnd = time.Now()
+	a.Duration = c.lastEnd.Sub(a.Started)
+	if err != nil {
+		a.Status, a.Error = StatusFailed, err.Error()
+		if ctx.Err() == context.DeadlineExceeded {
+			a.Status = StatusAborted
+			err = types.Errorf(types.CodeQueryCanceled, "checkpoint %d aborted after checkpoint.timeout (%s): %v", id, c.opts.Timeout, err)
+		}
+		c.metrics.failures.Inc()
+		c.record(a)
+		// The manifest was not written: what was uploaded is garbage that
+		// the next retention pass removes. The local copy goes now.
+		_ = os.RemoveAll(c.localDir(id))
+		return a, err
+	}
+	a.Status = StatusCompleted
+	c.record(a)
+	c.metrics.total.Inc()
+	c.metrics.duration.Observe(a.Duration.Seconds())
+	c.lastPosition = m.Metadata[positionKey]
+	if full {
+		c.lastFullID = id
+	}
+	c.logger.Info("checkpoint completed", "id", id, "epoch", a.Epoch, "kind", a.Kind, "duration", a.Duration,
+		"bytes_uploaded", a.BytesUploaded, "bytes_reused", a.BytesReused, "files", a.Files)
+	if err := c.retain(ctx); err != nil {
+		c.logger.Warn("checkpoint retention failed", "err", err)
+	}
+	c.pruneLocal(id)
+	return a, nil
+}
+
+// positionKey records Capture.Position in the manifest metadata.
+const positionKey = "position"
+
+func (c *Checkpointer) localDir(id uint64) string {
+	return filepath.Join(LocalDir(c.opts.DataDir), "chk-"+strconv.FormatUint(id, 10))
+}
+
+// capture makes the local Pebble checkpoints of checkpoint id and returns
+// the manifest skeleton (no files yet).
+func (c *Checkpointer) capture(ctx context.Context, id uint64, forced bool, a *Attempt) (*Manifest, error) {
+	dir := c.localDir(id)
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, errors.Wrapf(err, "clearing %s", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, errors.Wrapf(err, "creating %s", dir)
+	}
+	m, err := captureInto(ctx, c.src, dir, id, a.Kind)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	if !forced && m.Metadata[positionKey] != "" && m.Metadata[positionKey] == c.lastPosition {
+		_ = os.RemoveAll(dir)
+		return nil, errUnchanged
+	}
+	a.Epoch = m.Epoch
+	return m, nil
+}
+
+// captureInto asks src for Pebble checkpoints in dir/<store> and returns
+// the manifest without files.
+func captureInto(ctx context.Context, src Source, dir string, id uint64, kind string) (*Manifest, error) {
+	var names []string
+	capt, err := src.Capture(ctx, func(store string, db *pebble.DB) error {
+		if !validName(store) {
+			return errors.AssertionFailedf("bad store name %q", store)
+		}
+		names = append(names, store)
+		// The WAL is flushed first so that the copied WAL is (nearly)
+		// empty: everything is in SSTs, which are shared by hard links.
+		if err := db.Checkpoint(filepath.Join(dir, store), pebble.WithFlushedWAL()); err != nil {
+			return types.WithCode(errors.Wrapf(err, "checkpointing the %s store", store), types.CodeIOError)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := &Manifest{
+		FormatVersion: FormatVersion, ID: id, Epoch: capt.Epoch, Created: time.Now().UTC(), Kind: kind,
+		CatalogVersion: capt.CatalogVersion, Metadata: map[string]string{},
+	}
+	for k, v := range capt.Metadata {
+		m.Metadata[k] = v
+	}
+	if capt.Position != "" {
+		m.Metadata[positionKey] = capt.Position
+	}
+	for _, n := range names {
+		m.Stores = append(m.Stores, StoreFiles{Name: n})
+	}
+	return m, nil
+}
+
+// isSST reports whether a Pebble file is an immutable sstable (or blob
+// file), safe to share between checkpoints by name.
+func isSST(name string) bool {
+	return strings.HasSuffix(name, ".sst") || strings.HasSuffix(name, ".blob")
+}
+
+// localFiles lists the regular files of a captured store directory,
+// sorted by name.
+func localFiles(dir string) ([]os.DirEntry, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, errors.Wrapf(err, "listing %s", dir)
+	}
+	out := entries[:0]
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+	return out, nil
+}
+
+// upload sends the files of the captured checkpoint m, then its manifest,
+// and leaves a copy of the manifest in the local directory (which makes
+// it usable for local recovery).
+func (c *Checkpointer) upload(ctx context.Context, m *Manifest, full bool, a *Attempt) error {
+	dir := c.localDir(m.ID)
+	for si := range m.Stores {
+		s := &m.Stores[si]
+		sdir := filepath.Join(dir, s.Name)
+		entries, err := localFiles(sdir)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			name := e.Name()
+			local := filepath.Join(sdir, name)
+			own := chkDir(m.ID) + s.Name + "/" + name
+			if !isSST(name) {
+				n, sum, err := uploadFile(ctx, c.bucket, own, local)
+				if err != nil {
+					return err
+				}
+				a.BytesUploaded += n
+				c.metrics.uploaded.Add(float64(n))
+				s.Files = append(s.Files, File{Name: name, Key: own, Size: n, SHA256: sum})
+				continue
+			}
+			info, err := e.Info()
+			if err != nil {
+				return errors.Wrapf(err, "reading %s", local)
+			}
+			key := sharedKey(s.Name, name)
+			f, ok := c.shared[key]
+			if ok && f.Size == info.Size() {
+				a.BytesReused += f.Size
+				c.metrics.reused.Add(float64(f.Size))
+			} else {
+				n, sum, err := uploadFile(ctx, c.bucket, key, local)
+				if err != nil {
+					return err
+				}
+				f = File{Name: name, Key: key, Size: n, SHA256: sum}
+				c.shared[key] = f
+				a.BytesUploaded += n
+				c.metrics.uploaded.Add(float64(n))
+			}
+			if full {
+				// A server-side copy: the shared object stays for the
+				// incremental checkpoints that follow.
+				if err := c.bucket.Copy(ctx, own, key, nil); err != nil {
+					return storeError(err, "copying", key)
+				}
+				f.Key = own
+			}
+			s.Files = append(s.Files, f)
+		}
+		a.Files += len(s.Files)
+	}
+	data, err := EncodeManifest(m)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := c.bucket.WriteAll(ctx, manifestKey(m.ID), data, &blob.WriterOptions{ContentType: "application/json"}); err != nil {
+		return storeError(err, "writing", manifestKey(m.ID))
+	}
+	if err := os.WriteFile(filepath.Join(dir, manifestName), data, 0o644); err != nil {
+		c.logger.Warn("writing the local checkpoint manifest", "err", err)
+	}
+	return nil
+}
+
+// pruneLocal removes every local checkpoint directory but keep's (local
+// recovery only ever uses the newest).
+func (c *Checkpointer) pruneLocal(keep uint64) {
+	root := LocalDir(c.opts.DataDir)
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if id, ok := parseChkDir(e.Name()); ok && id != keep {
+			if err := os.RemoveAll(filepath.Join(root, e.Name())); err != nil {
+				c.logger.Warn("removing an old local checkpoint", "dir", e.Name(), "err", err)
+			}
+		}
+	}
+}

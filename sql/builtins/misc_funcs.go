@@ -63,6 +63,15 @@ func registerMiscFuncs(b *registryBuilder) {
 	b.fn(&Overload{Name: "pg_get_ruledef", Args: args(types.Oid), Ret: T, Fn: constFn(types.Null)})
 	b.fn(&Overload{Name: "pg_get_ruledef", Args: args(types.Oid, types.Bool), Ret: T, Fn: constFn(types.Null)})
 	b.fn(&Overload{Name: "pg_get_functiondef", Args: args(types.Oid), Ret: T, Fn: constFn(types.Null)})
+	b.fn(&Overload{Name: "pg_is_other_temp_schema", Args: args(types.Oid), Ret: types.Bool, Volatility: Stable, Fn: constFn(types.DBool(false))})
+	b.fn(&Overload{Name: "pg_my_temp_schema", Ret: types.Oid, Volatility: Stable, Fn: constFn(types.DInt(0))})
+	b.fn(&Overload{Name: "pg_conf_load_time", Ret: types.TimestampTZ, Volatility: Stable, Fn: func(ctx *Context, _ []types.Datum) (types.Datum, error) {
+		o, err := ResolveFunction("pg_postmaster_start_time", nil)
+		if err != nil {
+			return types.Null, err
+		}
+		return o.Fn(ctx, nil)
+	}})
 	b.fn(&Overload{Name: "pg_column_size", Args: args(types.Any), Ret: types.Int4, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
 		return types.DInt(int64(len(a[0].S) + 8)), nil
 	}})

@@ -32,6 +32,9 @@ type evalCtx struct {
 	// subqueries caches the rows of uncorrelated subqueries: they run once per
 	// statement.
 	subqueries map[*planner.Subquery][]types.Row
+	// subquerySets are the hash sets of uncorrelated IN subqueries.
+	subquerySets map[*planner.Subquery]*valueSet
+	keyBuf       []byte
 	// appendOnly is set for one-shot queries, whose inputs are snapshots
 	// (inserts only): stateful operators may then skip the bookkeeping that
 	// only retractions need (the MIN/MAX value multisets).
@@ -92,9 +95,10 @@ func (ec *evalCtx) compileAll(es []planner.Expr) ([]evalFn, error) {
 type Compiled struct {
 	fn evalFn
 
-	mu         sync.Mutex
-	env        *Env
-	subqueries map[*planner.Subquery][]types.Row
+	mu           sync.Mutex
+	env          *Env
+	subqueries   map[*planner.Subquery][]types.Row
+	subquerySets map[*planner.Subquery]*valueSet
 }
 
 // Compile compiles an expression.
@@ -112,11 +116,11 @@ func (c *Compiled) Eval(ctx context.Context, env *Env, row types.Row) (types.Dat
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.env != env {
-		c.env, c.subqueries = env, nil
+		c.env, c.subqueries, c.subquerySets = env, nil, nil
 	}
-	ec.subqueries = c.subqueries
+	ec.subqueries, ec.subquerySets = c.subqueries, c.subquerySets
 	d, err := c.fn(ec, row)
-	c.subqueries = ec.subqueries
+	c.subqueries, c.subquerySets = ec.subqueries, ec.subquerySets
 	return d, err
 }
 

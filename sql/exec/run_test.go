@@ -430,3 +430,17 @@ func TestRowReuse(t *testing.T) {
 	union := &planner.SetOp{Kind: planner.Union, Left: scan, Right: scan, Cols: scan.Cols}
 	check(t, env, &planner.Aggregate{Input: union, Aggs: []planner.AggCall{{Agg: testAgg("count*", nil), Filter: -1}}}, "3000")
 }
+
+func TestSubqueryInSet(t *testing.T) {
+	inner := vals(t, "1; 2; NULL", types.Int8)
+	noNull := vals(t, "1; 2", types.Int8)
+	empty := &planner.Values{Cols: schemaOf([]*types.T{types.Int8})}
+	outer := vals(t, "1; 5; NULL", types.Int8)
+	in := func(plan planner.Node) planner.Node {
+		sq := &planner.Subquery{Kind: planner.SubqueryAny, Plan: plan, Test: col(0), Cmp: opEq, Typ: types.Bool}
+		return &planner.Project{Input: outer, Exprs: []planner.Expr{col(0), sq}, Cols: schemaOf([]*types.T{types.Int8, types.Bool})}
+	}
+	check(t, nil, in(inner), "1 t\n5 NULL\nNULL NULL")
+	check(t, nil, in(noNull), "1 t\n5 f\nNULL NULL")
+	check(t, nil, in(empty), "1 f\n5 f\nNULL f")
+}

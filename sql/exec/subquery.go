@@ -81,6 +81,10 @@ func compileSubquery(e *planner.Subquery) (evalFn, error) {
 		}, nil
 	case planner.SubqueryAny, planner.SubqueryAll:
 		all := e.Kind == planner.SubqueryAll
+		// "x IN (uncorrelated subquery)" probes a hash set of the values
+		// instead of comparing with each: equal values have equal key
+		// encodings (both sides have the type the planner coerced them to).
+		hashed := !all && !e.Correlated && e.Cmp != nil && e.Cmp.Name == "=" && hashableIn(e)
 		return func(ec *evalCtx, row types.Row) (types.Datum, error) {
 			td, err := test(ec, row)
 			if err != nil {
@@ -89,6 +93,9 @@ func compileSubquery(e *planner.Subquery) (evalFn, error) {
 			rs, err := rows(ec, row, 0)
 			if err != nil {
 				return types.Null, err
+			}
+			if hashed {
+				return ec.inSet(e, rs, td), nil
 			}
 			base := len(ec.stack)
 			for _, r := range rs {
@@ -114,6 +121,71 @@ func compileSubquery(e *planner.Subquery) (evalFn, error) {
 		}, nil
 	}
 	return nil, types.Unsupported("this kind of subquery")
+}
+
+// hashableIn reports whether "= ANY" over the subquery can use a hash set:
+// both sides of one family whose equality is equality of key encodings
+// (not floats, with -0 and NaN, nor intervals, whose equality compares
+// spans).
+func hashableIn(e *planner.Subquery) bool {
+	cols := e.Plan.Columns()
+	if len(cols) == 0 || e.Test.Type() == nil || cols[0].Type == nil {
+		return false
+	}
+	l, r := e.Test.Type().Family, cols[0].Type.Family
+	if l != r {
+		return false
+	}
+	switch l {
+	case types.IntFamily, types.NumericFamily, types.StringFamily, types.BoolFamily, types.BytesFamily,
+		types.DateFamily, types.TimestampFamily, types.TimestampTZFamily:
+		return true
+	}
+	return false
+}
+
+// valueSet is the hashed first column of an uncorrelated IN subquery.
+type valueSet struct {
+	keys    map[string]struct{}
+	hasNull bool
+	empty   bool
+}
+
+// inSet evaluates "test = ANY (rows)" with SQL NULL semantics through the
+// subquery's hash set, building it on first use.
+func (ec *evalCtx) inSet(e *planner.Subquery, rs []types.Row, test types.Datum) types.Datum {
+	set := ec.subquerySets[e]
+	if set == nil {
+		set = &valueSet{keys: make(map[string]struct{}, len(rs)), empty: len(rs) == 0}
+		var buf []byte
+		for _, r := range rs {
+			d := firstCol(r)
+			if d.IsNull() {
+				set.hasNull = true
+				continue
+			}
+			buf = types.AppendKey(buf[:0], d, false)
+			set.keys[string(buf)] = struct{}{}
+		}
+		if ec.subquerySets == nil {
+			ec.subquerySets = make(map[*planner.Subquery]*valueSet)
+		}
+		ec.subquerySets[e] = set
+	}
+	switch {
+	case set.empty:
+		return types.DBool(false)
+	case test.IsNull():
+		return types.Null
+	}
+	ec.keyBuf = types.AppendKey(ec.keyBuf[:0], test, false)
+	if _, ok := set.keys[string(ec.keyBuf)]; ok {
+		return types.DBool(true)
+	}
+	if set.hasNull {
+		return types.Null
+	}
+	return types.DBool(false)
 }
 
 func firstCol(r types.Row) types.Datum {

@@ -342,3 +342,64 @@ func TestJSONOrderAgainstPostgres(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenSoupAgainstPostgres feeds random combinations of date, time and
+// interval tokens to both parsers (see TestTextAgainstPostgres). Only
+// acceptance and output are compared, not error codes. Postgres accepts
+// and rejects many odd orderings ("AD 2024-01-31", "allballs pm") that we
+// do not mimic, so mismatches are logged, not failed: it is a tool to look
+// for real differences.
+func TestTokenSoupAgainstPostgres(t *testing.T) {
+	conn := os.Getenv("STREAMDB_PGDIFF")
+	if conn == "" {
+		t.Skip("STREAMDB_PGDIFF not set")
+	}
+	rng := rand.New(rand.NewSource(7))
+	soups := []struct {
+		t      *T
+		tokens []string
+	}{
+		{Interval, []string{"1", "-2", "+3", "1.5", "-0.5", "10", "0", "day", "days", "hour", "h", "min", "mon", "year", "y", "s", "ms", "us", "week", "decade",
+			"01:02", "1:02:03", "-1:02:03.5", "10:00", "1-2", "-1-2", "ago", "@", "1 day", "2 hours", "3 mins"}},
+		{Date, []string{"2024-01-31", "01/31/2024", "Jan", "31", "2024", "13:45", "BC", "AD", "99", "1", "epoch", "Wed", "12", "2024-02-29", "31-Jan-2024", "Feb", "5", "jan-05-2024"}},
+		{Timestamp, []string{"2024-01-31", "01/31/2024", "Jan", "31", "2024", "13:45", "13:45:00.5", "+05", "-08:00", "UTC", "PST", "BC", "T", "am", "pm", "12:00", "Z", "America/New_York", "1999"}},
+		{TimestampTZ, []string{"2024-01-31", "Jan", "31", "2024", "13:45", "13:45:00.5", "+05", "-08:00", "UTC", "PST", "BC", "am", "pm", "12:00", "Z", "America/New_York", "Europe/Paris", "+05:30", "EST"}},
+		{Time, []string{"13:45", "1:02:03", "12:00", "am", "pm", "+05", "PST", "2024-01-31", "allballs", "04:05:06.5", "T"}},
+	}
+	setup := `CREATE FUNCTION pg_temp.try(v text, typ text) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE r text;
+BEGIN
+	EXECUTE format('SELECT %L::%s::text', v, typ) INTO r;
+	RETURN r;
+EXCEPTION WHEN others THEN
+	RETURN 'ERROR';
+END $f$; SET TimeZone='UTC'; SET DateStyle='ISO, MDY'; SET IntervalStyle='postgres'; `
+	for _, soup := range soups {
+		var inputs, values []string
+		seen := map[string]bool{}
+		for len(inputs) < 300 {
+			n := 1 + rng.Intn(4)
+			parts := make([]string, n)
+			for i := range parts {
+				parts[i] = soup.tokens[rng.Intn(len(soup.tokens))]
+			}
+			in := strings.Join(parts, " ")
+			if seen[in] {
+				continue
+			}
+			seen[in] = true
+			inputs = append(inputs, in)
+			values = append(values, "('"+in+"')")
+		}
+		lines := psqlLines(t, conn, setup+"SELECT pg_temp.try(x, '"+soup.t.String()+"') FROM (VALUES "+strings.Join(values, ",")+") v(x)")
+		for i, in := range inputs {
+			mine := "ERROR"
+			if d, err := ParseText(in, soup.t, time.UTC); err == nil {
+				mine = string(AppendText(nil, d, soup.t, time.UTC))
+			}
+			if mine != lines[i] {
+				t.Logf("%s %q: postgres %q, we %q", soup.t.String(), in, lines[i], mine)
+			}
+		}
+	}
+}

@@ -622,7 +622,7 @@ func decodeDateTime(s string) (dtParsed, dtError, string) {
 			case "bc":
 				p.bc = true
 				continue
-			case "ad":
+			case "ad", "t":
 				continue
 			}
 			if m := monthNumber(w); m > 0 && !p.hasDate {
@@ -666,9 +666,6 @@ func decodeDateTime(s string) (dtParsed, dtError, string) {
 				return p, e, ""
 			}
 		case dtZone:
-			if !p.hasTime && !p.hasDate && !monthFromName && p.special == "" {
-				return p, dtBadSyntax, ""
-			}
 			if p.hasZone {
 				return p, dtBadSyntax, ""
 			}

@@ -371,19 +371,18 @@ func parseVerboseInterval(s string, acc *intervalAcc) bool {
 		used |= mask
 		return true
 	}
-	unit := unitNone     // from a unit word after the number
-	implicit := unitNone // a time field makes a bare number before it days
+	// unit is Postgres's "type": set by a unit word, by a time field (a
+	// bare number before 01:02:03 counts days) and by years-months; it
+	// stays in force for earlier numbers, so "1 2" repeats seconds and is
+	// rejected, like Postgres. A unit with no number is ignored.
+	unit := unitNone
 	sawValue := false
 	// Postgres reads the fields backwards so that a unit applies to the
-	// number before it, and a time field makes a bare number before it a
-	// day count.
+	// number before it.
 	for i := len(fields) - 1; i >= 0; i-- {
 		f := fields[i]
 		if f.isWord {
 			if f.text == "ago" {
-				if i != len(fields)-1 && !ago {
-					return false
-				}
 				ago = true
 				continue
 			}
@@ -397,20 +396,17 @@ func parseVerboseInterval(s string, acc *intervalAcc) bool {
 		sawValue = true
 		t := f.text
 		if strings.IndexByte(t, ':') >= 0 {
-			if unit != unitNone || !use(timeUnitsMask) {
+			if !use(timeUnitsMask) {
 				return false
 			}
 			if !parseIntervalTime(t, acc) {
 				return false
 			}
-			implicit = unitDay
+			unit = unitDay
 			continue
 		}
 		if k := strings.IndexByte(t[1:], '-'); k >= 0 {
 			// SQL years-months: 1-2.
-			if unit != unitNone {
-				return false
-			}
 			yearsText, monthsText := t[:k+1], t[k+2:]
 			y, yf, ok1 := splitNumber(yearsText)
 			m, err := strconv.ParseInt(monthsText, 10, 64)
@@ -426,18 +422,18 @@ func parseVerboseInterval(s string, acc *intervalAcc) bool {
 			}
 			acc.addUnit(unitYear, y, 0)
 			acc.addMonths(m)
-			implicit = unitNone
+			unit = unitMonth
 			continue
 		}
 		val, frac, ok := splitNumber(t)
 		if !ok {
 			return false
 		}
-		switch {
-		case unit != unitNone:
-		case implicit != unitNone:
-			unit = implicit
-		default:
+		if i+1 < len(fields) && fields[i+1].isWord && fields[i+1].text == "ago" {
+			// Postgres wants a unit between a number and "ago".
+			return false
+		}
+		if unit == unitNone {
 			unit = unitSecond
 		}
 		mask := uint32(1) << unit
@@ -448,9 +444,8 @@ func parseVerboseInterval(s string, acc *intervalAcc) bool {
 			return false
 		}
 		acc.addUnit(unit, val, frac)
-		unit, implicit = unitNone, unitNone
 	}
-	if unit != unitNone || !sawValue {
+	if !sawValue {
 		return false
 	}
 	if ago {

@@ -738,3 +738,61 @@ func arrayToJSON(ctx *Context, a *types.Array, elem *types.T, dims []int, elems 
 	}
 	return r, nil
 }
+
+// jsonInsert implements jsonb_insert: a new array element before (or after)
+// the one the path names, or a new object member (an existing one is an
+// error).
+func jsonInsert(n *jnode, path []types.Datum, val *jnode, after bool) (*jnode, error) {
+	if len(path) == 0 {
+		return n, nil
+	}
+	switch n.kind {
+	case 'o':
+		r := &jnode{kind: 'o', keys: append([]string(nil), n.keys...), vals: append([]*jnode(nil), n.vals...)}
+		for i, k := range r.keys {
+			if k == path[0].S {
+				if len(path) == 1 {
+					return nil, types.Errorf(types.CodeInvalidParameterValue, "cannot replace existing key")
+				}
+				v, err := jsonInsert(r.vals[i], path[1:], val, after)
+				if err != nil {
+					return nil, err
+				}
+				r.vals[i] = v
+				return r, nil
+			}
+		}
+		if len(path) == 1 {
+			r.keys = append(r.keys, path[0].S)
+			r.vals = append(r.vals, val)
+		}
+		return r, nil
+	case 'a':
+		idx, err := strconv.ParseInt(strings.TrimSpace(path[0].S), 10, 64)
+		if err != nil {
+			return nil, types.Errorf(types.CodeInvalidTextRepresentation, "path element at position 1 is not an integer: \"%s\"", path[0].S)
+		}
+		r := &jnode{kind: 'a', vals: append([]*jnode(nil), n.vals...)}
+		if idx < 0 {
+			idx += int64(len(r.vals))
+		}
+		if len(path) > 1 {
+			if idx >= 0 && idx < int64(len(r.vals)) {
+				v, err := jsonInsert(r.vals[idx], path[1:], val, after)
+				if err != nil {
+					return nil, err
+				}
+				r.vals[idx] = v
+			}
+			return r, nil
+		}
+		pos := idx
+		if after {
+			pos++
+		}
+		pos = min(max(pos, 0), int64(len(r.vals)))
+		r.vals = append(r.vals[:pos], append([]*jnode{val}, r.vals[pos:]...)...)
+		return r, nil
+	}
+	return n, nil
+}

@@ -103,6 +103,26 @@ func registerJSONFuncs(b *registryBuilder) {
 	}
 	b.fn(&Overload{Name: "jsonb_set", Args: args(J, types.TextArray, J), Ret: J, Fn: jsonbSet})
 	b.fn(&Overload{Name: "jsonb_set", Args: args(J, types.TextArray, J, types.Bool), Ret: J, Fn: jsonbSet})
+	jsonbInsert := func(_ *Context, a []types.Datum) (types.Datum, error) {
+		n, err := jsonArg(a[0])
+		if err != nil {
+			return types.Null, err
+		}
+		v, err := jsonArg(a[2])
+		if err != nil {
+			return types.Null, err
+		}
+		if n.kind != 'o' && n.kind != 'a' {
+			return types.Null, types.Errorf(types.CodeInvalidParameterValue, "cannot set path in scalar")
+		}
+		r, err := jsonInsert(n, a[1].Array().Elems, v, len(a) > 3 && a[3].Bool())
+		if err != nil {
+			return types.Null, err
+		}
+		return r.datum(), nil
+	}
+	b.fn(&Overload{Name: "jsonb_insert", Args: args(J, types.TextArray, J), Ret: J, Fn: jsonbInsert})
+	b.fn(&Overload{Name: "jsonb_insert", Args: args(J, types.TextArray, J, types.Bool), Ret: J, Fn: jsonbInsert})
 	b.fn(&Overload{Name: "jsonb_pretty", Args: args(J), Ret: T, Fn: jsonFn(func(n *jnode, _ []types.Datum) (types.Datum, error) {
 		return types.DString(string(jsonPretty(nil, n, 0))), nil
 	})})

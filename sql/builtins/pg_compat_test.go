@@ -436,6 +436,11 @@ var pgCompatCases = []evalCase{
 	{`op:-`, []string{`timestamp:2024-01-01 00:00`, `timestamp:2024-03-31 12:00`}, `-90 days -12:00:00`},
 	{`op:+`, []string{`date:2024-02-29`, `interval:1 year 1 day`}, `2025-03-01 00:00:00`},
 	{`op:-`, []string{`date:2024-03-31`, `interval:1 month 1 hour`}, `2024-02-28 23:00:00`},
+	{`jsonb_insert`, []string{`jsonb:{"a": [0, 1, 2]}`, `text[]:{a,1}`, `jsonb:"new"`}, `{"a": [0, "new", 1, 2]}`},
+	{`jsonb_insert`, []string{`jsonb:{"a": [0, 1, 2]}`, `text[]:{a,1}`, `jsonb:"new"`, `bool:true`}, `{"a": [0, 1, "new", 2]}`},
+	{`jsonb_insert`, []string{`jsonb:{"a": [0, 1, 2]}`, `text[]:{a,-1}`, `jsonb:"new"`, `bool:true`}, `{"a": [0, 1, 2, "new"]}`},
+	{`jsonb_insert`, []string{`jsonb:{"a": {"b": 1}}`, `text[]:{a,c}`, `jsonb:2`}, `{"a": {"b": 1, "c": 2}}`},
+	{`jsonb_insert`, []string{`jsonb:{"a": {"b": 1}}`, `text[]:{a,b}`, `jsonb:2`}, `ERROR 22023`},
 }
 
 // TestPostgresCompatTimeZone is TestPostgresCompat with the session time

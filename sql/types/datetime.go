@@ -613,13 +613,19 @@ func decodeDateTime(s string) (dtParsed, dtError, string) {
 				}
 				p.special = strings.TrimPrefix(w, "+")
 				continue
-			case "am", "a.m":
+			case "am", "a.m", "pm", "p.m":
+				if p.ampm != 0 {
+					return p, dtBadSyntax, ""
+				}
 				p.ampm = 1
-				continue
-			case "pm", "p.m":
-				p.ampm = 2
+				if w[0] == 'p' {
+					p.ampm = 2
+				}
 				continue
 			case "bc":
+				if p.bc {
+					return p, dtBadSyntax, ""
+				}
 				p.bc = true
 				continue
 			case "ad", "t":

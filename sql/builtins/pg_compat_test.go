@@ -441,6 +441,8 @@ var pgCompatCases = []evalCase{
 	{`jsonb_insert`, []string{`jsonb:{"a": [0, 1, 2]}`, `text[]:{a,-1}`, `jsonb:"new"`, `bool:true`}, `{"a": [0, 1, 2, "new"]}`},
 	{`jsonb_insert`, []string{`jsonb:{"a": {"b": 1}}`, `text[]:{a,c}`, `jsonb:2`}, `{"a": {"b": 1, "c": 2}}`},
 	{`jsonb_insert`, []string{`jsonb:{"a": {"b": 1}}`, `text[]:{a,b}`, `jsonb:2`}, `ERROR 22023`},
+	{`to_char`, []string{`int4:485`, `text:"Total 9.0: "999`}, `Total 9.0:  485`},
+	{`to_char`, []string{`numeric:1234.5`, `text:9G999D99`}, ` 1,234.50`},
 }
 
 // TestPostgresCompatTimeZone is TestPostgresCompat with the session time

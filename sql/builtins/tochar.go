@@ -377,6 +377,10 @@ func toCharNumberRounding(d *apd.Decimal, format string, rounding apd.Rounder) s
 	lastFracZero := -1
 	for i := 0; i < len(format); i++ {
 		switch c := format[i]; {
+		case c == '"':
+			// Quoted text holds no template characters.
+			for i++; i < len(format) && format[i] != '"'; i++ {
+			}
 		case c == '9' || c == '0':
 			if seenPoint {
 				fracPos++
@@ -555,6 +559,9 @@ func toCharNumberRounding(d *apd.Decimal, format string, rounding apd.Rounder) s
 func seenPointBefore(format string, i int) bool {
 	for k := 0; k < i; k++ {
 		switch format[k] {
+		case '"':
+			for k++; k < i && format[k] != '"'; k++ {
+			}
 		case '.', 'D', 'd':
 			return true
 		}

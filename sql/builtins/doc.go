@@ -18,7 +18,11 @@
 //	ops_*.go         operators: arithmetic, comparison, string/LIKE/regex,
 //	                 date/time, jsonb, arrays
 //	string.go math.go datetime.go tochar.go json*.go array.go sysfuncs.go
-//	misc_funcs.go    scalar functions
+//	misc_funcs.go extra_funcs.go
+//	                 scalar functions (json_fast.go: allocation-free -> and
+//	                 ->> over the stored text)
+//	pg_oids.go       Postgres 15's pg_proc/pg_operator OIDs for the
+//	                 signatures we share with it
 //	srf.go           set-returning functions (generate_series, unnest...)
 //	agg_sigs.go window_sigs.go
 //	                 aggregate and window signatures (implemented in exec)
@@ -27,6 +31,12 @@
 // overload: its Args are the concrete types the planner casts arguments
 // to, Ret is the concrete result, and Fn may close over the argument types
 // (concat and to_jsonb print values by type, which Datums do not carry).
+// Copies are memoised, so equal calls get the same *Overload. Untyped
+// literals passed to "any" parameters stay types.Unknown (pg_typeof('x')).
+//
+// Cast applies assignment rules to type modifiers (22001 for a too long
+// varchar); CastValue(..., explicit=true) gives a written cast's rules
+// (truncation).
 //
 // Sequences: nextval, currval and setval type-assert Context.Catalog to
 // SequenceAccess (Context itself is frozen API).

@@ -87,7 +87,7 @@ func registerExtraFuncs(b *registryBuilder) {
 		return r, nil
 	})})
 	b.fn(&Overload{Name: "min_scale", Args: args(N), Ret: I, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
-		x := a[0].Decimal()
+		x := datumDec(a[0])
 		if x.Form != apd.Finite {
 			return types.Null, nil
 		}

@@ -24,7 +24,7 @@ func f8(f func(x float64) float64) Fn {
 
 func decFn(f func(x *apd.Decimal) (*apd.Decimal, error)) Fn {
 	return func(_ *Context, a []types.Datum) (types.Datum, error) {
-		r, err := f(a[0].Decimal())
+		r, err := f(datumDec(a[0]))
 		if err != nil {
 			return types.Null, err
 		}
@@ -88,12 +88,12 @@ func registerMathFuncs(b *registryBuilder) {
 	})})
 	b.fn(&Overload{Name: "mod", Args: args(N, N), Ret: N, Fn: numericOp('%')})
 	b.fn(&Overload{Name: "div", Args: args(N, N), Ret: N, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
-		y := a[1].Decimal()
+		y := datumDec(a[1])
 		if y.IsZero() {
 			return types.Null, errDivisionByZero()
 		}
 		q := new(apd.Decimal)
-		if _, err := decCtx.QuoInteger(q, a[0].Decimal(), y); err != nil {
+		if _, err := decCtx.QuoInteger(q, datumDec(a[0]), y); err != nil {
 			return types.Null, types.Errorf(types.CodeNumericValueOutOfRange, "value overflows numeric format")
 		}
 		return dDec(q), nil
@@ -113,7 +113,7 @@ func registerMathFuncs(b *registryBuilder) {
 		return decRound(x, 0, apd.RoundHalfUp)
 	})})
 	b.fn(&Overload{Name: "round", Args: args(N, types.Int4), Ret: N, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
-		r, err := decRound(a[0].Decimal(), a[1].I, apd.RoundHalfUp)
+		r, err := decRound(datumDec(a[0]), a[1].I, apd.RoundHalfUp)
 		if err != nil {
 			return types.Null, err
 		}
@@ -124,7 +124,7 @@ func registerMathFuncs(b *registryBuilder) {
 		return decRound(x, 0, apd.RoundDown)
 	})})
 	b.fn(&Overload{Name: "trunc", Args: args(N, types.Int4), Ret: N, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
-		r, err := decRound(a[0].Decimal(), a[1].I, apd.RoundDown)
+		r, err := decRound(datumDec(a[0]), a[1].I, apd.RoundDown)
 		if err != nil {
 			return types.Null, err
 		}
@@ -234,7 +234,7 @@ func registerMathFuncs(b *registryBuilder) {
 		b.fn(&Overload{Name: name, Args: args(N), Ret: N, Fn: decFn(func(x *apd.Decimal) (*apd.Decimal, error) { return lnN(x, true) })})
 	}
 	b.fn(&Overload{Name: "log", Args: args(N, N), Ret: N, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
-		base, x := a[0].Decimal(), a[1].Decimal()
+		base, x := datumDec(a[0]), datumDec(a[1])
 		for _, v := range []*apd.Decimal{base, x} {
 			if v.IsZero() {
 				return types.Null, errLogZero()
@@ -310,10 +310,10 @@ func registerMathFuncs(b *registryBuilder) {
 		return widthBucket(a[0].Float(), a[1].Float(), a[2].Float(), a[3].I)
 	}})
 	b.fn(&Overload{Name: "width_bucket", Args: args(N, N, N, types.Int4), Ret: types.Int4, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return widthBucket(floatFromDec(a[0].Decimal()), floatFromDec(a[1].Decimal()), floatFromDec(a[2].Decimal()), a[3].I)
+		return widthBucket(floatFromDec(datumDec(a[0])), floatFromDec(datumDec(a[1])), floatFromDec(datumDec(a[2])), a[3].I)
 	}})
 	b.fn(&Overload{Name: "scale", Args: args(N), Ret: types.Int4, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return types.DInt(dscale(a[0].Decimal())), nil
+		return types.DInt(dscale(datumDec(a[0]))), nil
 	}})
 }
 

@@ -80,13 +80,13 @@ func registerArithOps(b *registryBuilder) {
 	b.op(&Overload{Name: "^", Args: args(n, n), Ret: n, Fn: numericOp('^')})
 	b.op(&Overload{Name: "-", Args: args(n), Ret: n, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
 		r := new(apd.Decimal)
-		r.Neg(a[0].Decimal())
+		r.Neg(datumDec(a[0]))
 		return dDec(r), nil
 	}})
 	b.op(&Overload{Name: "+", Args: args(n), Ret: n, Fn: identity})
 	b.op(&Overload{Name: "@", Args: args(n), Ret: n, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
 		r := new(apd.Decimal)
-		r.Abs(a[0].Decimal())
+		r.Abs(datumDec(a[0]))
 		return dDec(r), nil
 	}})
 }
@@ -258,7 +258,7 @@ func floatPow(x, y float64) (types.Datum, error) {
 
 func numericOp(op byte) Fn {
 	return func(_ *Context, a []types.Datum) (types.Datum, error) {
-		r, err := numericArith(op, a[0].Decimal(), a[1].Decimal())
+		r, err := numericArith(op, datumDec(a[0]), datumDec(a[1]))
 		if err != nil {
 			return types.Null, err
 		}

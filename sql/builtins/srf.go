@@ -50,10 +50,10 @@ func registerSRFs(b *registryBuilder) {
 				return nil
 			}
 		}
-		start, stop := a[0].Decimal(), a[1].Decimal()
+		start, stop := datumDec(a[0]), datumDec(a[1])
 		step := apd.New(1, 0)
 		if len(a) > 2 {
-			step = a[2].Decimal()
+			step = datumDec(a[2])
 		}
 		for _, d := range []*apd.Decimal{start, stop, step} {
 			if d.Form != apd.Finite {

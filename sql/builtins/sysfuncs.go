@@ -279,7 +279,7 @@ func registerSysFuncs(b *registryBuilder) {
 		return types.DString(sizePretty(apd.New(a[0].I, 0))), nil
 	}})
 	b.fn(&Overload{Name: "pg_size_pretty", Args: args(types.Numeric), Ret: T, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return types.DString(sizePretty(a[0].Decimal())), nil
+		return types.DString(sizePretty(datumDec(a[0]))), nil
 	}})
 	b.fn(&Overload{Name: "pg_postmaster_start_time", Ret: types.TimestampTZ, Volatility: Stable, Fn: func(ctx *Context, _ []types.Datum) (types.Datum, error) {
 		if s := session(ctx); s != nil {

@@ -924,7 +924,7 @@ func registerToChar(b *registryBuilder) {
 		return types.DString(toCharDatetime(dtFields{c: c, interval: true, hours: us / usecPerHour}, a[1].S)), nil
 	}})
 	b.fn(&Overload{Name: "to_char", Args: args(types.Numeric, T), Ret: T, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
-		return types.DString(toCharNumber(a[0].Decimal(), a[1].S)), nil
+		return types.DString(toCharNumber(datumDec(a[0]), a[1].S)), nil
 	}})
 	for _, t := range []*types.T{types.Int4, types.Int8} {
 		b.fn(&Overload{Name: "to_char", Args: args(t, T), Ret: T, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {

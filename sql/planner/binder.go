@@ -32,6 +32,43 @@ type Binder struct {
 	// forever.
 	viewDepth int
 	ctes      *cteScope
+	// accessed records every relation the statement reads or writes, for
+	// privilege checks.
+	accessed []Access
+}
+
+// AccessKind is what a statement does to a relation.
+type AccessKind uint8
+
+const (
+	AccessSelect AccessKind = iota
+	AccessInsert
+	AccessUpdate
+	AccessDelete
+)
+
+// Access is one relation a statement touches. Relations read through a
+// view are checked against the view's owner in Postgres; streamdb records
+// only the view itself (views run with their owner's rights).
+type Access struct {
+	OID  uint32
+	Name string
+	Kind AccessKind
+}
+
+// Accessed lists the relations the bound statement touches.
+func (b *Binder) Accessed() []Access { return b.accessed }
+
+func (b *Binder) noteAccess(oid uint32, name string, kind AccessKind) {
+	if b.viewDepth > 0 {
+		return
+	}
+	for _, a := range b.accessed {
+		if a.OID == oid && a.Kind == kind {
+			return
+		}
+	}
+	b.accessed = append(b.accessed, Access{OID: oid, Name: name, Kind: kind})
 }
 
 // NewBinder returns a binder for statements of the query string sql.

@@ -204,6 +204,10 @@ func (b *Binder) BindInsert(ins *pg_query.InsertStmt) (*InsertPlan, error) {
 		return nil, err
 	}
 	desc := tgt.Desc
+	b.noteAccess(desc.OID, desc.Name, AccessInsert)
+	if ins.OnConflictClause != nil && ins.OnConflictClause.Action == pg_query.OnConflictAction_ONCONFLICT_UPDATE {
+		b.noteAccess(desc.OID, desc.Name, AccessUpdate)
+	}
 	slots, err := b.targetColumns(desc, ins.Cols)
 	if err != nil {
 		return nil, err
@@ -547,6 +551,10 @@ func (b *Binder) BindUpdate(up *pg_query.UpdateStmt) (*UpdatePlan, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.noteAccess(tgt.Desc.OID, tgt.Desc.Name, AccessUpdate)
+	if up.WhereClause != nil || len(up.FromClause) > 0 {
+		b.noteAccess(tgt.Desc.OID, tgt.Desc.Name, AccessSelect)
+	}
 	src, s, err := b.sourceFor(tgt.Desc, up.Relation, up.FromClause, up.WhereClause)
 	if err != nil {
 		return nil, err
@@ -576,6 +584,10 @@ func (b *Binder) BindDelete(del *pg_query.DeleteStmt) (*DeletePlan, error) {
 	tgt, err := b.target(del.Relation)
 	if err != nil {
 		return nil, err
+	}
+	b.noteAccess(tgt.Desc.OID, tgt.Desc.Name, AccessDelete)
+	if del.WhereClause != nil || len(del.UsingClause) > 0 {
+		b.noteAccess(tgt.Desc.OID, tgt.Desc.Name, AccessSelect)
 	}
 	src, _, err := b.sourceFor(tgt.Desc, del.Relation, del.UsingClause, del.WhereClause)
 	if err != nil {

@@ -172,6 +172,7 @@ func (b *Binder) bindRangeVar(rv *pg_query.RangeVar, outer *scope) (Node, *scope
 		}
 		return nil, nil, b.errAt(err, rv.Location)
 	}
+	b.noteAccess(desc.OID, desc.Name, AccessSelect)
 	switch desc.Kind {
 	case catalog.KindTable, catalog.KindMaterializedView:
 		// A materialized view reads its committed rows (the server's table

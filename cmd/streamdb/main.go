@@ -177,7 +177,8 @@ func serve(args []string, stderr io.Writer) int {
 		return 2
 	}
 	logger := newLogger(&opts, stderr)
-	// The server logs through slog's default logger.
+	opts.Logger = logger
+	// Libraries that log through slog's default logger use the same handler.
 	slog.SetDefault(logger)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

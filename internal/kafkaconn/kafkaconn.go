@@ -1,15 +1,13 @@
-// Package kafkaconn maps the connection options of a Kafka connector (the
-// properties.* keys of WITH (...)) onto franz-go client options. Sources and
-// sinks share it; it imports nothing of ours.
 package kafkaconn
 
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/cockroachdb/errors"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
@@ -54,7 +52,7 @@ func Parse(opts map[string]string) (Conn, error) {
 		}
 	}
 	if len(c.Brokers) == 0 {
-		return c, fmt.Errorf("option %q is required", KeyBootstrap)
+		return c, errors.Newf("option %q is required", KeyBootstrap)
 	}
 	proto := strings.ToUpper(opts[KeySecurityProtocol])
 	switch proto {
@@ -65,7 +63,7 @@ func Parse(opts map[string]string) (Conn, error) {
 	case "SASL_SSL":
 		c.TLS = true
 	default:
-		return c, fmt.Errorf("option %q: unknown security protocol %q (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL)", KeySecurityProtocol, opts[KeySecurityProtocol])
+		return c, errors.Newf("option %q: unknown security protocol %q (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL)", KeySecurityProtocol, opts[KeySecurityProtocol])
 	}
 	c.CAFile, c.CertFile, c.KeyFile = opts[KeySSLCALocation], opts[KeySSLCertLocation], opts[KeySSLKeyLocation]
 	c.SASLMechanism = strings.ToUpper(opts[KeySASLMechanism])
@@ -73,14 +71,14 @@ func Parse(opts map[string]string) (Conn, error) {
 	switch c.SASLMechanism {
 	case "":
 		if strings.HasPrefix(proto, "SASL_") {
-			return c, fmt.Errorf("option %q is required with security protocol %s", KeySASLMechanism, proto)
+			return c, errors.Newf("option %q is required with security protocol %s", KeySASLMechanism, proto)
 		}
 	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
 		if c.Username == "" {
-			return c, fmt.Errorf("option %q is required with SASL", KeySASLUsername)
+			return c, errors.Newf("option %q is required with SASL", KeySASLUsername)
 		}
 	default:
-		return c, fmt.Errorf("option %q: unsupported SASL mechanism %q (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)", KeySASLMechanism, opts[KeySASLMechanism])
+		return c, errors.Newf("option %q: unsupported SASL mechanism %q (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)", KeySASLMechanism, opts[KeySASLMechanism])
 	}
 	return c, nil
 }
@@ -96,18 +94,18 @@ func (c Conn) Options() ([]kgo.Opt, error) {
 		if c.CAFile != "" {
 			pem, err := os.ReadFile(c.CAFile)
 			if err != nil {
-				return nil, fmt.Errorf("reading %s: %w", KeySSLCALocation, err)
+				return nil, errors.Wrapf(err, "reading %s", KeySSLCALocation)
 			}
 			pool := x509.NewCertPool()
 			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("%s: no certificate in %s", KeySSLCALocation, c.CAFile)
+				return nil, errors.Newf("%s: no certificate in %s", KeySSLCALocation, c.CAFile)
 			}
 			cfg.RootCAs = pool
 		}
 		if c.CertFile != "" || c.KeyFile != "" {
 			cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
 			if err != nil {
-				return nil, fmt.Errorf("loading the client certificate: %w", err)
+				return nil, errors.Wrap(err, "loading the client certificate")
 			}
 			cfg.Certificates = []tls.Certificate{cert}
 		}

@@ -160,7 +160,7 @@ func registerMathFuncs(b *registryBuilder) {
 		rscale := 16 - ((w+1)*4/2 - 1)
 		return decRound(r, max(rscale, dscale(x)), apd.RoundHalfUp)
 	})})
-	b.fn(&Overload{Name: "cbrt", Args: args(F), Ret: F, Fn: f8(math.Cbrt)})
+	b.fn(&Overload{Name: "cbrt", Args: args(F), Ret: F, Fn: f8(glibcCbrt)})
 	for _, name := range []string{"power", "pow"} {
 		b.fn(&Overload{Name: name, Args: args(F, F), Ret: F, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
 			return floatPow(a[0].Float(), a[1].Float())
@@ -355,4 +355,27 @@ func widthBucket(x, lo, hi float64, n int64) (types.Datum, error) {
 		}
 	}
 	return types.DInt(r), checkIntWidth(r, 32)
+}
+
+// glibcCbrt is glibc's cbrt (sysdeps/ieee754/dbl-64/s_cbrt.c), which
+// Postgres calls: it is not correctly rounded (cbrt(27) is
+// 3.0000000000000004), and results should match Postgres bit for bit.
+func glibcCbrt(x float64) float64 {
+	const (
+		cbrt2    = 1.2599210498948731648 // 2^(1/3)
+		sqrCbrt2 = 1.5874010519681994748 // 2^(2/3)
+	)
+	factor := [5]float64{1.0 / sqrCbrt2, 1.0 / cbrt2, 1.0, cbrt2, sqrCbrt2}
+	if x == 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+		return x + x
+	}
+	xm, xe := math.Frexp(math.Abs(x))
+	u := 0.354895765043919860 + ((1.50819193781584896 + ((-2.11499494167371287 + ((2.44693122563534430 +
+		((-1.83469277483613086 + (0.784932344976639262-0.145263899385486377*xm)*xm) * xm)) * xm)) * xm)) * xm)
+	t2 := u * u * u
+	ym := u * (t2 + 2.0*xm) / (2.0*t2 + xm) * factor[2+xe%3]
+	if x < 0 {
+		ym = -ym
+	}
+	return math.Ldexp(ym, xe/3)
 }

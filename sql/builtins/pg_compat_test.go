@@ -492,6 +492,19 @@ var pgCompatCases = []evalCase{
 	{`quote_ident`, []string{`text:My Table`}, `"My Table"`},
 	{`string_to_array`, []string{`text:a`, `null:text`}, `{a}`},
 	{`array_to_string`, []string{`text[]:{a,NULL,c}`, `text:,`, `text:*`}, `a,*,c`},
+	{`cbrt`, []string{`float8:27`}, `3.0000000000000004`},
+	{`cbrt`, []string{`float8:8`}, `2`},
+	{`cbrt`, []string{`float8:2`}, `1.2599210498948734`},
+	{`cbrt`, []string{`float8:1000`}, `10`},
+	{`cbrt`, []string{`float8:0.001`}, `0.1`},
+	{`cbrt`, []string{`float8:-27`}, `-3.0000000000000004`},
+	{`cbrt`, []string{`float8:1e300`}, `1e+100`},
+	{`cbrt`, []string{`float8:3`}, `1.4422495703074083`},
+	{`cbrt`, []string{`float8:64`}, `4`},
+	{`cbrt`, []string{`float8:1e-310`}, `4.641588833612775e-104`},
+	{`chr`, []string{`int4:-1`}, `ERROR 22023`},
+	{`chr`, []string{`int4:1114112`}, `ERROR 54000`},
+	{`chr`, []string{`int4:55296`}, `ERROR 54000`},
 }
 
 // TestPostgresCompatTimeZone is TestPostgresCompat with the session time

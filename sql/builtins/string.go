@@ -240,11 +240,15 @@ func registerStringFuncs(b *registryBuilder) {
 	})})
 	b.fn(&Overload{Name: "chr", Args: args(I), Ret: T, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
 		c := a[0].I
-		if c == 0 {
+		switch {
+		case c < 0:
+			return types.Null, types.Errorf(types.CodeInvalidParameterValue, "character number must be positive")
+		case c == 0:
 			return types.Null, types.Errorf(types.CodeProgramLimitExceeded, "null character not permitted")
-		}
-		if c < 0 || c > unicode.MaxRune || (c >= 0xD800 && c <= 0xDFFF) {
+		case c > unicode.MaxRune:
 			return types.Null, types.Errorf(types.CodeProgramLimitExceeded, "requested character too large for encoding: %d", c)
+		case c >= 0xD800 && c <= 0xDFFF:
+			return types.Null, types.Errorf(types.CodeProgramLimitExceeded, "requested character not valid for encoding: %d", c)
 		}
 		return types.DString(string(rune(c))), nil
 	}})

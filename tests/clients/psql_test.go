@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +48,17 @@ func assertContains(t *testing.T, what, out string, wants ...string) {
 	}
 }
 
+// assertMatches checks psql table output with regexps, so column widths
+// (which depend on every row of the listing) do not matter.
+func assertMatches(t *testing.T, what, out string, patterns ...string) {
+	t.Helper()
+	for _, p := range patterns {
+		if !regexp.MustCompile(p).MatchString(out) {
+			t.Errorf("%s: output does not match %q\noutput:\n%s", what, p, out)
+		}
+	}
+}
+
 func TestPsql(t *testing.T) {
 	bin := requireClient(t, "psql (Debian package postgresql-client)", "psql", "/usr/bin/psql")
 	srv := startServer(t)
@@ -67,9 +79,34 @@ INSERT INTO items VALUES (1, 'apple', 1.50, '{fruit,red}', '2024-01-02 03:04:05+
 			"tags", "text[]", "added", "timestamp with time zone", "Indexes:", `"items_pkey" PRIMARY KEY, btree (id)`)
 	})
 
+	t.Run("describe more", func(t *testing.T) {
+		mustPsql(t, bin, srv, `
+CREATE TABLE checked (id int PRIMARY KEY, price numeric(10,2) CHECK (price > 0), name text);
+CREATE INDEX checked_name_idx ON checked (name);
+CREATE VIEW cheap AS SELECT id, price FROM checked WHERE price < 5;
+`)
+		out := mustPsql(t, bin, srv, `\d+ checked`+"\n")
+		assertContains(t, `\d+`, out, `Table "public.checked"`, "Storage", `"checked_pkey" PRIMARY KEY, btree (id)`,
+			`"checked_name_idx" btree (name)`, "Check constraints:", `"checked_price_check" CHECK ((price > 0))`)
+		out = mustPsql(t, bin, srv, `\di`+"\n")
+		assertMatches(t, `\di`, out, `public\s+\|\s+checked_name_idx\s+\|\s+index\s+\|\s+streamdb\s+\|\s+checked`,
+			`public\s+\|\s+checked_pkey\s+\|\s+index\s+\|\s+streamdb\s+\|\s+checked`)
+		out = mustPsql(t, bin, srv, `\dv`+"\n")
+		assertMatches(t, `\dv`, out, `public\s+\|\s+cheap\s+\|\s+view\s+\|\s+streamdb`)
+		out = mustPsql(t, bin, srv, `\d cheap`+"\n")
+		assertContains(t, `\d view`, out, `View "public.cheap"`, " price  | numeric(10,2) ")
+		out = mustPsql(t, bin, srv, `\df upper`+"\n")
+		assertMatches(t, `\df`, out, `pg_catalog\s+\|\s+upper\s+\|\s+text\s+\|\s+text\s+\|\s+func`)
+		out = mustPsql(t, bin, srv, `\du`+"\n")
+		assertMatches(t, `\du`, out, `streamdb\s+\|\s+Superuser`)
+		out = mustPsql(t, bin, srv, `\conninfo`+"\n")
+		assertContains(t, `\conninfo`, out, `You are connected to database "streamdb" as user "streamdb"`)
+	})
+
 	t.Run("list tables", func(t *testing.T) {
 		out := mustPsql(t, bin, srv, `\dt`+"\n")
-		assertContains(t, `\dt`, out, "List of relations", " public | items | table | streamdb")
+		assertContains(t, `\dt`, out, "List of relations")
+		assertMatches(t, `\dt`, out, `public\s+\|\s+items\s+\|\s+table\s+\|\s+streamdb`)
 	})
 
 	t.Run("list databases", func(t *testing.T) {

@@ -37,6 +37,16 @@ func registerCompareOps(b *registryBuilder) {
 		}
 		for _, op := range compareOps {
 			test := op.test
+			if t.Oid == types.OidJSONB && (op.name == "=" || op.name == "<>" || op.name == "!=") {
+				// jsonb equality compares numbers as numerics (1.0 = 1),
+				// which the canonical text alone does not give.
+				want := op.name == "="
+				b.op(&Overload{Name: op.name, Args: args(t, t), Ret: types.Bool, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
+					eq, err := jsonbEqual(a[0].S, a[1].S)
+					return types.DBool(eq == want), err
+				}})
+				continue
+			}
 			b.op(&Overload{Name: op.name, Args: args(t, t), Ret: types.Bool, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
 				return types.DBool(test(cmp(a[0], a[1]))), nil
 			}})
@@ -52,4 +62,50 @@ func compareDatums(a, b types.Datum) int {
 // compareBPChar ignores trailing spaces, as character(n) comparison does.
 func compareBPChar(a, b types.Datum) int {
 	return strings.Compare(strings.TrimRight(a.S, " "), strings.TrimRight(b.S, " "))
+}
+
+func jsonbEqual(x, y string) (bool, error) {
+	if x == y {
+		return true, nil
+	}
+	a, err := parseJSON(x)
+	if err != nil {
+		return false, err
+	}
+	b, err := parseJSON(y)
+	if err != nil {
+		return false, err
+	}
+	return jsonNodesEqual(a, b), nil
+}
+
+func jsonNodesEqual(a, b *jnode) bool {
+	if a.kind != b.kind {
+		return false
+	}
+	switch a.kind {
+	case 'o':
+		a.normalizeObject()
+		b.normalizeObject()
+		if len(a.keys) != len(b.keys) {
+			return false
+		}
+		for i := range a.keys {
+			if a.keys[i] != b.keys[i] || !jsonNodesEqual(a.vals[i], b.vals[i]) {
+				return false
+			}
+		}
+		return true
+	case 'a':
+		if len(a.vals) != len(b.vals) {
+			return false
+		}
+		for i := range a.vals {
+			if !jsonNodesEqual(a.vals[i], b.vals[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return jsonScalarEqual(a, b)
 }

@@ -464,6 +464,13 @@ func TestDatetimeFunctions(t *testing.T) {
 		{"to_char", []string{"numeric:5", "text:S999"}, "  +5"},
 		{"to_char", []string{"float8:0.5", "text:0.99"}, " 0.50"},
 		{"to_number", []string{"text:1,234.50", "text:9G999D99"}, "1234.50"},
+		// The first checked against PostgreSQL 15, the others from its
+		// documentation.
+		{"to_char", []string{"numeric:1234.5", "text:9.99EEEE"}, " 1.23e+03"},
+		{"to_char", []string{"int4:485", "text:RN"}, "        CDLXXXV"},
+		{"to_char", []string{"numeric:-0.000123", "text:9.9EEEE"}, "-1.2e-04"},
+		{"to_char", []string{"int4:1987", "text:RN"}, "     MCMLXXXVII"},
+		{"to_char", []string{"int4:4", "text:FMrn"}, "iv"},
 		// Checked against PostgreSQL 15.
 		{"to_char", []string{"numeric:0.5", "text:9.99"}, "  .50"},
 		{"to_char", []string{"numeric:-0.5", "text:9.99"}, " -.50"},

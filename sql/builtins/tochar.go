@@ -369,6 +369,13 @@ func toCharNumber(d *apd.Decimal, format string) string {
 }
 
 func toCharNumberRounding(d *apd.Decimal, format string, rounding apd.Rounder) string {
+	upperFmt := strings.ToUpper(format)
+	if strings.Contains(upperFmt, "RN") {
+		return toCharRoman(d, strings.Contains(upperFmt, "FM"), strings.Contains(format, "rn"))
+	}
+	if strings.Contains(upperFmt, "EEEE") {
+		return toCharScientific(d, format, rounding)
+	}
 	fm := strings.Contains(strings.ToUpper(format), "FM")
 	// Scan the template.
 	intPos, fracPos := 0, 0
@@ -944,4 +951,89 @@ func registerToChar(b *registryBuilder) {
 		}
 		return dDec(d), nil
 	}})
+}
+
+// toCharRoman is the RN template: roman numerals for 1..3999, right-aligned
+// in 15 characters unless FM; '#' otherwise.
+func toCharRoman(d *apd.Decimal, fm, lower bool) string {
+	n, err := decToInt(d, 32)
+	if err != nil || n < 1 || n > 3999 {
+		return strings.Repeat("#", 15)
+	}
+	vals := []int64{1000, 900, 500, 400, 100, 90, 50, 40, 10, 9, 5, 4, 1}
+	syms := []string{"M", "CM", "D", "CD", "C", "XC", "L", "XL", "X", "IX", "V", "IV", "I"}
+	var sb strings.Builder
+	for i, v := range vals {
+		for n >= v {
+			sb.WriteString(syms[i])
+			n -= v
+		}
+	}
+	out := sb.String()
+	if lower {
+		out = strings.ToLower(out)
+	}
+	if !fm {
+		out = strings.Repeat(" ", 15-len(out)) + out
+	}
+	return out
+}
+
+// toCharScientific is the EEEE template: one digit before the point, as
+// many after as the template has, and a two-digit signed exponent.
+func toCharScientific(d *apd.Decimal, format string, rounding apd.Rounder) string {
+	frac := 0
+	if k := strings.IndexAny(format, ".Dd"); k >= 0 {
+		for _, c := range format[k+1:] {
+			if c == '9' || c == '0' {
+				frac++
+			}
+		}
+	}
+	if d.Form != apd.Finite {
+		return " " + strings.Repeat("#", 1+frac+boolLen(frac > 0)+4)
+	}
+	neg := d.Negative && !d.IsZero()
+	abs := new(apd.Decimal).Abs(d)
+	exp := int64(0)
+	if !abs.IsZero() {
+		exp = int64(abs.NumDigits()) + int64(abs.Exponent) - 1
+	}
+	mant := new(apd.Decimal).Set(abs)
+	mant.Exponent -= int32(exp)
+	rc := *decCtx
+	rc.Rounding = rounding
+	r := new(apd.Decimal)
+	rc.Quantize(r, mant, -int32(frac))
+	if r.Cmp(apd.New(10, 0)) >= 0 {
+		exp++
+		mant.Exponent--
+		rc.Quantize(r, mant, -int32(frac))
+	}
+	var sb strings.Builder
+	if neg {
+		sb.WriteByte('-')
+	} else if !strings.Contains(strings.ToUpper(format), "FM") {
+		sb.WriteByte(' ')
+	}
+	sb.WriteString(r.Text('f'))
+	sb.WriteByte('e')
+	if exp < 0 {
+		sb.WriteByte('-')
+		exp = -exp
+	} else {
+		sb.WriteByte('+')
+	}
+	if exp < 10 {
+		sb.WriteByte('0')
+	}
+	sb.WriteString(strconv.FormatInt(exp, 10))
+	return sb.String()
+}
+
+func boolLen(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

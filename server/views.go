@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/errors"
@@ -28,10 +29,11 @@ import (
 //
 // # Epochs
 //
-// Every barrier_interval, and at once when a FLUSH asks, the coordinator
-// takes the table store's commit seq T and, for every running view in OID
-// order (a view only depends on relations created before it, so OID order
-// is a topological order): pushes the change-log records of each of its
+// Every barrier_interval (skipped when no table committed since), and at
+// once when a FLUSH asks, the coordinator takes the table store's commit
+// seq T and, for every running view in OID order (a view only depends on
+// relations created before it, so OID order is a topological order):
+// pushes the change-log records of each of its
 // tables with seq in (offset, T], pushes the changes the upstream views it
 // reads produced in this same epoch, and delivers the barrier. The view's
 // changes are then applied to its stored rows. One Pebble batch (synced)
@@ -61,15 +63,20 @@ import (
 //     no row is ever half-updated. This is recomputation, not resumption
 //     from persisted operator state: the per-entry Pebble state of DESIGN
 //     section 4 is the next step (keyedState is the seam).
-//   - One coordinator goroutine runs every view (no intra-view parallelism
-//     yet): a worker per key-group range would split each stateful
-//     operator's input by the key group of its key, the same hash as the
-//     row keys here.
+//   - Parallelism is one worker per view: the coordinator runs the views
+//     of one dependency level concurrently, one goroutine each. There is
+//     no intra-view parallelism yet: a worker per key-group range would
+//     split each stateful operator's input by the key group of its key
+//     (the same hash as the row keys here), with barrier alignment at the
+//     exchanges.
 //   - Views over views receive the upstream view's changes in process in
 //     the same epoch instead of through a change log in the state store:
 //     no log is written (nothing would read it).
-//   - Creating a view backfills while holding the coordinator: other views
-//     pause for the duration of the snapshot scan.
+//   - Creating a view over tables only backfills from its own snapshot
+//     while the other views keep running (progress in streamdb.dataflows,
+//     status "backfilling", and the log every 2^20 rows); a view over
+//     views backfills holding the coordinator, because the upstream views'
+//     committed rows must match their dataflows.
 type viewManager struct {
 	srv    *Server
 	store  *state.Store
@@ -87,6 +94,11 @@ type viewManager struct {
 	coverMu   sync.Mutex
 	covered   uint64
 	coverChan chan struct{}
+
+	// backfilling are the views being created, shown in
+	// streamdb.dataflows (under bfMu: backfill runs without mu).
+	bfMu        sync.Mutex
+	backfilling map[uint32]*viewRuntime
 
 	wake   chan struct{}
 	stop   chan struct{}
@@ -107,8 +119,9 @@ type viewRuntime struct {
 	// rebuild: the next epoch's output is the whole result (a dataflow
 	// rebuilt after a restart), to be diffed against the stored rows.
 	rebuild bool
-	// output of the current epoch, for downstream views.
-	epochOut []change
+	// output of the current epoch, for downstream views, and its length.
+	epochOut  []change
+	epochRows int64
 
 	status         string
 	lastError      string
@@ -117,7 +130,7 @@ type viewRuntime struct {
 	committedEpoch uint64
 	committedAt    time.Time
 	started        time.Time
-	backfilled     int64
+	backfilled     atomic.Int64
 	// loggedRowErrors and rowErrorLoggedAt rate-limit the row error log.
 	loggedRowErrors  int64
 	rowErrorLoggedAt time.Time
@@ -136,7 +149,7 @@ func startViews(s *Server) (*viewManager, error) {
 		return nil, errors.Wrap(err, "opening the view state store")
 	}
 	m := &viewManager{
-		srv: s, store: st, logger: s.logger, views: map[uint32]*viewRuntime{},
+		srv: s, store: st, logger: s.logger, views: map[uint32]*viewRuntime{}, backfilling: map[uint32]*viewRuntime{},
 		coverChan: make(chan struct{}), wake: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{}),
 	}
@@ -162,7 +175,7 @@ func startViews(s *Server) (*viewManager, error) {
 			v.status, v.lastError = "failed", err.Error()
 		}
 		m.views[d.OID] = v
-		m.logger.Info("materialized view resumed", "view", d.Name, "epoch", m.epoch, "backfilled_rows", v.backfilled)
+		m.logger.Info("materialized view resumed", "view", d.Name, "epoch", m.epoch, "backfilled_rows", v.backfilled.Load())
 	}
 	go m.loop()
 	return m, nil
@@ -338,7 +351,9 @@ func (m *viewManager) backfill(ctx context.Context, v *viewRuntime, restarting b
 		if c.Len() == 0 {
 			return nil
 		}
-		v.backfilled += int64(c.Len())
+		if n := v.backfilled.Add(int64(c.Len())); n%(1<<20) < int64(c.Len()) {
+			m.logger.Info("materialized view backfill progress", "view", v.desc.Name, "rows", n)
+		}
 		err := v.df.Push(ctx, oid, &c)
 		c.Reset()
 		return err
@@ -415,15 +430,34 @@ func (m *viewManager) create(ctx context.Context, d *catalog.Descriptor, plan pl
 	if err != nil {
 		return err
 	}
-	m.mu.Lock()
 	start := time.Now()
-	err = m.backfill(ctx, v, false)
+	v.status = "backfilling"
+	m.bfMu.Lock()
+	m.backfilling[d.OID] = v
+	m.bfMu.Unlock()
+	defer func() {
+		m.bfMu.Lock()
+		delete(m.backfilling, d.OID)
+		m.bfMu.Unlock()
+	}()
+	if len(v.upviews) == 0 {
+		// A view over tables only backfills from its own snapshot while
+		// the other views keep running; its offsets are the snapshot's.
+		err = m.backfill(ctx, v, false)
+		m.mu.Lock()
+	} else {
+		// Upstream views' committed rows must match their dataflows:
+		// hold the coordinator.
+		m.mu.Lock()
+		err = m.backfill(ctx, v, false)
+	}
 	if err != nil {
 		m.mu.Unlock()
 		return err
 	}
+	v.status = "running"
 	m.views[d.OID] = v
-	m.logger.Info("materialized view backfilled", "view", d.Name, "rows", v.backfilled, "duration", time.Since(start))
+	m.logger.Info("materialized view backfilled", "view", d.Name, "rows", v.backfilled.Load(), "duration", time.Since(start))
 	err = m.runEpochLocked(ctx)
 	m.mu.Unlock()
 	if err != nil {
@@ -524,24 +558,62 @@ func (m *viewManager) runEpochLocked(ctx context.Context) error {
 	epoch := m.epoch + 1
 	batch := m.store.DB().NewBatch()
 	defer batch.Close()
-	var rowsOut []int64
+	// Views run level by level (a view's level is one more than its
+	// upstream views'), the views of one level concurrently, one goroutine
+	// each, each into its own batch; the batches are merged into one
+	// atomic commit.
+	level := map[uint32]int{}
+	var levels [][]*viewRuntime
 	for _, v := range ordered {
 		v.epochOut = v.epochOut[:0]
-		if v.status != "running" {
-			rowsOut = append(rowsOut, 0)
-			continue
+		v.epochRows = 0
+		l := 0
+		for _, up := range v.upviews {
+			l = max(l, level[up]+1)
 		}
-		n, err := m.runViewEpoch(ctx, v, target, epoch, batch)
-		if err != nil {
-			// The view stops; its stored rows keep the last committed
-			// epoch. Views reading it stop too (next epoch).
-			v.status, v.lastError = "failed", err.Error()
-			v.epochOut = nil
-			m.logger.Error("materialized view failed", "view", v.desc.Name, "err", err)
-			rowsOut = append(rowsOut, 0)
-			continue
+		level[v.desc.OID] = l
+		for len(levels) <= l {
+			levels = append(levels, nil)
 		}
-		rowsOut = append(rowsOut, n)
+		levels[l] = append(levels[l], v)
+	}
+	for _, views := range levels {
+		batches := make([]*pebble.Batch, len(views))
+		var wg sync.WaitGroup
+		for i, v := range views {
+			if v.status != "running" {
+				continue
+			}
+			batches[i] = m.store.DB().NewBatch()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n, err := m.runViewEpoch(ctx, v, target, epoch, batches[i])
+				if err != nil {
+					// The view stops; its stored rows keep the last
+					// committed epoch. Views reading it stop too.
+					v.status, v.lastError = "failed", err.Error()
+					v.epochOut = nil
+					m.logger.Error("materialized view failed", "view", v.desc.Name, "err", err)
+					return
+				}
+				v.epochRows = n
+			}()
+		}
+		wg.Wait()
+		for i, b := range batches {
+			if b == nil {
+				continue
+			}
+			var err error
+			if views[i].status == "running" {
+				err = batch.Apply(b, nil)
+			}
+			_ = b.Close()
+			if err != nil {
+				return types.WithCode(errors.Wrap(err, "merging a view epoch"), types.CodeIOError)
+			}
+		}
 	}
 	var eb [8]byte
 	binary.BigEndian.PutUint64(eb[:], epoch)
@@ -549,15 +621,22 @@ func (m *viewManager) runEpochLocked(ctx context.Context) error {
 		return err
 	}
 	if err := batch.Commit(pebble.Sync); err != nil {
+		// The dataflows have moved past what is stored: they can no longer
+		// be maintained consistently until a restart rebuilds them.
+		for _, v := range ordered {
+			if v.status == "running" {
+				v.status, v.lastError = "failed", "committing an epoch: "+err.Error()
+			}
+		}
 		return types.WithCode(errors.Wrap(err, "committing a view epoch"), types.CodeIOError)
 	}
 	m.epoch = epoch
 	m.lastTarget = target
 	now := time.Now()
-	for i, v := range ordered {
+	for _, v := range ordered {
 		if v.status == "running" {
 			v.committedEpoch, v.committedAt = epoch, now
-			v.rowsOut += rowsOut[i]
+			v.rowsOut += v.epochRows
 			v.rebuild = false
 		}
 	}
@@ -734,9 +813,18 @@ func (m *viewManager) applyRows(v *viewRuntime, out *types.Chunk, batch *pebble.
 
 // dataflowRows are the rows of streamdb.dataflows.
 func (m *viewManager) dataflowRows() []types.Row {
+	var out []types.Row
+	m.bfMu.Lock()
+	for oid, v := range m.backfilling {
+		out = append(out, types.Row{
+			types.DInt(int64(oid)), types.DString(v.desc.Name), types.DString("materialized view"), types.DString("backfilling"),
+			types.DInt(1), types.DInt(maxParallelism), types.Null, types.Null, types.DInt(v.backfilled.Load()),
+			types.DInt(0), types.DInt(0), types.Null, types.DTimestampTZ(types.TimestampFromTime(v.started)),
+		})
+	}
+	m.bfMu.Unlock()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []types.Row
 	oids := make([]uint32, 0, len(m.views))
 	for oid := range m.views {
 		oids = append(oids, oid)

@@ -1,5 +1,3 @@
-//go:build views
-
 package views
 
 import (
@@ -134,6 +132,22 @@ var cases = []viewCase{
 	{name: "rownum_exact", query: `SELECT id, k, v FROM (SELECT id, k, v, row_number() OVER (PARTITION BY k ORDER BY v DESC, id) AS rn FROM t1) x WHERE rn <= 2`},
 	{name: "rownum_ties", query: `SELECT k, w, s, rn FROM (SELECT k, w, s, row_number() OVER (PARTITION BY k ORDER BY w) AS rn FROM t2) x WHERE rn <= 2`, cols: "k, w, rn"},
 
+	// Shapes beyond the issue's list that CREATE MATERIALIZED VIEW accepts
+	// today: accepted means they must be exact too.
+	{name: "x_not_in", query: `SELECT id, k FROM t1 WHERE k NOT IN (SELECT k FROM t2 WHERE w > 12)`},
+	{name: "x_not_in_nonnull", query: `SELECT id FROM t1 WHERE g NOT IN (SELECT g FROM t4 WHERE g IS NOT NULL AND x > 5)`},
+	{name: "x_join_null_safe", query: `SELECT t1.id, t2.w FROM t1 JOIN t2 ON t1.k IS NOT DISTINCT FROM t2.k`},
+	{name: "x_union_distinct", query: `SELECT k, s FROM t2 UNION SELECT k, label FROM t3`},
+	{name: "x_except", query: `SELECT k FROM t1 EXCEPT SELECT k FROM t2`},
+	{name: "x_except_all", query: `SELECT k FROM t2 EXCEPT ALL SELECT k FROM t3`},
+	{name: "x_intersect_all", query: `SELECT k FROM t2 INTERSECT ALL SELECT k FROM t1`},
+	{name: "x_topn_offset", query: `SELECT id, v FROM t1 ORDER BY v NULLS FIRST, id LIMIT 3 OFFSET 2`},
+	// Identical rows are the only ties in (k, w, s), so lag is exact.
+	{name: "x_window_lag", query: `SELECT k, w, s, lag(w) OVER (PARTITION BY k ORDER BY w, s) AS prev FROM t2`},
+	{name: "x_window_agg_rank", query: `SELECT id, k, v, sum(v) OVER (PARTITION BY k) AS total, rank() OVER (PARTITION BY k ORDER BY v) AS r, count(*) OVER (PARTITION BY g) AS cg FROM t1`},
+	{name: "x_window_ntile", query: `SELECT id, ntile(3) OVER (PARTITION BY k ORDER BY v, id) AS tile FROM t1`},
+	{name: "x_array_jsonb_agg", query: `SELECT k, array_agg(w ORDER BY w) AS ws, jsonb_agg(s ORDER BY s) AS js FROM t2 GROUP BY k`},
+
 	// Views over views.
 	{
 		name:   "vov_agg_join",
@@ -183,7 +197,7 @@ func TestDifferential(t *testing.T) {
 			for i := range *seedsFlag {
 				seed := *seedFlag + uint64(i)
 				if !runCase(t, c, seed) {
-					t.Logf("smallest failing seed tried: %d (rerun: go test -tags views ./tests/views -run 'TestDifferential/%s$' -views.seed %d)", seed, c.name, seed)
+					t.Logf("smallest failing seed tried: %d (rerun: go test ./tests/views -run 'TestDifferential/%s$' -views.seed %d)", seed, c.name, seed)
 					return
 				}
 			}
@@ -205,7 +219,7 @@ func TestDifferentialShared(t *testing.T) {
 	for i := range *seedsFlag {
 		seed := *seedFlag + uint64(i)
 		if !runViews(t, "shared", views, false, seed) {
-			t.Logf("failing seed: %d (rerun: go test -tags views ./tests/views -run 'TestDifferentialShared$' -views.seed %d)", seed, seed)
+			t.Logf("failing seed: %d (rerun: go test ./tests/views -run 'TestDifferentialShared$' -views.seed %d)", seed, seed)
 			return
 		}
 	}
@@ -389,6 +403,18 @@ func runViews(t *testing.T, label string, views []viewCase, single bool, seed ui
 		return false
 	}
 	if !r.flushAndCompare("after restart and FLUSH") {
+		return false
+	}
+	// Acknowledged writes that no FLUSH covered must reach the views after
+	// a restart.
+	for _, sql := range r.gen.round(*opsFlag) {
+		if !r.exec(sql) {
+			return false
+		}
+	}
+	in.restart()
+	r.recent = append(r.recent, "-- restart with unflushed writes")
+	if !r.flushAndCompare("after writes, restart, FLUSH") {
 		return false
 	}
 	for round := rounds + 1; round <= rounds+2; round++ {
@@ -645,7 +671,7 @@ func (g *mutationGen) round(n int) []string {
 }
 
 func (g *mutationGen) statement() string {
-	switch g.rng.IntN(24) {
+	switch g.rng.IntN(26) {
 	case 0, 1:
 		return "INSERT INTO t1 VALUES " + rows(1+g.rng.IntN(3), g.row1)
 	case 2, 3:
@@ -717,6 +743,15 @@ func (g *mutationGen) statement() string {
 	case 22:
 		// A rolled back transaction must leave no trace in any view.
 		return fmt.Sprintf("BEGIN; INSERT INTO t1 VALUES %s; DELETE FROM t2; UPDATE t3 SET k = 1; ROLLBACK", g.row1())
+	case 23:
+		// A bulk change: hundreds of rows in one statement, so chunks and
+		// epochs carry many changes per key.
+		if g.chance(0.5) {
+			return fmt.Sprintf("INSERT INTO t2 SELECT i %% 6, (i * %d) %% 21, 'b' || (i %% 3) FROM generate_series(1, %d) i", 1+g.rng.IntN(7), 50+g.rng.IntN(250))
+		}
+		return "DELETE FROM t2 WHERE s LIKE 'b%'"
+	case 24:
+		return fmt.Sprintf("UPDATE t1 SET v = v + %d, n = n * 2", g.rng.IntN(5)-2)
 	default:
 		return fmt.Sprintf("INSERT INTO t2 SELECT k, w, s FROM t2 WHERE k = %s", g.key())
 	}

@@ -9,11 +9,18 @@
 // equals the view's query run as an ad-hoc SELECT over the same tables,
 // compared as multisets of rows in text format. It then restarts the
 // server on the same data directory, compares again, and keeps mutating.
+// TestDifferentialShared does the same with every view in one server.
+//
+// consistency_test.go checks that a view is never seen half-updated (money
+// moves between accounts in transactions while epochs advance every 5 ms
+// and readers check that totals never change) and that views created while
+// another client keeps writing backfill from a consistent snapshot.
 //
 //	go test ./tests/views                                   # every query, seed 1
 //	go test ./tests/views -run 'TestDifferential/join_full' # one query
 //	go test ./tests/views -views.seed 7 -views.seeds 20     # seeds 7..26, stops at the first failure
-//	go test ./tests/views -views.rounds 12                  # longer random sequences
+//	go test ./tests/views -views.rounds 12 -views.ops 20    # longer random sequences
+//	go test ./tests/views -views.plain                      # harness self-check with plain views
 //
 // On a mismatch the failure names the query, the seed and the round, lists
 // the statements applied since the last successful comparison, and prints

@@ -1,0 +1,183 @@
+package views
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/streamdb/streamdb/server"
+)
+
+// connect opens a second client connection to the instance's server.
+func (in *instance) connect(t *testing.T) *pgconn.PgConn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), statementTimeout)
+	defer cancel()
+	conn, err := pgconn.Connect(ctx, "postgres://streamdb@"+in.srv.PGAddr()+"/streamdb?sslmode=disable&application_name=views_writer")
+	if err != nil {
+		t.Fatalf("connecting: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = conn.Close(ctx)
+	})
+	return conn
+}
+
+func execConn(conn *pgconn.PgConn, sql string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), statementTimeout)
+	defer cancel()
+	_, err := conn.Exec(ctx, sql).ReadAll()
+	return err
+}
+
+// TestViewNeverHalfUpdated moves money between accounts in transactions
+// (the total never changes) while epochs advance every few milliseconds,
+// and reads views over the accounts all the while: a view that shows part
+// of a transaction, or part of an epoch, shows a wrong total.
+func TestViewNeverHalfUpdated(t *testing.T) {
+	in := &instance{t: t, opts: server.Options{Listen: "127.0.0.1:0", HTTP: "-", DataDir: t.TempDir(), BarrierInterval: 5 * time.Millisecond}}
+	in.start()
+	t.Cleanup(in.stop)
+	const accounts, balance = 50, 100
+	for _, sql := range []string{
+		"CREATE TABLE accounts (id int PRIMARY KEY, branch int, bal bigint)",
+		fmt.Sprintf("INSERT INTO accounts SELECT i, i %% 5, %d FROM generate_series(1, %d) i", balance, accounts),
+		"CREATE MATERIALIZED VIEW v_total AS SELECT sum(bal) AS s, count(*) AS c FROM accounts",
+		"CREATE MATERIALIZED VIEW v_per_branch AS SELECT branch, sum(bal) AS s FROM accounts GROUP BY branch",
+		"FLUSH",
+	} {
+		if _, err := in.query(sql); err != nil {
+			t.Fatalf("%s: %s", sql, describe(err))
+		}
+	}
+	want := fmt.Sprintf("%d | %d", accounts*balance, accounts)
+
+	writer := in.connect(t)
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var writeErr error
+	var transfers atomic.Int64
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rng := rand.New(rand.NewPCG(1, 2))
+		for !stop.Load() {
+			from, to, amount := 1+rng.IntN(accounts), 1+rng.IntN(accounts), 1+rng.IntN(20)
+			sql := fmt.Sprintf("BEGIN; UPDATE accounts SET bal = bal - %d WHERE id = %d; UPDATE accounts SET bal = bal + %d WHERE id = %d; COMMIT", amount, from, amount, to)
+			if err := execConn(writer, sql); err != nil {
+				writeErr = fmt.Errorf("%s: %s", sql, describe(err))
+				return
+			}
+			transfers.Add(1)
+		}
+	}()
+
+	deadline := time.Now().Add(3 * time.Second)
+	reads := 0
+	for time.Now().Before(deadline) && !t.Failed() {
+		rows, err := in.query("SELECT s, c FROM v_total")
+		if err != nil {
+			t.Fatalf("reading total: %s", describe(err))
+		}
+		if len(rows) != 1 || rows[0] != want {
+			t.Errorf("after %d transfers, total = %q, want [%s]: a view showed part of a transaction", transfers.Load(), rows, want)
+			break
+		}
+		rows, err = in.query("SELECT sum(s) FROM v_per_branch")
+		if err != nil {
+			t.Fatalf("reading per_branch: %s", describe(err))
+		}
+		if len(rows) != 1 || rows[0] != fmt.Sprint(accounts*balance) {
+			t.Errorf("after %d transfers, sum over per_branch = %q, want %d: a view showed part of a transaction", transfers.Load(), rows, accounts*balance)
+			break
+		}
+		reads++
+	}
+	stop.Store(true)
+	wg.Wait()
+	if writeErr != nil {
+		t.Fatal(writeErr)
+	}
+	if transfers.Load() == 0 {
+		t.Fatal("no transfer committed")
+	}
+	t.Logf("%d transfers, %d consistent reads", transfers.Load(), reads)
+	// And the views are exact at the end.
+	if _, err := in.query("FLUSH"); err != nil {
+		t.Fatal(describe(err))
+	}
+	r := &runner{t: t, label: "half_updated", in: in, views: []viewCase{
+		{name: "total", query: "SELECT sum(bal) AS s, count(*) AS c FROM accounts"},
+		{name: "per_branch", query: "SELECT branch, sum(bal) AS s FROM accounts GROUP BY branch"},
+	}}
+	r.compare("after the transfers")
+}
+
+// TestBackfillWhileWriting creates views over a table that holds rows while
+// another client keeps writing to it: the backfill must start from a
+// consistent snapshot and every write after it must arrive exactly once.
+func TestBackfillWhileWriting(t *testing.T) {
+	in := startInstance(t)
+	for _, sql := range []string{
+		"CREATE TABLE big (id int PRIMARY KEY, k int, v bigint)",
+		"CREATE TABLE side (k int, label text)",
+		"INSERT INTO big SELECT i, i % 97, i % 13 FROM generate_series(1, 20000) i",
+		"INSERT INTO side SELECT i, 'l' || i FROM generate_series(0, 96) i",
+	} {
+		if _, err := in.query(sql); err != nil {
+			t.Fatalf("%s: %s", sql, describe(err))
+		}
+	}
+	writer := in.connect(t)
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var writeErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rng := rand.New(rand.NewPCG(3, 4))
+		next := 20001
+		for !stop.Load() {
+			var sql string
+			switch rng.IntN(4) {
+			case 0:
+				sql = fmt.Sprintf("DELETE FROM big WHERE id = %d", 1+rng.IntN(next))
+			case 1:
+				sql = fmt.Sprintf("UPDATE big SET v = v + 1, k = %d WHERE id = %d", rng.IntN(97), 1+rng.IntN(next))
+			default:
+				sql = fmt.Sprintf("INSERT INTO big VALUES (%d, %d, %d), (%d, %d, %d)", next, rng.IntN(97), rng.IntN(13), next+1, rng.IntN(97), rng.IntN(13))
+				next += 2
+			}
+			if err := execConn(writer, sql); err != nil {
+				writeErr = fmt.Errorf("%s: %s", sql, describe(err))
+				return
+			}
+		}
+	}()
+	views := []viewCase{
+		{name: "bf_agg", query: "SELECT k, count(*) AS c, sum(v) AS s, max(id) AS hi FROM big GROUP BY k"},
+		{name: "bf_join", query: "SELECT big.id, side.label FROM big JOIN side ON side.k = big.k WHERE big.v = 3"},
+		{name: "bf_topn", query: "SELECT id, v FROM big ORDER BY id DESC LIMIT 10"},
+	}
+	r := &runner{t: t, label: "backfill", in: in, views: views}
+	for _, c := range views {
+		time.Sleep(100 * time.Millisecond) // let writes interleave with each backfill
+		if _, err := in.query("CREATE MATERIALIZED VIEW " + r.viewName(c) + " AS " + c.query); err != nil {
+			t.Fatalf("creating %s: %s", c.name, describe(err))
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	stop.Store(true)
+	wg.Wait()
+	if writeErr != nil {
+		t.Fatal(writeErr)
+	}
+	r.flushAndCompare("after backfill under concurrent writes")
+}

@@ -621,7 +621,7 @@ func (b *Binder) commonType(exprs []Expr, what string, location int32) (*types.T
 	for i, e := range exprs {
 		ts[i] = e.Type()
 	}
-	t, err := builtins.CommonType(ts)
+	t, err := builtins.CommonTypeIn(what, ts)
 	if err != nil {
 		return nil, b.errAt(types.WithCode(err, types.CodeDatatypeMismatch), location)
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/errors"
@@ -155,6 +156,7 @@ type Checkpointer struct {
 	stop    chan struct{}
 	done    chan struct{}
 	started bool
+	closed  atomic.Bool
 }
 
 type metrics struct {
@@ -239,8 +241,13 @@ func (c *Checkpointer) loadIndex(ctx context.Context) error {
 		}
 		for _, s := range m.Stores {
 			for _, f := range s.Files {
-				if size, ok := present[f.Key]; ok && size == f.Size && strings.HasPrefix(f.Key, sharedPrefix) {
-					c.shared[f.Key] = f
+				key := f.Key
+				if f.Shared != "" {
+					key = f.Shared
+				}
+				if size, ok := present[key]; ok && size == f.Size && strings.HasPrefix(key, sharedPrefix) {
+					f.Key, f.Shared = key, ""
+					c.shared[key] = f
 				}
 			}
 		}
@@ -292,6 +299,9 @@ func (c *Checkpointer) loop() {
 // Close stops the periodic loop (aborting a checkpoint in progress) and
 // closes the store.
 func (c *Checkpointer) Close() error {
+	if !c.closed.CompareAndSwap(false, true) {
+		return nil
+	}
 	close(c.stop)
 	if c.started {
 		<-c.done
@@ -425,8 +435,13 @@ func captureInto(ctx context.Context, src Source, dir string, id uint64, kind st
 			return errors.AssertionFailedf("bad store name %q", store)
 		}
 		names = append(names, store)
-		// The WAL is flushed first so that the copied WAL is (nearly)
-		// empty: everything is in SSTs, which are shared by hard links.
+		// The memtable is flushed and the WAL synced first so that the
+		// copied WAL is (nearly) empty: everything is in SSTs, which are
+		// hard links locally and uploaded once. Otherwise up to a
+		// memtable's worth of WAL would be uploaded by every checkpoint.
+		if err := db.Flush(); err != nil {
+			return types.WithCode(errors.Wrapf(err, "flushing the %s store", store), types.CodeIOError)
+		}
 		if err := db.Checkpoint(filepath.Join(dir, store), pebble.WithFlushedWAL()); err != nil {
 			return types.WithCode(errors.Wrapf(err, "checkpointing the %s store", store), types.CodeIOError)
 		}
@@ -528,7 +543,7 @@ func (c *Checkpointer) upload(ctx context.Context, m *Manifest, full bool, a *At
 				if err := c.bucket.Copy(ctx, own, key, nil); err != nil {
 					return storeError(err, "copying", key)
 				}
-				f.Key = own
+				f.Key, f.Shared = own, key
 			}
 			s.Files = append(s.Files, f)
 		}

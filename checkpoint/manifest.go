@@ -73,6 +73,10 @@ type File struct {
 	Size int64 `json:"size"`
 	// SHA256 is the hex SHA-256 of the contents.
 	SHA256 string `json:"sha256"`
+	// Shared, in a full checkpoint, is the shared/ object holding the same
+	// bytes as Key. Restore never reads it; retention keeps it so that the
+	// incremental checkpoints after a full one still reuse the SST.
+	Shared string `json:"shared,omitempty"`
 }
 
 // Store returns the files of the named store, or nil.
@@ -213,6 +217,9 @@ func (m *Manifest) validate() error {
 			}
 			if !validKey(f.Key) {
 				return corruptManifest("file %q: bad object key %q", f.Name, f.Key)
+			}
+			if f.Shared != "" && (!validKey(f.Shared) || !strings.HasPrefix(f.Shared, sharedPrefix)) {
+				return corruptManifest("file %q: bad shared key %q", f.Name, f.Shared)
 			}
 		}
 	}

@@ -80,6 +80,9 @@ func (c *Checkpointer) retain(ctx context.Context) error {
 			for _, s := range e.manifest.Stores {
 				for _, f := range s.Files {
 					referenced[f.Key] = true
+					if f.Shared != "" {
+						referenced[f.Shared] = true
+					}
 				}
 			}
 		case e.manifest == nil && e.id > oldestKept:

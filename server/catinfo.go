@@ -313,6 +313,11 @@ func (sess *session) virtualInput() *catalog.VirtualInput {
 	if srv.views != nil {
 		in.RuntimeRows = map[string][]types.Row{"streamdb.dataflows": srv.views.dataflowRows()}
 	}
+	if in.RuntimeRows == nil {
+		in.RuntimeRows = map[string][]types.Row{}
+	}
+	in.RuntimeRows["streamdb.checkpoints"] = srv.checkpointRows()
+	srv.kafka.runtimeRows(in)
 	srv.mu.Lock()
 	for _, o := range srv.sessions {
 		in.Activity = append(in.Activity, catalog.ActivityInfo{

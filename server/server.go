@@ -14,6 +14,7 @@ import (
 	"github.com/cockroachdb/errors"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/streamdb/streamdb/catalog"
+	"github.com/streamdb/streamdb/checkpoint"
 	"github.com/streamdb/streamdb/pgwire"
 	"github.com/streamdb/streamdb/state"
 )
@@ -24,9 +25,11 @@ type Server struct {
 	logger  *slog.Logger
 	started time.Time
 
-	tables *state.TableStore
-	cat    *catalog.Catalog
-	views  *viewManager
+	tables       *state.TableStore
+	cat          *catalog.Catalog
+	views        *viewManager
+	kafka        *kafkaManager // kafka_source.go
+	checkpointer *checkpoint.Checkpointer
 
 	pg     *pgwire.Server
 	pgLn   net.Listener
@@ -64,6 +67,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
 		return nil, errors.Wrapf(err, "creating data directory %s", opts.DataDir)
 	}
+	if err := restoreAtStart(ctx, &opts, logger); err != nil {
+		return nil, err
+	}
 	s := &Server{opts: opts, logger: logger, started: time.Now(), sessions: map[int32]*session{}}
 	sopts := state.DefaultOptions()
 	applyStateOptions(&sopts, opts)
@@ -87,6 +93,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 
 	s.reg = NewMetricsRegistry()
 	s.registerMetrics()
+	s.kafka = startKafka(s)
+	if err := s.startCheckpointer(ctx); err != nil {
+		s.closeStores()
+		return nil, err
+	}
 
 	pgOpts := pgwire.Options{
 		MaxConnections: opts.MaxConnections,
@@ -238,6 +249,8 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) closeStores() error {
+	s.kafka.close()
+	s.closeCheckpointer()
 	if s.views != nil {
 		if err := s.views.close(); err != nil {
 			s.logger.Error("closing the view state store", "err", err)

@@ -540,6 +540,9 @@ func (sess *session) execute(ctx context.Context, st parser.Statement, paramType
 	n := st.AST
 	switch {
 	case n.GetSelectStmt() != nil:
+		if url, ok := savepointURL(n); ok {
+			return sess.savepoint(ctx, url, w)
+		}
 		return sess.runSelect(ctx, st, paramTypes, params, w, simple)
 	case n.GetInsertStmt() != nil:
 		return sess.runInsert(ctx, st, paramTypes, params, w, simple)
@@ -561,7 +564,7 @@ func (sess *session) execute(ctx context.Context, st parser.Statement, paramType
 	case n.GetDeallocateStmt() != nil:
 		return w.Complete("DEALLOCATE")
 	case n.GetCheckPointStmt() != nil:
-		return w.Complete("CHECKPOINT")
+		return sess.checkpointNow(ctx, w)
 	case n.GetListenStmt() != nil:
 		return w.Complete("LISTEN")
 	case n.GetUnlistenStmt() != nil:

@@ -30,6 +30,9 @@ test-deps:
 	@/usr/bin/python3 -c 'import psycopg2' >/dev/null 2>&1 || { \
 		echo "installing python3-psycopg2"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3 python3-psycopg2 </dev/null; }
+	@{ command -v java >/dev/null 2>&1 && [ -f /usr/share/java/postgresql.jar ]; } || { \
+		echo "installing pgJDBC (libpostgresql-jdbc-java) and a Java runtime"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jre-headless libpostgresql-jdbc-java </dev/null; }
 
 vet:
 	$(GO) vet ./...

@@ -26,6 +26,9 @@ import (
 // block (documented in the README).
 func (sess *session) ddl(ctx context.Context, st parser.Statement, w pgwire.ResultWriter) error {
 	n := st.AST
+	if st.Kind != parser.NotDialect {
+		return sess.connectorDDL(ctx, st, w) // kafka_ddl.go
+	}
 	switch {
 	case n.GetCreateStmt() != nil:
 		return sess.createTable(n.GetCreateStmt(), w)
@@ -387,9 +390,6 @@ func (sess *session) createTable(cs *pg_query.CreateStmt, w pgwire.ResultWriter)
 		if d.Arg != nil {
 			val = defString(d.Arg)
 		}
-		if key == "connector" {
-			return types.Unsupported("tables with a connector (Kafka sources are a later milestone)")
-		}
 		desc.Options[key] = val
 	}
 	var seqs []seqToCreate
@@ -504,6 +504,9 @@ func (sess *session) createTable(cs *pg_query.CreateStmt, w pgwire.ResultWriter)
 	if err := sess.validateTableExprs(desc); err != nil {
 		return err
 	}
+	if err := sess.srv.kafka.prepareTable(desc); err != nil { // kafka_source.go
+		return err
+	}
 	for _, s := range seqs {
 		s.desc.OwnedBy = 0
 		if err := sess.srv.cat.Create(s.desc); err != nil {
@@ -532,6 +535,7 @@ func (sess *session) createTable(cs *pg_query.CreateStmt, w pgwire.ResultWriter)
 			return err
 		}
 	}
+	sess.srv.kafka.tableCreated(desc)
 	return w.Complete("CREATE TABLE")
 }
 
@@ -796,6 +800,7 @@ func kindWord(k catalog.Kind) string {
 }
 
 func (sess *session) dropData(d *catalog.Descriptor) {
+	sess.srv.kafka.dropped(d) // stops a Kafka ingester or sink first
 	switch d.Kind {
 	case catalog.KindTable:
 		if err := sess.srv.tables.DropTableData(d.OID); err != nil {

@@ -70,7 +70,7 @@ timed() {
 	printf '%-48s %10.0f ms\n' "$label" "$ms"
 }
 
-echo "PostgreSQL: $("$PGBIN/postgres" --version), $(nproc) cores"
+echo "PostgreSQL: $("$PGBIN/postgres" --version), $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg)"
 psql_run -c "CREATE TABLE g (k bigint, v bigint)" -c "CREATE TABLE l (id bigint, k bigint, a bigint)" -c "CREATE TABLE r (id bigint, k bigint, b bigint)"
 timed "load g: $ROWS rows (COPY)" "COPY g FROM '$WORK/g.tsv'"
 psql_run -c "VACUUM ANALYZE g" >/dev/null

@@ -185,9 +185,9 @@ func runLoad(b *testing.B, spec loadSpec) {
 	b.ReportMetric(perSec, "rows/s")
 	b.ReportMetric(perCore, "rows/cpu-s")
 	b.ReportMetric(float64(peak)/(1<<20), "peakRSS-MiB")
-	fmt.Printf("\n%-36s %12s %10s %10s %12s %10s %14s %12s\n", "benchmark", "rows", "load s", "total s", "rows/s", "cpu s", "rows/s/core", "peak RSS")
-	fmt.Printf("%-36s %12d %10.2f %10.2f %12.0f %10.2f %14.0f %9d MiB\n\n",
-		spec.name, total, loaded.Seconds(), wall.Seconds(), perSec, cpu.Seconds(), perCore, peak>>20)
+	fmt.Printf("\n%-36s %12s %10s %10s %12s %10s %14s %12s  %s\n", "benchmark", "rows", "load s", "total s", "rows/s", "cpu s", "rows/s/core", "peak RSS", "load average (other processes skew wall times)")
+	fmt.Printf("%-36s %12d %10.2f %10.2f %12.0f %10.2f %14.0f %9d MiB  %s\n\n",
+		spec.name, total, loaded.Seconds(), wall.Seconds(), perSec, cpu.Seconds(), perCore, peak>>20, loadAverage())
 }
 
 // rowReader renders rows [from, to) on demand, so a batch is never held
@@ -256,4 +256,18 @@ func peakRSS() int64 {
 // benchmark reports its own peak, not an earlier one's.
 func resetPeakRSS() {
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// loadAverage returns the 1, 5 and 15 minute load averages: on a shared
+// machine, wall-clock rates mean little when they exceed the core count.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }

@@ -230,18 +230,29 @@ func (wr *writer) duplicateError(row types.Row) error {
 		fmt.Sprintf("Key (%s)=(%s) already exists.", strings.Join(names, ", "), strings.Join(vals, ", ")))
 }
 
+// dmlRows runs the source of a write statement (collecting its rows before
+// any write, so a statement never sees its own changes) and prepares the
+// writer of its target table.
+func (sess *session) dmlRows(ctx context.Context, params []types.Datum, source planner.Node, t planner.DMLTarget, ret *planner.Returning, w pgwire.ResultWriter, simple bool) (*exec.Env, []types.Row, *writer, error) {
+	env := sess.env(params)
+	rows, err := sess.collect(ctx, env, source)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	wr, err := sess.newWriter(ctx, env, t, ret, w, simple)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return env, rows, wr, nil
+}
+
 func (sess *session) runInsert(ctx context.Context, st parser.Statement, paramTypes []*types.T, params []types.Datum, w pgwire.ResultWriter, simple bool) error {
 	b := sess.binder(st, paramTypes)
 	plan, err := b.BindInsert(st.AST.GetInsertStmt())
 	if err != nil {
 		return err
 	}
-	env := sess.env(params)
-	rows, err := sess.collect(ctx, env, plan.Source)
-	if err != nil {
-		return err
-	}
-	wr, err := sess.newWriter(ctx, env, plan.Target, plan.Returning, w, simple)
+	_, rows, wr, err := sess.dmlRows(ctx, params, plan.Source, plan.Target, plan.Returning, w, simple)
 	if err != nil {
 		return err
 	}
@@ -377,12 +388,7 @@ func (sess *session) runUpdate(ctx context.Context, st parser.Statement, paramTy
 	if err != nil {
 		return err
 	}
-	env := sess.env(params)
-	rows, err := sess.collect(ctx, env, plan.Source)
-	if err != nil {
-		return err
-	}
-	wr, err := sess.newWriter(ctx, env, plan.Target, plan.Returning, w, simple)
+	env, rows, wr, err := sess.dmlRows(ctx, params, plan.Source, plan.Target, plan.Returning, w, simple)
 	if err != nil {
 		return err
 	}
@@ -462,12 +468,7 @@ func (sess *session) runDelete(ctx context.Context, st parser.Statement, paramTy
 	if err != nil {
 		return err
 	}
-	env := sess.env(params)
-	rows, err := sess.collect(ctx, env, plan.Source)
-	if err != nil {
-		return err
-	}
-	wr, err := sess.newWriter(ctx, env, plan.Target, plan.Returning, w, simple)
+	_, rows, wr, err := sess.dmlRows(ctx, params, plan.Source, plan.Target, plan.Returning, w, simple)
 	if err != nil {
 		return err
 	}

@@ -416,34 +416,16 @@ func (b *Binder) bindAExpr(s *scope, a *pg_query.A_Expr, ec exprCtx) (Expr, erro
 		}
 		return b.bindAnyAll(opName(a.Name), l, r, a.Kind == pg_query.A_Expr_Kind_AEXPR_OP_ALL, a.Location)
 	case pg_query.A_Expr_Kind_AEXPR_DISTINCT, pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT:
-		l, err := bind(a.Lexpr)
+		f, err := b.bindEquality(s, a, ec)
 		if err != nil {
 			return nil, err
 		}
-		r, err := bind(a.Rexpr)
-		if err != nil {
-			return nil, err
-		}
-		eq, err := b.bindOperator("=", l, r, a.Location)
-		if err != nil {
-			return nil, err
-		}
-		f := eq.(*Func)
 		return &IsDistinct{L: f.Args[0], R: f.Args[1], Eq: f.Fn, Negate: a.Kind == pg_query.A_Expr_Kind_AEXPR_NOT_DISTINCT}, nil
 	case pg_query.A_Expr_Kind_AEXPR_NULLIF:
-		l, err := bind(a.Lexpr)
+		f, err := b.bindEquality(s, a, ec)
 		if err != nil {
 			return nil, err
 		}
-		r, err := bind(a.Rexpr)
-		if err != nil {
-			return nil, err
-		}
-		eq, err := b.bindOperator("=", l, r, a.Location)
-		if err != nil {
-			return nil, err
-		}
-		f := eq.(*Func)
 		return &NullIf{L: f.Args[0], R: f.Args[1], Eq: f.Fn, Typ: f.Args[0].Type()}, nil
 	case pg_query.A_Expr_Kind_AEXPR_IN:
 		if rowArgs(a.Lexpr) != nil {
@@ -576,6 +558,24 @@ func (b *Binder) bindAExpr(s *scope, a *pg_query.A_Expr, ec exprCtx) (Expr, erro
 		return e, nil
 	}
 	return nil, b.errAt(unsupported("operator kind %s", a.Kind.String()), a.Location)
+}
+
+// bindEquality binds both sides of a and resolves their "=" operator
+// (IS DISTINCT FROM and NULLIF compare with it).
+func (b *Binder) bindEquality(s *scope, a *pg_query.A_Expr, ec exprCtx) (*Func, error) {
+	l, err := b.bindExpr(s, a.Lexpr, ec)
+	if err != nil {
+		return nil, err
+	}
+	r, err := b.bindExpr(s, a.Rexpr, ec)
+	if err != nil {
+		return nil, err
+	}
+	eq, err := b.bindOperator("=", l, r, a.Location)
+	if err != nil {
+		return nil, err
+	}
+	return eq.(*Func), nil
 }
 
 // bindAnyAll binds "l op ANY|ALL (array)".

@@ -29,7 +29,6 @@ type Server struct {
 	cat          *catalog.Catalog
 	views        *viewManager
 	kafka        *kafkaManager // kafka_source.go
-	kafka        *kafkaManager // kafka_source.go
 	checkpointer *checkpoint.Checkpointer
 
 	pg     *pgwire.Server
@@ -94,7 +93,6 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 
 	s.reg = NewMetricsRegistry()
 	s.registerMetrics()
-	s.kafka = startKafka(s)
 	s.kafka = startKafka(s)
 	if err := s.startCheckpointer(ctx); err != nil {
 		s.closeStores()
@@ -251,7 +249,6 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) closeStores() error {
-	s.kafka.close()
 	s.kafka.close()
 	s.closeCheckpointer()
 	if s.views != nil {

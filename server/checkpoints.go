@@ -208,6 +208,9 @@ func savepointURL(n *pg_query.Node) (string, bool) {
 	return c.GetSval().GetSval(), true
 }
 
+// savepointColumns is the result of SELECT streamdb.savepoint(...).
+var savepointColumns = types.Schema{{Name: "savepoint", Type: types.Text}}
+
 // savepoint runs SELECT streamdb.savepoint('<url>'): a full, self-contained
 // copy of both stores at the URL. The single row is the URL, which
 // streamdb serve --restore-from accepts.
@@ -224,7 +227,7 @@ func (sess *session) savepoint(ctx context.Context, url string, w pgwire.ResultW
 	if _, err := srv.checkpointer.Savepoint(ctx, url); err != nil {
 		return err
 	}
-	if err := w.Columns(types.Schema{{Name: "savepoint", Type: types.Text}}); err != nil {
+	if err := w.Columns(savepointColumns); err != nil {
 		return err
 	}
 	if err := w.Row(types.Row{types.DString(url)}); err != nil {

@@ -92,6 +92,34 @@ func TestCheckpointSavepointRestore(t *testing.T) {
 	if got != spURL {
 		t.Fatalf("savepoint returned %q", got)
 	}
+	// The extended protocol (pgx's default) works too.
+	cfg, err := pgx.ParseConfig("postgres://streamdb@" + a.PGAddr() + "/streamdb?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext, err := pgx.ConnectConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp2 := checkpoint.FileURL(filepath.Join(t.TempDir(), "savepoint2"))
+	if err := ext.QueryRow(context.Background(), "SELECT streamdb.savepoint('"+sp2+"')").Scan(&got); err != nil || got != sp2 {
+		t.Fatalf("savepoint over the extended protocol: %q, %v", got, err)
+	}
+	_ = ext.Close(context.Background())
+	// Checkpoint metrics are on the server's registry.
+	mfs, err := a.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, mf := range mfs {
+		seen[mf.GetName()] = true
+	}
+	for _, name := range []string{"streamdb_checkpoint_duration_seconds", "streamdb_checkpoint_uploaded_bytes_total", "streamdb_checkpoint_failures_total"} {
+		if !seen[name] {
+			t.Errorf("metric %s not registered", name)
+		}
+	}
 	// A write after the checkpoint and the savepoint.
 	execAll(t, conn, "INSERT INTO t VALUES (101, 'late')")
 	_ = conn.Close(context.Background())

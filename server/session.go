@@ -238,6 +238,9 @@ func (sess *session) describe(st parser.Statement, paramTypes []*types.T) ([]*ty
 	}
 	b := sess.binder(st, paramTypes)
 	n := st.AST
+	if _, ok := savepointURL(n); ok {
+		return paramTypes, savepointColumns, nil
+	}
 	switch {
 	case n.GetSelectStmt() != nil:
 		node, err := b.BindSelect(n)

@@ -650,9 +650,10 @@ func (g *mutationGen) initialLoad() []string {
 	}
 }
 
-// wipeAndReload deletes every row of every table, then inserts new ones.
+// wipeAndReload deletes every row of every table (DELETE or TRUNCATE),
+// then inserts new ones.
 func (g *mutationGen) wipeAndReload() []string {
-	stmts := []string{"DELETE FROM t1", "DELETE FROM t2", "DELETE FROM t3", "DELETE FROM t4"}
+	stmts := []string{"DELETE FROM t1", "TRUNCATE t2", "DELETE FROM t3", "TRUNCATE t4"}
 	return append(stmts, g.initialLoad()...)
 }
 
@@ -671,7 +672,7 @@ func (g *mutationGen) round(n int) []string {
 }
 
 func (g *mutationGen) statement() string {
-	switch g.rng.IntN(26) {
+	switch g.rng.IntN(29) {
 	case 0, 1:
 		return "INSERT INTO t1 VALUES " + rows(1+g.rng.IntN(3), g.row1)
 	case 2, 3:
@@ -752,6 +753,17 @@ func (g *mutationGen) statement() string {
 		return "DELETE FROM t2 WHERE s LIKE 'b%'"
 	case 24:
 		return fmt.Sprintf("UPDATE t1 SET v = v + %d, n = n * 2", g.rng.IntN(5)-2)
+	case 25:
+		// An upsert: an update when the key exists, an insert otherwise.
+		return fmt.Sprintf("INSERT INTO t1 VALUES (%d, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET v = excluded.v, g = excluded.g, k = excluded.k",
+			g.anyID1(), g.key(), g.str(groupNames...), g.intIn(-20, 20), g.numeric(), g.timestamp(), g.boolean())
+	case 26:
+		return fmt.Sprintf("DELETE FROM t2 USING t3 WHERE t2.k = t3.k AND t3.label = %s", g.str("x", "y", "z"))
+	case 27:
+		if g.chance(0.3) {
+			return "TRUNCATE t4"
+		}
+		return "INSERT INTO t4 VALUES " + rows(1+g.rng.IntN(3), g.row4)
 	default:
 		return fmt.Sprintf("INSERT INTO t2 SELECT k, w, s FROM t2 WHERE k = %s", g.key())
 	}

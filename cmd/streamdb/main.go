@@ -29,6 +29,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "serve":
 		return serve(args, stderr)
+	case "kafka-dev": // kafka_dev.go
+		return kafkaDev(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "streamdb", version())
 		return 0

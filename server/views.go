@@ -169,17 +169,80 @@ func startViews(s *Server) (*viewManager, error) {
 			m.views[d.OID] = &viewRuntime{desc: d, status: "failed", lastError: err.Error(), started: time.Now()}
 			continue
 		}
-		v.rebuild = true
-		if err := m.backfill(ctx, v, true); err != nil {
+		if err := m.resume(ctx, v); err != nil {
 			m.logger.Error("materialized view cannot be resumed", "view", d.Name, "err", err)
 			v.status, v.lastError = "failed", err.Error()
 		}
 		m.views[d.OID] = v
-		m.logger.Info("materialized view resumed", "view", d.Name, "epoch", m.epoch, "backfilled_rows", v.backfilled.Load())
 	}
 	go m.loop()
 	return m, nil
 }
+
+// resume brings a view's dataflow back after a restart: from its
+// committed operator state and source offsets when it has them (no base
+// table is read), else by rebuilding from a snapshot, diffed against the
+// stored rows in its first epoch. A view whose upstream view rebuilds
+// rebuilds too (it receives the upstream's whole result).
+func (m *viewManager) resume(ctx context.Context, v *viewRuntime) error {
+	oid := v.desc.OID
+	_, stateful, err := m.store.Get(stateMarkerKey(oid))
+	if err != nil {
+		return err
+	}
+	upRebuilds := false
+	for _, up := range v.upviews {
+		if u := m.views[up]; u == nil || u.rebuild {
+			upRebuilds = true
+		}
+	}
+	if stateful && !upRebuilds {
+		offsets := map[uint32]uint64{}
+		err := m.store.ScanPrefix(offsetPrefix(oid), func(k, val []byte) error {
+			if len(k) >= 4 && len(val) == 8 {
+				offsets[binary.BigEndian.Uint32(k[len(k)-4:])] = binary.BigEndian.Uint64(val)
+			}
+			return nil
+		})
+		complete := err == nil
+		for _, t := range v.tables {
+			_, ok := offsets[t]
+			complete = complete && ok
+		}
+		if complete {
+			start := time.Now()
+			if err := v.df.Restore(ctx, m.store, m.epoch); err != nil {
+				return err
+			}
+			for _, t := range v.tables {
+				v.offsets[t] = offsets[t]
+			}
+			v.committedEpoch = m.epoch
+			m.logger.Info("materialized view resumed from its committed state", "view", v.desc.Name, "epoch", m.epoch, "duration", time.Since(start))
+			return nil
+		}
+	}
+	v.rebuild = true
+	rebuilding := func(up uint32) bool { u := m.views[up]; return u == nil || u.rebuild }
+	if err := m.backfillWith(ctx, v, rebuilding); err != nil {
+		return err
+	}
+	m.logger.Info("materialized view rebuilt from a snapshot", "view", v.desc.Name, "epoch", m.epoch, "backfilled_rows", v.backfilled.Load())
+	return nil
+}
+
+// stateMarkerKey marks a view whose operator state and offsets are
+// committed with every epoch.
+func stateMarkerKey(view uint32) []byte {
+	return binary.BigEndian.AppendUint32(metaKey("state"), view)
+}
+
+// stateBase is the first state table id of a view's operators: ids with
+// the high bit set cannot collide with view OIDs (the ids of view rows).
+func stateBase(view uint32) uint32 { return 1<<31 | view<<8 }
+
+// maxStateTables bounds the stateful operators of one view.
+const maxStateTables = 256
 
 // close stops the coordinator and closes the state store.
 func (m *viewManager) close() error {
@@ -313,9 +376,15 @@ func (m *viewManager) newRuntime(ctx context.Context, d *catalog.Descriptor) (*v
 }
 
 func (m *viewManager) runtimeFor(ctx context.Context, d *catalog.Descriptor, plan planner.Node) (*viewRuntime, error) {
-	df, err := exec.NewDataflow(ctx, viewEnv(), plan)
+	if d.OID >= 1<<23 {
+		return nil, types.Unsupported("materialized views with an OID above 2^23")
+	}
+	df, err := exec.NewDataflowWithState(ctx, viewEnv(), plan, stateBase(d.OID))
 	if err != nil {
 		return nil, err
+	}
+	if len(df.StateTables()) > maxStateTables {
+		return nil, types.Unsupported(fmt.Sprintf("a materialized view with more than %d stateful operators", maxStateTables))
 	}
 	v := &viewRuntime{desc: d, plan: plan, df: df, offsets: map[uint32]uint64{}, status: "running", started: time.Now()}
 	for _, oid := range df.Inputs() {
@@ -341,6 +410,12 @@ func (m *viewManager) runtimeFor(ctx context.Context, d *catalog.Descriptor, pla
 // whole result in the first epoch), the committed rows of upstream views.
 // Called with m.mu held or before the coordinator starts.
 func (m *viewManager) backfill(ctx context.Context, v *viewRuntime, restarting bool) error {
+	return m.backfillWith(ctx, v, func(uint32) bool { return restarting })
+}
+
+// backfillWith is backfill where skipUp says which upstream views send their
+// whole result in the next epoch (they rebuild) and must not be scanned.
+func (m *viewManager) backfillWith(ctx context.Context, v *viewRuntime, skipUp func(uint32) bool) error {
 	if err := v.df.Start(ctx); err != nil {
 		return err
 	}
@@ -374,10 +449,10 @@ func (m *viewManager) backfill(ctx context.Context, v *viewRuntime, restarting b
 		}
 		v.offsets[oid] = tx.StartSeq()
 	}
-	if restarting {
-		return nil
-	}
 	for _, oid := range v.upviews {
+		if skipUp(oid) {
+			continue
+		}
 		err := m.scanRows(ctx, oid, func(r types.Row) error {
 			c.Append(types.Insert, r)
 			if c.Len() >= types.ChunkCapacity {
@@ -477,6 +552,12 @@ func (m *viewManager) drop(oid uint32) error {
 	return m.store.Write(func(b *pebble.Batch) error {
 		p := viewPrefix(oid)
 		if err := b.DeleteRange(p, prefixEnd(p), nil); err != nil {
+			return err
+		}
+		if err := b.DeleteRange(exec.StateTablePrefix(stateBase(oid)), exec.StateTablePrefix(stateBase(oid+1)), nil); err != nil {
+			return err
+		}
+		if err := b.Delete(stateMarkerKey(oid), nil); err != nil {
 			return err
 		}
 		op := offsetPrefix(oid)
@@ -723,6 +804,24 @@ func (m *viewManager) runViewEpoch(ctx context.Context, v *viewRuntime, target, 
 		v.epochOut = append(v.epochOut, change{out.Ops[i], r})
 	}
 	if err := m.applyRows(v, out, batch); err != nil {
+		return 0, err
+	}
+	// Operator state: the new view's or rebuilt view's first epoch starts
+	// from empty state tables (a rebuild clears them).
+	fresh := v.rebuild || v.committedEpoch == 0
+	if v.rebuild {
+		lo, hi := exec.StateTablePrefix(stateBase(v.desc.OID)), exec.StateTablePrefix(stateBase(v.desc.OID+1))
+		if err := batch.DeleteRange(lo, hi, nil); err != nil {
+			return 0, err
+		}
+	}
+	err = v.df.StateChanges(m.store, fresh,
+		func(k, val []byte) error { return batch.Set(k, val, nil) },
+		func(k []byte) error { return batch.Delete(k, nil) })
+	if err != nil {
+		return 0, err
+	}
+	if err := batch.Set(stateMarkerKey(v.desc.OID), []byte{1}, nil); err != nil {
 		return 0, err
 	}
 	for oid, seq := range newOffsets {

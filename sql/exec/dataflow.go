@@ -28,6 +28,10 @@ type Dataflow struct {
 	consts []*rnode
 	sink   *dataflowSink
 	leaves []*rnode
+	// state are the persisted inputs of stateful operators; their state
+	// table ids start at stateBase (see dataflow_state.go).
+	state     []*stateInput
+	stateBase uint32
 	// rowErrors counts expression errors turned into NULLs; lastRowError
 	// is the latest.
 	rowErrors    int64
@@ -123,9 +127,16 @@ func (s *dataflowSink) Barrier(context.Context, types.Barrier, Emitter) error { 
 // context (time zone, session functions); env.Tables is not used: every
 // stored relation is an input.
 func NewDataflow(ctx context.Context, env *Env, plan planner.Node) (*Dataflow, error) {
+	return NewDataflowWithState(ctx, env, plan, 0)
+}
+
+// NewDataflowWithState is NewDataflow whose stateful operators' state
+// tables get the ids stateBase, stateBase+1, ... in plan order (the same
+// for the same plan, so a restarted view finds its state).
+func NewDataflowWithState(ctx context.Context, env *Env, plan planner.Node, stateBase uint32) (*Dataflow, error) {
 	ec := newEvalCtx(ctx, env)
 	ec.appendOnly = false
-	d := &Dataflow{ec: ec, sink: &dataflowSink{}}
+	d := &Dataflow{ec: ec, sink: &dataflowSink{}, stateBase: stateBase}
 	if err := d.precompile(plan); err != nil {
 		return nil, err
 	}
@@ -325,18 +336,18 @@ func (d *Dataflow) build(node planner.Node) (*rnode, error) {
 		if err != nil {
 			return nil, err
 		}
-		return d.binary(op, n.Left, n.Right)
+		return d.binary(d.persist(op, n.LeftKeys, n.RightKeys), n.Left, n.Right)
 	case *planner.Aggregate:
 		op, err := newAggregate(ec, n)
 		if err != nil {
 			return nil, err
 		}
-		return d.unary(op, n.Input)
+		return d.unary(d.persist(op, n.GroupCols), n.Input)
 	case *planner.Distinct:
 		if len(n.On) > 0 {
 			return nil, types.Unsupported("DISTINCT ON in a materialized view")
 		}
-		return d.unary(newDistinct(n), n.Input)
+		return d.unary(d.persist(newDistinct(n), nil), n.Input)
 	case *planner.Limit:
 		s, ok := n.Input.(*planner.Sort)
 		if !ok {
@@ -346,18 +357,22 @@ func (d *Dataflow) build(node planner.Node) (*rnode, error) {
 		if err != nil {
 			return nil, err
 		}
-		return d.unary(newTopN(s.Keys, count, offset), s.Input)
+		return d.unary(d.persist(newTopN(s.Keys, count, offset), nil), s.Input)
 	case *planner.Sort:
 		// Order means nothing to a stored set (StreamPlan drops it too).
 		return d.build(n.Input)
 	case *planner.SetOp:
-		return d.binary(newSetOp(n), n.Left, n.Right)
+		return d.binary(d.persist(newSetOp(n), nil, nil), n.Left, n.Right)
 	case *planner.Window:
 		op, err := newWindow(ec, n)
 		if err != nil {
 			return nil, err
 		}
-		return d.unary(op, n.Input)
+		var part []int
+		if len(n.Funcs) > 0 {
+			part = n.Funcs[0].PartitionBy
+		}
+		return d.unary(d.persist(op, part), n.Input)
 	}
 	return nil, types.Unsupported(fmt.Sprintf("plan node %T in a materialized view", node))
 }

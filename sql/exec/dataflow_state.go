@@ -1,0 +1,256 @@
+package exec
+
+import (
+	"context"
+	"encoding/binary"
+	"hash/fnv"
+
+	"github.com/streamdb/streamdb/sql/types"
+)
+
+// Durable operator state of a Dataflow.
+//
+// Every stateful operator (hash join, aggregate, distinct, top-N, set
+// operation, window) keeps state that is a function of the multiset of rows
+// it has received on each input. The dataflow persists exactly that: per
+// stateful operator and input port, one state table whose entries are the
+// input rows with their multiplicity, one key per distinct row (never one
+// blob per group):
+//
+//	state table id (4B BE) | key group (2B BE) | row key -> count (8B BE) | types.AppendRow(row)
+//
+// The key group is fnv32 of the operator's partitioning columns (group
+// columns, join keys, window partition; the whole row otherwise) modulo
+// MaxParallelism, so a key group's entries are contiguous and can move as a
+// unit when work is split by key group. The row key is the key encoding of
+// the whole row, which makes equal rows one entry.
+//
+// Between barriers an operator's input changes accumulate in an epoch
+// buffer (row key -> net count change); at the barrier the runtime drains
+// the buffer with StateChanges into the epoch's atomic batch (read-modify-
+// write of each changed entry, so each key is written at most once per
+// epoch). The operators' decoded working state stays in their Go maps.
+//
+// On restart Restore reads each state table back (loaded at start, not
+// lazily), pushes its rows into a fresh operator as inserts and runs a
+// barrier whose output is dropped: the operator's state, including what it
+// last emitted, is back to the committed epoch without re-reading any base
+// table.
+//
+// Cost, written down: an aggregate's state is its input rows, not its
+// accumulators, so a GROUP BY stores as many entries as input rows (the
+// same as the MIN/MAX and DISTINCT multisets need anyway); accumulator-only
+// state for count/sum/avg is the next step.
+
+// MaxParallelism is the number of key groups of operator state.
+const MaxParallelism = 128
+
+// stateInput records the changes one input port of a stateful operator
+// receives, for persistence.
+type stateInput struct {
+	tableID  uint32
+	op       Operator
+	port     int
+	keyCols  []int // partitioning columns; nil: the whole row
+	pending  map[string]*pendingEntry
+	keyBuf   []byte
+	restored bool
+}
+
+type pendingEntry struct {
+	delta int64
+	row   types.Row
+	group uint16
+}
+
+// persistOp wraps a stateful operator: it records every input change, then
+// hands the chunk on unchanged.
+type persistOp struct {
+	inner  Operator
+	inputs []*stateInput
+}
+
+func (p *persistOp) Push(ctx context.Context, input int, c *types.Chunk, out Emitter) error {
+	in := p.inputs[input]
+	for i, r := range c.Rows {
+		in.record(r, int64(sign(c.Ops[i])))
+	}
+	return p.inner.Push(ctx, input, c, out)
+}
+
+func (p *persistOp) Barrier(ctx context.Context, b types.Barrier, out Emitter) error {
+	return p.inner.Barrier(ctx, b, out)
+}
+
+// InputBarrier forwards to the inner operator (a join).
+func (p *persistOp) InputBarrier(input int, b types.Barrier) {
+	if obs, ok := p.inner.(inputBarrierObserver); ok {
+		obs.InputBarrier(input, b)
+	}
+}
+
+func (in *stateInput) record(r types.Row, delta int64) {
+	in.keyBuf = appendRowKey(in.keyBuf[:0], r)
+	e := in.pending[string(in.keyBuf)]
+	if e == nil {
+		e = &pendingEntry{row: r, group: in.group(r)}
+		in.pending[string(in.keyBuf)] = e
+	}
+	e.delta += delta
+	if delta > 0 {
+		e.row = r
+	}
+}
+
+func (in *stateInput) group(r types.Row) uint16 {
+	var k []byte
+	if in.keyCols == nil {
+		k = appendRowKey(nil, r)
+	} else {
+		k, _ = appendColsKey(nil, r, in.keyCols)
+	}
+	h := fnv.New32a()
+	_, _ = h.Write(k)
+	return uint16(h.Sum32() % MaxParallelism)
+}
+
+// stateKey is the Pebble key of one entry.
+func stateKey(tableID uint32, group uint16, rowKey string) []byte {
+	k := make([]byte, 0, 6+len(rowKey))
+	k = binary.BigEndian.AppendUint32(k, tableID)
+	k = binary.BigEndian.AppendUint16(k, group)
+	return append(k, rowKey...)
+}
+
+// StateTablePrefix is the key prefix of one state table.
+func StateTablePrefix(tableID uint32) []byte {
+	return binary.BigEndian.AppendUint32(nil, tableID)
+}
+
+// StateTables returns the ids of the dataflow's state tables.
+func (d *Dataflow) StateTables() []uint32 {
+	out := make([]uint32, len(d.state))
+	for i, in := range d.state {
+		out[i] = in.tableID
+	}
+	return out
+}
+
+// StateStore is what the dataflow needs from the state store: point reads
+// of the committed epoch and prefix scans (for Restore).
+type StateStore interface {
+	Get(key []byte) ([]byte, bool, error)
+	ScanPrefix(prefix []byte, fn func(key, value []byte) error) error
+}
+
+// StateChanges drains the epoch buffers: for every changed entry it calls
+// set (new value) or del, with keys and values the caller may keep. fresh
+// says the state tables were empty at the start of the epoch (a new view),
+// which saves reading the committed counts.
+func (d *Dataflow) StateChanges(store StateStore, fresh bool, set func(key, value []byte) error, del func(key []byte) error) error {
+	for _, in := range d.state {
+		for rk, e := range in.pending {
+			if e.delta == 0 {
+				continue
+			}
+			key := stateKey(in.tableID, e.group, rk)
+			count := e.delta
+			if !fresh {
+				v, ok, err := store.Get(key)
+				if err != nil {
+					return err
+				}
+				if ok && len(v) >= 8 {
+					count += int64(binary.BigEndian.Uint64(v[:8]))
+				}
+			}
+			if count <= 0 {
+				if err := del(key); err != nil {
+					return err
+				}
+				continue
+			}
+			v := binary.BigEndian.AppendUint64(nil, uint64(count))
+			if err := set(key, types.AppendRow(v, e.row)); err != nil {
+				return err
+			}
+		}
+		clear(in.pending)
+	}
+	return nil
+}
+
+// discard is an Emitter that drops its input.
+type discard struct{}
+
+func (discard) Emit(context.Context, *types.Chunk) error { return nil }
+
+// Restore loads the committed operator state: each stateful operator gets
+// its stored input rows, then a barrier whose output is dropped. Call it
+// instead of feeding a snapshot (and instead of Start) on a dataflow built
+// for a view that has committed epochs.
+func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) error {
+	return d.guard(func() error {
+		restoredOps := map[Operator]bool{}
+		for _, in := range d.state {
+			var c types.Chunk
+			flush := func() error {
+				if c.Len() == 0 {
+					return nil
+				}
+				err := in.op.Push(ctx, in.port, &c, discard{})
+				c.Reset()
+				return err
+			}
+			err := store.ScanPrefix(StateTablePrefix(in.tableID), func(_, value []byte) error {
+				if len(value) < 8 {
+					return types.Errorf(types.CodeDataCorrupted, "corrupt operator state entry in state table %d", in.tableID)
+				}
+				count := int64(binary.BigEndian.Uint64(value[:8]))
+				row, err := types.DecodeRow(value[8:])
+				if err != nil {
+					return err
+				}
+				for i := int64(0); i < count; i++ {
+					c.Append(types.Insert, row)
+					if c.Len() >= types.ChunkCapacity {
+						if err := flush(); err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			})
+			if err == nil {
+				err = flush()
+			}
+			if err != nil {
+				return err
+			}
+			restoredOps[in.op] = true
+		}
+		b := types.Barrier{Epoch: types.Epoch(epoch)}
+		for op := range restoredOps {
+			if err := op.Barrier(ctx, b, discard{}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// persist wraps a stateful operator with n input ports; keyCols gives each
+// port's partitioning columns (nil: the whole row).
+func (d *Dataflow) persist(op Operator, keyCols ...[]int) Operator {
+	p := &persistOp{inner: op}
+	for port, cols := range keyCols {
+		in := &stateInput{
+			tableID: d.stateBase + uint32(len(d.state)),
+			op:      op, port: port, keyCols: cols,
+			pending: map[string]*pendingEntry{},
+		}
+		d.state = append(d.state, in)
+		p.inputs = append(p.inputs, in)
+	}
+	return p
+}

@@ -25,7 +25,8 @@ import (
 )
 
 // The view runtime: materialized views are standing dataflows maintained by
-// one coordinator goroutine that runs global epochs.
+// one coordinator goroutine that runs global epochs (the views of one
+// dependency level concurrently).
 //
 // # Epochs
 //
@@ -37,8 +38,8 @@ import (
 // tables with seq in (offset, T], pushes the changes the upstream views it
 // reads produced in this same epoch, and delivers the barrier. The view's
 // changes are then applied to its stored rows. One Pebble batch (synced)
-// commits, for every view, the row changes and the new source offsets, and
-// the epoch number: readers (ad-hoc SELECT, which iterates the state store
+// commits, for every view, the row changes, the operator state changes,
+// the new source offsets, and the epoch number: readers (ad-hoc SELECT, which iterates the state store
 // at a point in time) see whole epochs only.
 //
 // # State store layout (<data_dir>/state)
@@ -50,19 +51,26 @@ import (
 // (8B BE) followed by types.AppendRow(row): a view is a multiset, the row
 // itself is its stream key and duplicates count. The key group is
 // fnv32(key) % maxParallelism, so key groups can move between workers or
-// machines as units later. State table id 0 holds metadata: "epoch" and
-// per view and source "off" | view OID | source OID -> seq (8B BE).
+// machines as units later. The stateful operators of view OID v use state
+// tables 1<<31 | v<<8 | i (see exec/dataflow_state.go: per-entry input
+// multisets, keyed by the operator's partitioning columns). State table 0
+// holds metadata: "epoch"; per view "state" | OID (the view commits its
+// operator state); per view and table "off" | view OID | table OID -> the
+// last applied commit seq.
+//
+// # Restart
+//
+// A view whose state marker is present resumes from its committed state
+// and offsets: each stateful operator is reloaded from its state tables
+// (read at start, not lazily) and the view tails its tables' change logs
+// from the stored offsets; no base table is read. A view without committed
+// state (or whose upstream view has none) is rebuilt from a snapshot and
+// its first epoch replaces its stored rows by the difference against the
+// recomputed result. Either way the stored rows keep answering SELECT (the
+// last committed epoch) meanwhile.
 //
 // # Deviations (written down, to be lifted)
 //
-//   - Operator state (aggregate groups, join sides, top-N buffers) lives in
-//     Go maps only. On restart each view's dataflow is rebuilt from a
-//     consistent snapshot of its tables, and its first epoch replaces the
-//     stored rows by the difference against the recomputed result, so a
-//     view keeps answering (the last committed epoch) while it rebuilds and
-//     no row is ever half-updated. This is recomputation, not resumption
-//     from persisted operator state: the per-entry Pebble state of DESIGN
-//     section 4 is the next step (keyedState is the seam).
 //   - Parallelism is one worker per view: the coordinator runs the views
 //     of one dependency level concurrently, one goroutine each. There is
 //     no intra-view parallelism yet: a worker per key-group range would
@@ -72,6 +80,9 @@ import (
 //   - Views over views receive the upstream view's changes in process in
 //     the same epoch instead of through a change log in the state store:
 //     no log is written (nothing would read it).
+//   - Nothing truncates the tables' change logs yet: the safe bound is the
+//     smallest offset of the views reading a table and of the checkpoint
+//     a recovery may roll back to, which needs the checkpointer.
 //   - Creating a view over tables only backfills from its own snapshot
 //     while the other views keep running (progress in streamdb.dataflows,
 //     status "backfilling", and the log every 2^20 rows); a view over

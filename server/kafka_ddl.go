@@ -101,14 +101,14 @@ func (sess *session) createSink(vs *pg_query.ViewStmt, w pgwire.ResultWriter) er
 	}
 	rv := plainSelectStar(vs.Query)
 	if rv == nil {
-		return types.Unsupported("CREATE SINK AS a query other than SELECT * FROM a table (create the sink FROM a table or source)")
+		return types.Unsupported("CREATE SINK AS a query other than SELECT * FROM a relation (create a materialized view and a sink FROM it)")
 	}
 	input, err := sess.srv.cat.ResolveRelation(rv.Relname, rv.Schemaname, sess.settings.searchPath())
 	if err != nil {
 		return err
 	}
-	if input.Kind != catalog.KindTable {
-		return types.Unsupported(fmt.Sprintf("sinks from a %s (only tables, CDC tables and sources can be sunk so far)", kindWord(input.Kind)))
+	if input.Kind != catalog.KindTable && input.Kind != catalog.KindMaterializedView {
+		return types.Unsupported(fmt.Sprintf("sinks from a %s (only tables, CDC tables, sources and materialized views)", kindWord(input.Kind)))
 	}
 	if format == sinkkafka.FormatPlain && input.Options[optAppendOnly] != "true" {
 		return types.Unsupported("FORMAT PLAIN sinks from an input that can retract (a table accepts UPDATE and DELETE); use FORMAT UPSERT or DEBEZIUM, or sink from a source")

@@ -112,7 +112,12 @@ func (r *sinkRunner) run(input *catalog.Descriptor) {
 	log := r.m.srv.logger.With("sink", r.desc.Name, "topic", r.topic)
 	backoff := 500 * time.Millisecond
 	for {
-		err := r.runOnce(input)
+		var err error
+		if input.Kind == catalog.KindMaterializedView {
+			err = r.runViewOnce() // kafka_sink_view.go
+		} else {
+			err = r.runOnce(input)
+		}
 		if r.ctx.Err() != nil {
 			return
 		}

@@ -197,3 +197,42 @@ func appendJSONString(b []byte, s string) []byte {
 	q, _ := json.Marshal(s)
 	return append(b, q...)
 }
+
+// KeyJSON is the record key of row: a JSON object of the key columns.
+func (e *Encoder) KeyJSON(row types.Row) []byte { return e.keyJSON(row) }
+
+// RowJSON is row as a JSON object (the upsert value and the Debezium
+// before/after image).
+func (e *Encoder) RowJSON(row types.Row) []byte { return e.rowJSON(nil, row) }
+
+// Diff returns the record for a key whose row went from before to after
+// (JSON objects from RowJSON; nil for absent): a sink fed by snapshots of
+// a materialized view rather than by a change log.
+func (e *Encoder) Diff(key, before, after []byte) (Message, error) {
+	switch e.format {
+	case FormatUpsert:
+		return Message{Key: key, Value: after}, nil
+	case FormatDebezium:
+		op := "u"
+		switch {
+		case before == nil:
+			op = "c"
+		case after == nil:
+			op = "d"
+		}
+		b := []byte(`{"before":`)
+		b = appendRaw(b, before)
+		b = append(b, `,"after":`...)
+		b = appendRaw(b, after)
+		b = append(b, `,"op":"`+op+`","source":{"connector":"streamdb"}}`...)
+		return Message{Key: key, Value: b}, nil
+	}
+	return Message{}, types.Errorf(types.CodeFeatureNotSupported, "FORMAT PLAIN sinks need an append-only input")
+}
+
+func appendRaw(b, js []byte) []byte {
+	if js == nil {
+		return append(b, "null"...)
+	}
+	return append(b, js...)
+}

@@ -85,6 +85,7 @@ var cases = []viewCase{
 	{name: "agg_bool", query: `SELECT g, bool_and(b) AS ba, bool_or(b) AS bo, bool_and(v > 0) AS allpos FROM t1 GROUP BY g`},
 	{name: "agg_having", query: `SELECT k, count(*) AS c, sum(w) AS sw FROM t2 GROUP BY k HAVING count(*) > 2`},
 	{name: "agg_having_sum", query: `SELECT g, sum(v) AS s FROM t1 GROUP BY g HAVING sum(v) > 0 AND min(v) < 10`},
+	{name: "agg_global_having", query: `SELECT count(*) AS c, sum(w) AS s FROM t2 HAVING count(*) > 12`},
 	{name: "agg_multi_key", query: `SELECT g, b, count(*) AS c, sum(n) AS sn FROM t1 GROUP BY g, b`},
 	{name: "agg_dups", query: `SELECT k, w, count(*) AS c FROM t2 GROUP BY k, w`},
 	{name: "agg_ts", query: `SELECT b, min(ts) AS first, max(ts) AS last, count(ts) AS c FROM t1 GROUP BY b`},
@@ -100,6 +101,10 @@ var cases = []viewCase{
 	{name: "join_full_nonequi", query: `SELECT t1.id, t2.w, t2.s FROM t1 FULL JOIN t2 ON t1.k = t2.k AND t1.g < t2.s`},
 	{name: "join_text_key", query: `SELECT t1.id, t4.x FROM t1 JOIN t4 ON t1.g = t4.g`},
 	{name: "join_self", query: `SELECT a.id, b.id AS id2 FROM t1 a JOIN t1 b ON a.k = b.k AND a.id < b.id`},
+	// A row of t1 joins itself: an update changes both join sides at once.
+	{name: "join_self_all", query: `SELECT a.id, b.id AS id2, b.v FROM t1 a JOIN t1 b ON a.k = b.k`},
+	{name: "join_self_nopk", query: `SELECT a.k, a.w, b.w AS w2 FROM t2 a JOIN t2 b ON a.k = b.k AND a.s = b.s AND a.w < b.w`},
+	{name: "join_left_leftcond", query: `SELECT t1.id, t2.w FROM t1 LEFT JOIN t2 ON t1.k + 1 = t2.k AND t1.v > 0`},
 	{name: "join_left_is_null", query: `SELECT t1.id, t1.k FROM t1 LEFT JOIN t3 ON t1.id = t3.id WHERE t3.id IS NULL`},
 	{name: "join_3way", query: `SELECT t1.id, t2.w, t3.label FROM t1 JOIN t2 ON t1.k = t2.k JOIN t3 ON t3.k = t2.k WHERE t3.id % 3 = 0`},
 	{name: "join_4way", query: `SELECT t1.id, t2.w, t3.label, t4.x FROM t1 JOIN t3 ON t1.k = t3.k LEFT JOIN t2 ON t2.w = t3.id JOIN t4 ON t4.g = t1.g`},
@@ -146,6 +151,11 @@ var cases = []viewCase{
 	{name: "x_window_lag", query: `SELECT k, w, s, lag(w) OVER (PARTITION BY k ORDER BY w, s) AS prev FROM t2`},
 	{name: "x_window_agg_rank", query: `SELECT id, k, v, sum(v) OVER (PARTITION BY k) AS total, rank() OVER (PARTITION BY k ORDER BY v) AS r, count(*) OVER (PARTITION BY g) AS cg FROM t1`},
 	{name: "x_window_ntile", query: `SELECT id, ntile(3) OVER (PARTITION BY k ORDER BY v, id) AS tile FROM t1`},
+	{name: "x_exists_nonequi", query: `SELECT id FROM t1 WHERE EXISTS (SELECT 1 FROM t2 WHERE t2.w > t1.v)`},
+	{name: "x_eq_any", query: `SELECT id FROM t1 WHERE v = ANY (SELECT w FROM t2)`},
+	{name: "x_theta_join", query: `SELECT t3.id, t4.x FROM t3, t4 WHERE t3.k < t4.x`},
+	{name: "x_cross_join", query: `SELECT t3.id, t4.g FROM t3 CROSS JOIN t4`},
+	{name: "x_window_frame", query: `SELECT id, sum(v) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS s2 FROM t1`},
 	{name: "x_array_jsonb_agg", query: `SELECT k, array_agg(w ORDER BY w) AS ws, jsonb_agg(s ORDER BY s) AS js FROM t2 GROUP BY k`},
 
 	// Views over views.

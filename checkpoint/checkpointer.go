@@ -350,7 +350,7 @@ func (c *Checkpointer) checkpoint(ctx context.Context, forced bool) (Attempt, er
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	id := c.nextID
-	a := Attempt{ID: id, Kind: KindIncremental, Started: time.Now(), Status: StatusRunning, Location: c.opts.Dir}
+	a := Attempt{ID: id, Kind: KindIncremental, Started: time.Now(), Status: StatusRunning, Location: redactURL(c.opts.Dir)}
 	full := c.lastFullID == 0 || id-c.lastFullID >= uint64(c.opts.FullEvery)
 	if full {
 		a.Kind = KindFull

@@ -58,13 +58,14 @@ func restoreAtStart(ctx context.Context, o *Options, logger *slog.Logger) error 
 	tablesDir := filepath.Join(o.DataDir, tablesStoreName)
 	stateDir := filepath.Join(o.DataDir, stateStoreName)
 	if o.RestoreFrom != "" {
-		for _, d := range []string{tablesDir, stateDir} {
-			if nonEmptyDir(d) {
-				return errors.Newf("--restore-from %s needs a data directory without stores, but %s exists; use a new --data-dir", o.RestoreFrom, d)
-			}
+		// Only the table store marks a used data directory: the state store
+		// is swapped in first, so a state store alone is what an
+		// interrupted restore leaves, and it is replaced.
+		if nonEmptyDir(tablesDir) {
+			return errors.Newf("--restore-from %s needs a data directory without stores, but %s exists; use a new --data-dir", o.RestoreFrom, tablesDir)
 		}
 		res, err := checkpoint.Restore(ctx, checkpoint.RestoreOptions{
-			URL: o.RestoreFrom, DataDir: o.DataDir, Stores: []string{tablesStoreName, stateStoreName}, Logger: logger,
+			URL: o.RestoreFrom, DataDir: o.DataDir, Stores: []string{stateStoreName, tablesStoreName}, Logger: logger,
 		})
 		if err != nil {
 			return errors.Wrapf(err, "restoring from %s", o.RestoreFrom)
@@ -79,7 +80,10 @@ func restoreAtStart(ctx context.Context, o *Options, logger *slog.Logger) error 
 	tablesLocal := nonEmptyDir(tablesDir)
 	stores := []string{stateStoreName}
 	if !tablesLocal {
-		stores = []string{tablesStoreName, stateStoreName}
+		// The state store is swapped in first: if the restore is
+		// interrupted before the table store is in place, the next start
+		// still sees the table store missing and restores both again.
+		stores = []string{stateStoreName, tablesStoreName}
 	}
 	res, err := checkpoint.Restore(ctx, checkpoint.RestoreOptions{
 		URL: co.Dir, DataDir: o.DataDir, Stores: stores, LocalDir: checkpoint.LocalDir(o.DataDir), Logger: logger,

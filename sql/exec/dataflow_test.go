@@ -8,6 +8,7 @@ import (
 	"github.com/streamdb/streamdb/sql/types"
 )
 
+// testScan is a scan of table id whose storage layout is its columns.
 func testScan(id uint32, ts ...*types.T) *planner.Scan {
 	s := &planner.Scan{Table: planner.TableRef{ID: id, Name: "t", NumPhysical: len(ts)}}
 	for i, t := range ts {

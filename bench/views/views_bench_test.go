@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -133,6 +134,9 @@ func runLoad(b *testing.B, spec loadSpec) {
 			b.Fatalf("%s: %v", sql, err)
 		}
 	}
+	// Return the previous benchmark's heap to the OS first, or its peak
+	// carries over into this one's.
+	debug.FreeOSMemory()
 	resetPeakRSS()
 	total := 0
 	for _, tbl := range spec.tables {

@@ -123,7 +123,7 @@ func (sess *session) explainMaterializedView(st parser.Statement, ct *pg_query.C
 	if ct.Into != nil && ct.Into.Rel != nil {
 		name = ct.Into.Rel.Relname
 	}
-	lines := []string{fmt.Sprintf("StreamMaterialize %s  [state: view rows by key group (max_parallelism %d)]", name, maxParallelism)}
+	lines := []string{fmt.Sprintf("StreamMaterialize %s  [view rows by key group, max_parallelism %d]", name, maxParallelism)}
 	return append(lines, indent(exec.ExplainStream(plan))...), nil
 }
 

@@ -3,6 +3,7 @@ package exec
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/cockroachdb/errors"
 	"github.com/streamdb/streamdb/sql/planner"
@@ -378,9 +379,12 @@ func (d *Dataflow) build(node planner.Node) (*rnode, error) {
 }
 
 // ExplainStream describes the streaming plan of a view: one line per
-// operator with the state it keeps.
+// operator with the state it keeps and the numbers of its state tables
+// (offsets from the view's first state table id, in the order
+// NewDataflowWithState assigns them).
 func ExplainStream(plan planner.Node) []string {
 	var lines []string
+	next := 0
 	var walk func(n planner.Node, depth int)
 	walk = func(n planner.Node, depth int) {
 		pad := ""
@@ -390,7 +394,18 @@ func ExplainStream(plan planner.Node) []string {
 		name, st := streamOpName(n)
 		line := pad + name
 		if st != "" {
-			line += "  [state: " + st + "]"
+			tables := 1
+			if _, ok := n.(*planner.Join); ok {
+				tables = 2
+			} else if _, ok := n.(*planner.SetOp); ok {
+				tables = 2
+			}
+			var ids []string
+			for i := 0; i < tables; i++ {
+				ids = append(ids, fmt.Sprint(next))
+				next++
+			}
+			line += "  [state tables " + strings.Join(ids, ", ") + ": " + st + "]"
 		}
 		lines = append(lines, line)
 		if l, ok := n.(*planner.Limit); ok {
@@ -422,19 +437,19 @@ func streamOpName(n planner.Node) (name, stateDesc string) {
 	case *planner.ProjectSet:
 		return "StreamProjectSet", ""
 	case *planner.Join:
-		return fmt.Sprintf("StreamHashJoin (%s, %d keys)", n.Kind, len(n.LeftKeys)), "left rows by key, right rows by key"
+		return fmt.Sprintf("StreamHashJoin (%s, %d keys)", n.Kind, len(n.LeftKeys)), "left rows, right rows, by join key"
 	case *planner.Aggregate:
-		return fmt.Sprintf("StreamHashAgg (%d group columns, %d aggregates)", len(n.GroupCols), len(n.Aggs)), "aggregate states by group; value multisets for min/max/distinct"
+		return fmt.Sprintf("StreamHashAgg (%d group columns, %d aggregates)", len(n.GroupCols), len(n.Aggs)), "input rows by group"
 	case *planner.Distinct:
-		return "StreamDistinct", "row counts"
+		return "StreamDistinct", "input rows"
 	case *planner.Limit:
-		return "StreamTopN", "sorted input rows"
+		return "StreamTopN", "input rows"
 	case *planner.Sort:
 		return "Sort (dropped)", ""
 	case *planner.SetOp:
-		return fmt.Sprintf("StreamSetOp (%s all=%v)", n.Kind, n.All), "row counts per side"
+		return fmt.Sprintf("StreamSetOp (%s all=%v)", n.Kind, n.All), "left rows, right rows"
 	case *planner.Window:
-		return "StreamWindow", "partition rows"
+		return "StreamWindow", "input rows by partition"
 	}
 	return fmt.Sprintf("%T", n), ""
 }

@@ -679,9 +679,11 @@ func (g *mutationGen) wipeAndReload() []string {
 }
 
 // anyID1 picks a t1 key that probably exists.
-func (g *mutationGen) anyID1() int { return 1 + g.rng.IntN(g.nextID1) }
+// It is always below nextID1: an upsert of a fresh key must not take the
+// key the next insert will use.
+func (g *mutationGen) anyID1() int { return 1 + g.rng.IntN(max(g.nextID1-1, 1)) }
 
-func (g *mutationGen) anyID3() int { return 1 + g.rng.IntN(g.nextID3) }
+func (g *mutationGen) anyID3() int { return 1 + g.rng.IntN(max(g.nextID3-1, 1)) }
 
 // round returns n random statements.
 func (g *mutationGen) round(n int) []string {

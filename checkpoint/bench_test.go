@@ -11,9 +11,14 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/streamdb/streamdb/state"
 )
 
-var benchStateMB = flag.Int("checkpoint.state_mb", 256, "BenchmarkCheckpoint: size of the state store in MiB (1 KiB incompressible values)")
+var (
+	benchStateMB      = flag.Int("checkpoint.state_mb", 256, "BenchmarkCheckpoint: size of the state store in MiB (1 KiB incompressible values)")
+	benchKeepMemtable = flag.Bool("checkpoint.keep_memtable", false, "BenchmarkCheckpoint: Options.KeepMemtable")
+)
 
 // BenchmarkCheckpoint measures incremental checkpoints of a state store of
 // -checkpoint.state_mb MiB into a file:// store, with 1% of the keys
@@ -23,7 +28,8 @@ var benchStateMB = flag.Int("checkpoint.state_mb", 256, "BenchmarkCheckpoint: si
 func BenchmarkCheckpoint(b *testing.B) {
 	const valueSize = 1024
 	keys := *benchStateMB << 10
-	src := newTestSource(b)
+	// The server's default memtable (64 MiB).
+	src := newTestSourceMemtable(b, state.DefaultOptions().MemtableSize)
 	r := mrand.New(mrand.NewPCG(5, 6))
 	val := make([]byte, valueSize)
 	write := func(ks []int) {
@@ -47,9 +53,14 @@ func BenchmarkCheckpoint(b *testing.B) {
 	loadStart := time.Now()
 	write(r.Perm(keys))
 	src.write("tables", seq(0, 1000), 0)
-	b.Logf("loaded %d keys (%d MiB of values) in %v", keys, keys*valueSize>>20, time.Since(loadStart))
+	// Settle the compactions of the load, so that they are not charged to
+	// the checkpoints measured.
+	if err := src.stores["state"].DB().Compact(context.Background(), []byte("a"), []byte("z"), true); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("loaded and compacted %d keys (%d MiB of values) in %v", keys, keys*valueSize>>20, time.Since(loadStart))
 	url := FileURL(filepath.Join(b.TempDir(), "store"))
-	c := newCheckpointer(b, src, url)
+	c := newCheckpointer(b, src, url, func(o *Options) { o.KeepMemtable = *benchKeepMemtable })
 	first := time.Now()
 	a := mustCheckpoint(b, c)
 	b.Logf("first (full) checkpoint: %d bytes uploaded in %v", a.BytesUploaded, time.Since(first))

@@ -44,6 +44,11 @@ type Options struct {
 	// FullEvery makes every FullEvery-th checkpoint self-contained
 	// (checkpoint.full_every). Default 100.
 	FullEvery int
+	// KeepMemtable skips the memtable flush before a capture: the WAL,
+	// holding up to a memtable of recent writes, is uploaded with every
+	// checkpoint instead of a new small SST (whose compaction into the
+	// next level rewrites, and so re-uploads, the SSTs it overlaps).
+	KeepMemtable bool
 	// Logger receives progress and failures. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -413,7 +418,7 @@ func (c *Checkpointer) capture(ctx context.Context, id uint64, forced bool, a *A
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, errors.Wrapf(err, "creating %s", dir)
 	}
-	m, err := captureInto(ctx, c.src, dir, id, a.Kind)
+	m, err := captureInto(ctx, c.src, dir, id, a.Kind, !c.opts.KeepMemtable)
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
@@ -428,7 +433,7 @@ func (c *Checkpointer) capture(ctx context.Context, id uint64, forced bool, a *A
 
 // captureInto asks src for Pebble checkpoints in dir/<store> and returns
 // the manifest without files.
-func captureInto(ctx context.Context, src Source, dir string, id uint64, kind string) (*Manifest, error) {
+func captureInto(ctx context.Context, src Source, dir string, id uint64, kind string, flush bool) (*Manifest, error) {
 	var names []string
 	capt, err := src.Capture(ctx, func(store string, db *pebble.DB) error {
 		if !validName(store) {
@@ -439,8 +444,10 @@ func captureInto(ctx context.Context, src Source, dir string, id uint64, kind st
 		// copied WAL is (nearly) empty: everything is in SSTs, which are
 		// hard links locally and uploaded once. Otherwise up to a
 		// memtable's worth of WAL would be uploaded by every checkpoint.
-		if err := db.Flush(); err != nil {
-			return types.WithCode(errors.Wrapf(err, "flushing the %s store", store), types.CodeIOError)
+		if flush {
+			if err := db.Flush(); err != nil {
+				return types.WithCode(errors.Wrapf(err, "flushing the %s store", store), types.CodeIOError)
+			}
 		}
 		if err := db.Checkpoint(filepath.Join(dir, store), pebble.WithFlushedWAL()); err != nil {
 			return types.WithCode(errors.Wrapf(err, "checkpointing the %s store", store), types.CodeIOError)

@@ -28,13 +28,20 @@ type testSource struct {
 	dir    string
 	stores map[string]*state.Store
 	epoch  uint64
+	// memtable is the Pebble memtable size.
+	memtable int64
 }
 
 var storeNames = []string{"state", "tables"}
 
 func newTestSource(t testing.TB) *testSource {
+	return newTestSourceMemtable(t, 4<<20)
+}
+
+// newTestSourceMemtable opens the stores with the given memtable size.
+func newTestSourceMemtable(t testing.TB, memtable int64) *testSource {
 	t.Helper()
-	src := &testSource{t: t, dir: t.TempDir(), stores: map[string]*state.Store{}}
+	src := &testSource{t: t, dir: t.TempDir(), stores: map[string]*state.Store{}, memtable: memtable}
 	src.open()
 	t.Cleanup(src.close)
 	return src
@@ -45,7 +52,7 @@ func (s *testSource) open() {
 	for _, n := range storeNames {
 		opts := state.DefaultOptions()
 		opts.NoSync = true
-		opts.MemtableSize = 4 << 20
+		opts.MemtableSize = s.memtable
 		st, err := state.Open(filepath.Join(s.dir, n), opts)
 		if err != nil {
 			s.t.Fatal(err)

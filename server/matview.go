@@ -158,21 +158,16 @@ func isShowMaterializedViews(sql string) bool {
 	return len(f) == 3 && f[0] == "show" && f[1] == "materialized" && f[2] == "views"
 }
 
-// maybeImplicitFlush makes a DML statement behave as if followed by FLUSH
-// when implicit_flush is on.
-func (sess *session) maybeImplicitFlush(ctx context.Context, st parser.Statement) error {
-	if sess.srv.views == nil || sess.status != txnIdle {
-		return nil
-	}
-	switch statementKind(st) {
-	case "insert", "update", "delete", "copy":
-	default:
+// implicitFlush waits for the views to cover the commit just made when
+// implicit_flush is on (every committed write, autocommit or COMMIT).
+func (sess *session) implicitFlush() error {
+	if sess.srv.views == nil {
 		return nil
 	}
 	if v := strings.ToLower(sess.settings.get("implicit_flush")); v != "on" && v != "true" && v != "1" && v != "yes" {
 		return nil
 	}
-	return sess.srv.views.flush(ctx)
+	return sess.srv.views.flush(context.Background())
 }
 
 // viewReader routes scans of materialized views to the state store and

@@ -371,10 +371,7 @@ func (sess *session) runStatement(ctx context.Context, st parser.Statement, para
 		sess.endTxn(false)
 		return err
 	}
-	if err := sess.commitTxn(); err != nil {
-		return err
-	}
-	return sess.maybeImplicitFlush(ctx, st)
+	return sess.commitTxn()
 }
 
 func statementKind(st parser.Statement) string {
@@ -425,6 +422,9 @@ func (sess *session) commitTxn() error {
 	}
 	if writes {
 		sess.srv.metrics.commits.Inc()
+		// implicit_flush: the write is visible in every view when the
+		// statement (or COMMIT) returns.
+		return sess.implicitFlush()
 	}
 	return nil
 }

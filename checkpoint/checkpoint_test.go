@@ -448,3 +448,39 @@ func TestPeriodicSkipsWhenUnchanged(t *testing.T) {
 		t.Fatalf("history %+v", h)
 	}
 }
+
+func TestUploadFailureLeavesNoManifest(t *testing.T) {
+	src := newTestSource(t)
+	url := FileURL(filepath.Join(t.TempDir(), "store"))
+	c := newCheckpointer(t, src, url)
+	src.write("state", seq(0, 1000), 0)
+	src.write("tables", seq(0, 10), 0)
+	// A file where the shared directory of the tables store should be:
+	// every upload of a tables SST fails, after the state store's
+	// uploads succeeded.
+	blocker := filepath.Join(fileStoreDir(url), "shared", "tables")
+	if err := os.MkdirAll(filepath.Dir(blocker), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(blocker, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.Checkpoint(context.Background())
+	if err == nil || a.Status != StatusFailed || !strings.Contains(err.Error(), "shared/tables/") {
+		t.Fatalf("got %+v, %v", a, err)
+	}
+	if len(manifests(t, url)) != 0 {
+		t.Fatal("a failed checkpoint wrote a manifest")
+	}
+	if fileExists(filepath.Join(LocalDir(src.dir), "chk-1")) {
+		t.Fatal("a failed checkpoint kept its local copy")
+	}
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	a = mustCheckpoint(t, c)
+	res, err := Restore(context.Background(), RestoreOptions{URL: url, DataDir: t.TempDir(), Stores: storeNames, Logger: quietLogger()})
+	if err != nil || res.Manifest.ID != a.ID {
+		t.Fatalf("restore after a failed checkpoint: %+v, %v", res, err)
+	}
+}

@@ -379,16 +379,19 @@ func runViews(t *testing.T, label string, views []viewCase, single bool, seed ui
 			return false
 		}
 	}
-	for _, c := range views {
-		for _, sql := range append(append([]string(nil), c.setup...), "CREATE MATERIALIZED VIEW "+r.viewName(c)+" AS "+c.query) {
-			if *plainFlag {
-				sql = strings.Replace(sql, "CREATE MATERIALIZED VIEW", "CREATE VIEW", 1)
-			}
-			if _, err := in.query(sql); err != nil {
-				t.Errorf("%s seed %d: %s\n  -> %s", c.name, seed, sql, describe(err))
-				return false
-			}
+	// With several views, half are created later, over tables with a
+	// history of updates and deletes behind them.
+	var early, late []viewCase
+	for i, c := range views {
+		if !single && i%2 == 1 {
+			late = append(late, c)
+		} else {
+			early = append(early, c)
 		}
+	}
+	r.views = early
+	if !r.create(early) {
+		return false
 	}
 	if !r.flushAndCompare("after backfill") {
 		return false
@@ -416,6 +419,15 @@ func runViews(t *testing.T, label string, views []viewCase, single bool, seed ui
 		}
 		if !r.flushAndCompare(fmt.Sprintf("round %d", round)) {
 			return false
+		}
+		if round == 2 && len(late) > 0 {
+			if !r.create(late) {
+				return false
+			}
+			r.views = views
+			if !r.flushAndCompare("after creating the late views") {
+				return false
+			}
 		}
 	}
 	in.restart()
@@ -446,6 +458,23 @@ func runViews(t *testing.T, label string, views []viewCase, single bool, seed ui
 		}
 		if !r.flushAndCompare(fmt.Sprintf("round %d (after restart)", round)) {
 			return false
+		}
+	}
+	return true
+}
+
+// create creates views (and the views they read).
+func (r *runner) create(views []viewCase) bool {
+	r.t.Helper()
+	for _, c := range views {
+		for _, sql := range append(append([]string(nil), c.setup...), "CREATE MATERIALIZED VIEW "+r.viewName(c)+" AS "+c.query) {
+			if *plainFlag {
+				sql = strings.Replace(sql, "CREATE MATERIALIZED VIEW", "CREATE VIEW", 1)
+			}
+			if _, err := r.in.query(sql); err != nil {
+				r.t.Errorf("%s seed %d: %s\n  -> %s", c.name, r.seed, sql, describe(err))
+				return false
+			}
 		}
 	}
 	return true

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -85,6 +86,11 @@ func (sess *session) createMaterializedView(ctx context.Context, st parser.State
 		desc.Columns = append(desc.Columns, catalog.Column{Name: cname, TypeOid: c.Type.Oid, Typmod: c.Type.Typmod, AttNum: int16(i + 1)})
 	}
 	desc.DependsOn = sess.dependencies(ct.Query)
+	names, err := recordBoundNames(sess.srv.cat, desc.DependsOn)
+	if err != nil {
+		return err
+	}
+	opts[boundNamesOption] = names
 	if err := sess.srv.cat.Create(desc); err != nil {
 		return err
 	}
@@ -185,3 +191,90 @@ func (r viewReader) ScanTable(ctx context.Context, t planner.TableRef, fn func(t
 }
 
 var _ exec.TableReader = viewReader{}
+
+// boundNamesOption stores, with a view, the names its query used for the
+// relations and columns it reads. The query is re-bound from its text at
+// every start; renaming a table or a column later must not break it (views
+// refer to relations by OID, as in Postgres), so the re-binding resolves
+// the recorded names to the recorded OIDs and sees their columns under the
+// recorded names.
+const boundNamesOption = "bound_names"
+
+type boundRelation struct {
+	OID       uint32           `json:"oid"`
+	Namespace string           `json:"schema"`
+	Name      string           `json:"name"`
+	Columns   map[int16]string `json:"columns"`
+}
+
+func recordBoundNames(cat *catalog.Catalog, deps []uint32) (string, error) {
+	var rels []boundRelation
+	for _, oid := range deps {
+		d, ok := cat.ByOID(oid)
+		if !ok {
+			continue
+		}
+		r := boundRelation{OID: oid, Namespace: d.Namespace, Name: d.Name, Columns: map[int16]string{}}
+		for _, c := range d.Columns {
+			if !c.Dropped {
+				r.Columns[c.AttNum] = c.Name
+			}
+		}
+		rels = append(rels, r)
+	}
+	b, err := json.Marshal(rels)
+	return string(b), err
+}
+
+// boundNamesCatalog resolves a view's recorded names to the recorded
+// relations (see boundNamesOption), and other names as the catalog does.
+type boundNamesCatalog struct {
+	cat  *catalog.Catalog
+	rels []boundRelation
+}
+
+func newBoundNamesCatalog(cat *catalog.Catalog, d *catalog.Descriptor) planner.Catalog {
+	var rels []boundRelation
+	if s := d.Options[boundNamesOption]; s != "" {
+		_ = json.Unmarshal([]byte(s), &rels)
+	}
+	return &boundNamesCatalog{cat: cat, rels: rels}
+}
+
+func (b *boundNamesCatalog) ResolveRelation(name, schema string, searchPath []string) (*catalog.Descriptor, error) {
+	var match *boundRelation
+	for i := range b.rels {
+		r := &b.rels[i]
+		if r.Name != name || (schema != "" && r.Namespace != schema) {
+			continue
+		}
+		if match == nil || schema == "" && pathRank(searchPath, r.Namespace) < pathRank(searchPath, match.Namespace) {
+			match = r
+		}
+	}
+	if match == nil {
+		return b.cat.ResolveRelation(name, schema, searchPath)
+	}
+	d, ok := b.cat.ByOID(match.OID)
+	if !ok {
+		return nil, types.Errorf(types.CodeUndefinedTable, "relation %q does not exist", name)
+	}
+	d = d.Clone()
+	d.Namespace, d.Name = match.Namespace, match.Name
+	for i := range d.Columns {
+		c := &d.Columns[i]
+		if old, ok := match.Columns[c.AttNum]; ok && !c.Dropped {
+			c.Name = old
+		}
+	}
+	return d, nil
+}
+
+func pathRank(path []string, schema string) int {
+	for i, s := range path {
+		if s == schema {
+			return i
+		}
+	}
+	return len(path)
+}

@@ -350,7 +350,7 @@ func (m *viewManager) bindView(d *catalog.Descriptor) (planner.Node, error) {
 	if sp := d.Options[searchPathOption]; sp != "" {
 		path = strings.Split(sp, ",")
 	}
-	b := planner.NewBinder(m.srv.cat, path, d.Query, nil)
+	b := planner.NewBinder(newBoundNamesCatalog(m.srv.cat, d), path, d.Query, nil)
 	plan, err := b.BindMaterializedView(stmts[0].AST)
 	if err != nil {
 		return nil, err

@@ -283,3 +283,70 @@ func TestViewsAdvanceWithoutFlush(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestCreateDropWhileWriting creates and drops views (some over other
+// views) while another client writes, then checks the surviving views
+// once the writes stop.
+func TestCreateDropWhileWriting(t *testing.T) {
+	in := startInstance(t)
+	gen := newMutationGen(99)
+	r := &runner{t: t, label: "ddl_while_writing", in: in, gen: gen}
+	for _, sql := range append(append([]string(nil), schema...), gen.initialLoad()...) {
+		if !r.exec(sql) {
+			return
+		}
+	}
+	writer := in.connect(t)
+	var live []viewCase
+	for step := 0; step < 8; step++ {
+		var stop atomic.Bool
+		var wg sync.WaitGroup
+		var writeErr error
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wgen := newMutationGen(uint64(1000 + step))
+			wgen.nextID1, wgen.nextID3 = 100000*(step+1), 100000*(step+1)
+			for !stop.Load() {
+				sql := wgen.statement()
+				if err := execConn(writer, sql); err != nil {
+					writeErr = fmt.Errorf("%s: %s", sql, describe(err))
+					return
+				}
+			}
+		}()
+		c := cases[(step*11)%len(cases)]
+		c.name = fmt.Sprintf("%s_%d", c.name, step)
+		c.setup = nil
+		if c.oracle != "" {
+			c.query = c.oracle // its base views may be gone: read the tables
+			c.oracle = ""
+		}
+		if _, err := in.query("CREATE MATERIALIZED VIEW v_" + c.name + " AS " + c.query); err != nil {
+			t.Fatalf("creating %s: %s", c.name, describe(err))
+		}
+		live = append(live, c)
+		if step%3 == 2 {
+			// A view over the view just created, then drop an older one.
+			over := viewCase{name: fmt.Sprintf("over_%d", step), query: "SELECT count(*) AS n FROM v_" + c.name, oracle: "SELECT count(*) AS n FROM (" + c.query + ") q"}
+			if _, err := in.query("CREATE MATERIALIZED VIEW v_" + over.name + " AS " + over.query); err != nil {
+				t.Fatalf("creating %s: %s", over.name, describe(err))
+			}
+			live = append(live, over)
+			if _, err := in.query("DROP MATERIALIZED VIEW v_" + live[0].name + " CASCADE"); err != nil {
+				t.Fatalf("dropping %s: %s", live[0].name, describe(err))
+			}
+			live = live[1:]
+		}
+		time.Sleep(50 * time.Millisecond)
+		stop.Store(true)
+		wg.Wait()
+		if writeErr != nil {
+			t.Fatal(writeErr)
+		}
+		r.views = live
+		if !r.flushAndCompare(fmt.Sprintf("step %d", step)) {
+			return
+		}
+	}
+}

@@ -238,7 +238,7 @@ func (b *Binder) bindSubLink(s *scope, sl *pg_query.SubLink, ec exprCtx) (Expr, 
 		return sq, nil
 	case pg_query.SubLinkType_ANY_SUBLINK, pg_query.SubLinkType_ALL_SUBLINK:
 		if sl.Testexpr.GetRowExpr() != nil {
-			return nil, b.errAt(unsupported("row comparisons with subqueries"), sl.Location)
+			return b.bindRowInSubquery(s, sl, plan, ec)
 		}
 		if len(cols) != 1 {
 			return nil, b.errAt(types.Errorf(types.CodeSyntaxError, "subquery has too many columns"), sl.Location)

@@ -91,3 +91,70 @@ func (b *Binder) rowCompare(op string, ls, rs []Expr, location int32) (Expr, err
 	}
 	return nil, b.errAt(unsupported("row comparison with operator "+op), location)
 }
+
+// bindRowInSubquery binds "(a, b) IN (SELECT x, y ...)" with exact SQL
+// semantics: true when some row equals, else NULL when some row's
+// comparison is unknown, else false:
+//
+//	CASE WHEN EXISTS (SELECT 1 FROM sub WHERE x = a AND y = b) THEN true
+//	     WHEN EXISTS (SELECT 1 FROM sub WHERE (x = a AND y = b) IS NULL) THEN NULL
+//	     ELSE false END
+func (b *Binder) bindRowInSubquery(s *scope, sl *pg_query.SubLink, plan Node, ec exprCtx) (Expr, error) {
+	if sl.SubLinkType != pg_query.SubLinkType_ANY_SUBLINK {
+		return nil, b.errAt(unsupported("ALL with a row constructor"), sl.Location)
+	}
+	op := "="
+	if len(sl.OperName) > 0 {
+		op = opName(sl.OperName)
+	}
+	if op != "=" {
+		return nil, b.errAt(unsupported("row comparison with a subquery using operator "+op), sl.Location)
+	}
+	args := sl.Testexpr.GetRowExpr().Args
+	cols := plan.Columns()
+	if len(args) != len(cols) {
+		return nil, b.errAt(types.Errorf(types.CodeSyntaxError, "subquery has too many columns"), sl.Location)
+	}
+	// The test values are evaluated inside the subquery as references to
+	// the enclosing row.
+	outer := make([]Expr, len(args))
+	for i, a := range args {
+		e, err := b.bindExpr(s, a, ec)
+		if err != nil {
+			return nil, err
+		}
+		shifted, err := mapExpr(e, func(x Expr) (Expr, bool, error) {
+			switch x := x.(type) {
+			case *ColRef:
+				return &OuterRef{Depth: 1, Idx: x.Idx, Typ: x.Typ}, true, nil
+			case *OuterRef:
+				return &OuterRef{Depth: x.Depth + 1, Idx: x.Idx, Typ: x.Typ}, true, nil
+			case *Subquery:
+				return nil, false, unsupported("subqueries inside a row compared with a subquery")
+			}
+			return nil, false, nil
+		})
+		if err != nil {
+			return nil, b.errAt(err, sl.Location)
+		}
+		outer[i] = shifted
+	}
+	inner := make([]Expr, len(cols))
+	for i, c := range cols {
+		inner[i] = &ColRef{Idx: i, Typ: c.Type}
+	}
+	eq, err := b.rowCompare("=", inner, outer, sl.Location)
+	if err != nil {
+		return nil, err
+	}
+	matches := &Subquery{Kind: SubqueryExists, Plan: &Filter{Input: plan, Pred: eq}, Correlated: true, Typ: types.Bool}
+	unknown := &Subquery{Kind: SubqueryExists, Plan: &Filter{Input: plan, Pred: &IsNull{Arg: eq}}, Correlated: true, Typ: types.Bool}
+	return &Case{
+		Whens: []CaseWhen{
+			{Cond: matches, Result: &Const{Value: types.DBool(true), Typ: types.Bool}},
+			{Cond: unknown, Result: &Const{Typ: types.Bool}},
+		},
+		Else: &Const{Value: types.DBool(false), Typ: types.Bool},
+		Typ:  types.Bool,
+	}, nil
+}

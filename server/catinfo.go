@@ -318,6 +318,7 @@ func (sess *session) virtualInput() *catalog.VirtualInput {
 	}
 	in.RuntimeRows["streamdb.checkpoints"] = srv.checkpointRows()
 	srv.kafka.runtimeRows(in)
+	srv.nexmark.runtimeRows(in)
 	srv.mu.Lock()
 	for _, o := range srv.sessions {
 		in.Activity = append(in.Activity, catalog.ActivityInfo{

@@ -504,8 +504,12 @@ func (sess *session) createTable(cs *pg_query.CreateStmt, w pgwire.ResultWriter)
 	if err := sess.validateTableExprs(desc); err != nil {
 		return err
 	}
-	if err := sess.srv.kafka.prepareTable(desc); err != nil { // kafka_source.go
+	if handled, err := sess.srv.nexmark.prepareTable(desc); err != nil { // nexmark_source.go
 		return err
+	} else if !handled {
+		if err := sess.srv.kafka.prepareTable(desc); err != nil { // kafka_source.go
+			return err
+		}
 	}
 	for _, s := range seqs {
 		s.desc.OwnedBy = 0
@@ -536,6 +540,7 @@ func (sess *session) createTable(cs *pg_query.CreateStmt, w pgwire.ResultWriter)
 		}
 	}
 	sess.srv.kafka.tableCreated(desc)
+	sess.srv.nexmark.tableCreated(desc) // nexmark_source.go
 	return w.Complete("CREATE TABLE")
 }
 
@@ -800,6 +805,7 @@ func kindWord(k catalog.Kind) string {
 }
 
 func (sess *session) dropData(d *catalog.Descriptor) {
+	sess.srv.nexmark.dropped(d)
 	sess.srv.kafka.dropped(d) // stops a Kafka ingester or sink first
 	switch d.Kind {
 	case catalog.KindTable:

@@ -29,6 +29,7 @@ type Server struct {
 	cat          *catalog.Catalog
 	views        *viewManager
 	kafka        *kafkaManager // kafka_source.go
+	nexmark      *nexmarkManager
 	checkpointer *checkpoint.Checkpointer
 
 	pg     *pgwire.Server
@@ -94,6 +95,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s.reg = NewMetricsRegistry()
 	s.registerMetrics()
 	s.kafka = startKafka(s)
+	s.nexmark = startNexmark(s)
 	if err := s.startCheckpointer(ctx); err != nil {
 		s.closeStores()
 		return nil, err
@@ -249,6 +251,7 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) closeStores() error {
+	s.nexmark.close()
 	s.kafka.close()
 	s.closeCheckpointer()
 	if s.views != nil {
@@ -270,37 +273,4 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	<-ctx.Done()
 	return s.Close()
-}
-
-// authenticator applies the configured users: trust when none are
-// configured (loopback only, checked at start), else passwords.
-type authenticator struct{ s *Server }
-
-func (a *authenticator) Method(user string, remote net.Addr) pgwire.AuthMethod {
-	if len(a.s.opts.Users) == 0 && !a.rolesHavePasswords() {
-		return pgwire.AuthTrust
-	}
-	if a.s.opts.AuthMethod == "password" {
-		return pgwire.AuthCleartext
-	}
-	return pgwire.AuthSCRAMSHA256
-}
-
-func (a *authenticator) rolesHavePasswords() bool {
-	for _, r := range a.s.cat.Roles() {
-		if r.PasswordVerifier != "" {
-			return true
-		}
-	}
-	return false
-}
-
-func (a *authenticator) Password(user string) (string, bool) {
-	if p, ok := a.s.opts.Users[user]; ok {
-		return p, true
-	}
-	if r, ok := a.s.cat.RoleByName(user); ok && r.Login && r.PasswordVerifier != "" {
-		return r.PasswordVerifier, true
-	}
-	return "", false
 }

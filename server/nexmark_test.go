@@ -1,0 +1,78 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// nexmarkDDL creates the person, auction and bid sources over events
+// events with seed 0.
+func nexmarkDDL(events int, extra string) []string {
+	with := func(kind string) string {
+		return fmt.Sprintf("WITH (connector = 'nexmark', nexmark.table.type = '%s', nexmark.event.num = %d, nexmark.max.chunk.size = 5000%s)", kind, events, extra)
+	}
+	return []string{
+		`CREATE SOURCE person (id BIGINT, name VARCHAR, email_address VARCHAR, credit_card VARCHAR, city VARCHAR, state VARCHAR,
+			date_time TIMESTAMP, extra VARCHAR) ` + with("person"),
+		`CREATE SOURCE auction (id BIGINT, item_name VARCHAR, description VARCHAR, initial_bid BIGINT, reserve BIGINT,
+			date_time TIMESTAMP, expires TIMESTAMP, seller BIGINT, category BIGINT, extra VARCHAR) ` + with("auction"),
+		`CREATE SOURCE bid (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR, date_time TIMESTAMP,
+			extra VARCHAR) ` + with("bid"),
+	}
+}
+
+func waitNexmark(t *testing.T, s *Server) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.nexmark.waitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNexmarkSource(t *testing.T) {
+	dir := t.TempDir()
+	s := startTestServer(t, dir)
+	conn := connectSimple(t, s)
+	execAll(t, conn, nexmarkDDL(10000, "")...)
+	waitNexmark(t, s)
+	counts := func() [3]int64 {
+		return [3]int64{queryInt(t, conn, "SELECT count(*) FROM person"), queryInt(t, conn, "SELECT count(*) FROM auction"),
+			queryInt(t, conn, "SELECT count(*) FROM bid")}
+	}
+	if got := counts(); got != [3]int64{200, 600, 9200} {
+		t.Fatalf("counts %v, want 200, 600, 9200", got)
+	}
+	if n := queryInt(t, conn, "SELECT min(id) FROM person"); n != 1000 {
+		t.Fatalf("first person %d", n)
+	}
+	if n := queryInt(t, conn, "SELECT count(DISTINCT id) FROM auction"); n != 600 {
+		t.Fatalf("distinct auctions %d", n)
+	}
+	if n := queryInt(t, conn, "SELECT count(*) FROM streamdb.dataflows WHERE kind = 'nexmark source' AND status = 'finished'"); n != 3 {
+		t.Fatalf("finished nexmark dataflows %d", n)
+	}
+	// Bad options are refused.
+	for _, bad := range []string{
+		`CREATE SOURCE x (id BIGINT) WITH (connector = 'nexmark', nexmark.table.type = 'foo')`,
+		`CREATE SOURCE x (nope BIGINT) WITH (connector = 'nexmark', nexmark.table.type = 'bid')`,
+		`CREATE SOURCE x (price TEXT) WITH (connector = 'nexmark', nexmark.table.type = 'bid')`,
+		`CREATE SOURCE x (price BIGINT) WITH (connector = 'nexmark', nexmark.table.type = 'bid', nexmark.event.num = -1)`,
+		`CREATE TABLE x (price BIGINT) WITH (connector = 'nexmark', nexmark.table.type = 'bid')`,
+	} {
+		if _, err := conn.Exec(context.Background(), bad); err == nil {
+			t.Fatalf("%s: accepted", bad)
+		}
+	}
+	// A restart neither duplicates nor loses rows.
+	_ = s.Close()
+	s = startTestServer(t, dir)
+	conn = connectSimple(t, s)
+	waitNexmark(t, s)
+	if got := counts(); got != [3]int64{200, 600, 9200} {
+		t.Fatalf("after restart: counts %v", got)
+	}
+	execAll(t, conn, "DROP SOURCE bid")
+}

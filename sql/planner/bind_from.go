@@ -454,6 +454,9 @@ func (b *Binder) bindJoin(je *pg_query.JoinExpr, outer *scope) (Node, *scope, er
 }
 
 func (b *Binder) bindRangeFunction(rf *pg_query.RangeFunction, outer *scope) (Node, *scope, error) {
+	if n, sc, ok, err := b.bindWindowTVF(rf, outer); ok { // TUMBLE/HOP: bind_window_tvf.go
+		return n, sc, err
+	}
 	if rf.Lateral {
 		return nil, nil, unsupported("LATERAL")
 	}
@@ -553,7 +556,7 @@ func checkDuplicateAliases(l, r *scope) error {
 // arguments reference earlier FROM items. ok is false when the arguments
 // reference none of them (a plain cross join then applies).
 func (b *Binder) bindLateralFunction(rf *pg_query.RangeFunction, left Node, ls *scope, outer *scope) (Node, *scope, bool, error) {
-	if len(rf.Functions) != 1 || rf.IsRowsfrom {
+	if len(rf.Functions) != 1 || rf.IsRowsfrom || isWindowTVF(rf) {
 		return nil, nil, false, nil
 	}
 	items := rf.Functions[0].GetList().GetItems()

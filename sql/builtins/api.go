@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"context"
 	"time"
 
 	"github.com/streamdb/streamdb/sql/types"
@@ -26,6 +27,9 @@ type Context struct {
 	IntervalStyle string
 	// Scratch is reusable memory for functions that build strings.
 	Scratch []byte
+	// Ctx is the statement's context: functions that wait (pg_sleep) stop
+	// when it is cancelled. Nil means context.Background().
+	Ctx context.Context
 }
 
 // SessionInfo is the session state functions read.

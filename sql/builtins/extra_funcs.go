@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/sha512"
 	"time"
@@ -130,10 +131,21 @@ func registerExtraFuncs(b *registryBuilder) {
 	b.fn(&Overload{Name: "date_add", Args: args(TZ, IV, T), Ret: TZ, Fn: dateAdd(false)})
 	b.fn(&Overload{Name: "date_subtract", Args: args(TZ, IV), Ret: TZ, Volatility: Stable, Fn: dateAdd(true)})
 	b.fn(&Overload{Name: "date_subtract", Args: args(TZ, IV, T), Ret: TZ, Fn: dateAdd(true)})
-	b.fn(&Overload{Name: "pg_sleep", Args: args(types.Float8), Ret: types.Void, Volatility: Volatile, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
-		// Bounded so that a typo cannot park a worker for hours.
+	b.fn(&Overload{Name: "pg_sleep", Args: args(types.Float8), Ret: types.Void, Volatility: Volatile, Fn: func(ctx *Context, a []types.Datum) (types.Datum, error) {
+		// Bounded so that a typo cannot park a worker for hours, and
+		// interrupted by a cancel or statement_timeout.
 		d := time.Duration(min(max(a[0].Float(), 0), 3600) * float64(time.Second))
-		time.Sleep(d)
-		return types.Null, nil
+		done := context.Background().Done()
+		if ctx != nil && ctx.Ctx != nil {
+			done = ctx.Ctx.Done()
+		}
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return types.Null, nil
+		case <-done:
+			return types.Null, types.Errorf(types.CodeQueryCanceled, "canceling statement due to user request")
+		}
 	}})
 }

@@ -54,6 +54,9 @@ func newEvalCtx(ctx context.Context, env *Env) *evalCtx {
 	if bctx == nil {
 		bctx = &builtins.Context{StmtTime: time.Now(), Location: time.UTC}
 	}
+	if bctx.Ctx == nil {
+		bctx.Ctx = ctx
+	}
 	return &evalCtx{ctx: ctx, env: env, bctx: bctx}
 }
 

@@ -103,6 +103,7 @@ type Catalog struct {
 	byName   map[string]map[string]*Descriptor // schema -> name -> relation
 	roles    map[string]Role                   // by name
 	comments map[commentID]string
+	grants   map[uint32]map[uint32]Privileges // grants.go: object -> grantee -> privileges
 	// sorted caches Relations(); nil when stale.
 	sorted []*Descriptor
 	// bootstrapped is set once the built-in schemas and the superuser
@@ -204,6 +205,10 @@ func (c *Catalog) load() error {
 				return corrupt(err, "role")
 			}
 			c.roles[r.Name] = r
+		case key[1] == recGrant:
+			if err := c.loadGrant(key, value); err != nil {
+				return corrupt(err, "grant")
+			}
 		case key[1] == recComment:
 			if len(key) != 8 {
 				return corrupt(errors.New("bad key"), "comment")

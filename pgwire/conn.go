@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -185,7 +186,18 @@ func (c *conn) loop() {
 		if c.writeErr != nil {
 			return
 		}
+		idleLimit := c.idleInTransactionLimit()
+		if idleLimit > 0 {
+			_ = c.raw.SetReadDeadline(time.Now().Add(idleLimit))
+		}
 		msg, err := c.rd.Receive()
+		if idleLimit > 0 {
+			_ = c.raw.SetReadDeadline(time.Time{})
+			if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+				c.sendFatal(types.Errorf(codeIdleInTransactionTimeout, "terminating connection due to idle-in-transaction timeout"))
+				return
+			}
+		}
 		if err != nil {
 			c.endWithReadError(err)
 			return
@@ -278,4 +290,24 @@ func frontendMessageType(msg pgproto3.FrontendMessage) byte {
 		return 'p'
 	}
 	return 0
+}
+
+// IdleInTransactionLimiter is implemented by sessions that enforce
+// idle_in_transaction_session_timeout: while the session is in a
+// transaction block ('T' or 'E'), waiting longer than the returned duration
+// (0 = no limit) for the next message ends the connection with FATAL 25P03,
+// as Postgres does.
+type IdleInTransactionLimiter interface {
+	IdleInTransactionTimeout() time.Duration
+}
+
+// codeIdleInTransactionTimeout is SQLSTATE 25P03.
+const codeIdleInTransactionTimeout = "25P03"
+
+func (c *conn) idleInTransactionLimit() time.Duration {
+	l, ok := c.session.(IdleInTransactionLimiter)
+	if !ok || c.session.TxStatus() == 'I' {
+		return 0
+	}
+	return l.IdleInTransactionTimeout()
 }

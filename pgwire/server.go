@@ -45,6 +45,9 @@ type Options struct {
 	// TLSConfig enables TLS: SSLRequest is answered 'S' and the handshake
 	// run. nil disables TLS (SSLRequest is answered 'N').
 	TLSConfig *tls.Config
+	// RequireTLS refuses a StartupMessage that did not come over TLS
+	// (28000), before authentication.
+	RequireTLS bool
 }
 
 // Defaults of Options.

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"io"
+	"net"
 	"sort"
 	"strings"
 	"time"
@@ -207,6 +208,11 @@ func (c *conn) readStartupMessage() (map[string]string, bool) {
 				c.sendFatal(err)
 				return nil, false
 			}
+			if c.srv.opts.RequireTLS && !tlsDone {
+				c.sendFatal(types.Errorf(types.CodeInvalidAuthorizationSpec,
+					"no pg_hba.conf entry for host %q, user %q, database %q, no encryption", remoteHost(c.raw), params["user"], params["database"]))
+				return nil, false
+			}
 			// Protocol 3.x with x > 0 and _pq_ options are negotiated down
 			// to 3.0 with NegotiateProtocolVersion, like Postgres 16.
 			var unrecognized []string
@@ -269,4 +275,13 @@ func (c *conn) initialParameterStatus(startup, session map[string]string) [][2]s
 		list = append(list, [2]string{k, session[k]})
 	}
 	return list
+}
+
+// remoteHost is the client's address without the port, for error messages.
+func remoteHost(nc net.Conn) string {
+	addr := nc.RemoteAddr().String()
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
 }

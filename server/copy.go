@@ -110,9 +110,15 @@ func (sess *session) copyTo(ctx context.Context, st parser.Statement, cs *pg_que
 			return err
 		}
 		node = n
+		if err := sess.checkAccess(b); err != nil { // privileges.go
+			return err
+		}
 	} else {
 		d, err := sess.relationFor(cs.Relation)
 		if err != nil {
+			return err
+		}
+		if err := sess.checkRelation(sess.currentRole(), d, catalog.PrivSelect); err != nil { // privileges.go
 			return err
 		}
 		if d.Kind != catalog.KindTable && d.Kind != catalog.KindView {
@@ -284,6 +290,9 @@ func (sess *session) copyFrom(ctx context.Context, st parser.Statement, cs *pg_q
 	b := planner.NewBinder(sess.srv.cat, sess.settings.searchPath(), "", nil)
 	defaults, err := b.BindInsert(&pg_query.InsertStmt{Relation: cs.Relation})
 	if err != nil {
+		return err
+	}
+	if err := sess.checkAccess(b); err != nil { // privileges.go
 		return err
 	}
 	values, ok := defaults.Source.(*planner.Values)

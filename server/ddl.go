@@ -26,6 +26,9 @@ import (
 // block (documented in the README).
 func (sess *session) ddl(ctx context.Context, st parser.Statement, w pgwire.ResultWriter) error {
 	n := st.AST
+	if err := sess.checkDDL(st); err != nil { // privileges.go
+		return err
+	}
 	if st.Kind != parser.NotDialect {
 		return sess.connectorDDL(ctx, st, w) // kafka_ddl.go
 	}
@@ -74,8 +77,10 @@ func (sess *session) ddl(ctx context.Context, st parser.Statement, w pgwire.Resu
 		return types.Unsupported("REFRESH MATERIALIZED VIEW")
 	case n.GetAlterSeqStmt() != nil:
 		return types.Unsupported("ALTER SEQUENCE")
-	case n.GetCreateRoleStmt() != nil, n.GetAlterRoleStmt() != nil, n.GetDropRoleStmt() != nil, n.GetGrantStmt() != nil, n.GetGrantRoleStmt() != nil:
-		return types.Unsupported("roles and privileges")
+	case n.GetCreateRoleStmt() != nil, n.GetAlterRoleStmt() != nil, n.GetDropRoleStmt() != nil, n.GetGrantRoleStmt() != nil:
+		return sess.roleDDL(n, w) // roles.go
+	case n.GetGrantStmt() != nil:
+		return sess.grant(n.GetGrantStmt(), w) // privileges.go
 	case n.GetCreateFunctionStmt() != nil:
 		return types.Unsupported("CREATE FUNCTION")
 	case n.GetCreateTrigStmt() != nil:
@@ -1037,6 +1042,9 @@ func (sess *session) alterTable(ctx context.Context, at *pg_query.AlterTableStmt
 			}
 			if isPK(nd, slot) {
 				return types.Unsupported("dropping a primary key column")
+			}
+			if err := sess.checkViewColumnDrop(d, nd.Columns[slot], cmd.Behavior == pg_query.DropBehavior_DROP_CASCADE); err != nil {
+				return err
 			}
 			nd.Columns[slot].Dropped = true
 			nd.Columns[slot].Default = ""

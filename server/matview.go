@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/streamdb/streamdb/catalog"
 	"github.com/streamdb/streamdb/pgwire"
@@ -86,7 +88,7 @@ func (sess *session) createMaterializedView(ctx context.Context, st parser.State
 		desc.Columns = append(desc.Columns, catalog.Column{Name: cname, TypeOid: c.Type.Oid, Typmod: c.Type.Typmod, AttNum: int16(i + 1)})
 	}
 	desc.DependsOn = sess.dependencies(ct.Query)
-	names, err := recordBoundNames(sess.srv.cat, desc.DependsOn)
+	names, err := recordBoundNames(sess.srv.cat, desc.DependsOn, ct.Query)
 	if err != nil {
 		return err
 	}
@@ -109,6 +111,9 @@ func (sess *session) planMaterializedView(st parser.Statement, ct *pg_query.Crea
 	b := sess.binder(st, nil)
 	plan, err := b.BindMaterializedView(ct.Query)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := sess.checkAccess(b); err != nil { // privileges.go
 		return nil, nil, err
 	}
 	if len(b.ParamTypes()) > 0 {
@@ -205,9 +210,37 @@ type boundRelation struct {
 	Namespace string           `json:"schema"`
 	Name      string           `json:"name"`
 	Columns   map[int16]string `json:"columns"`
+	// Used lists the columns the query may read (by name, so a same-named
+	// column of another relation counts too: conservative); UsedAll is set
+	// when the query has a * (every column).
+	Used    []int16 `json:"used,omitempty"`
+	UsedAll bool    `json:"used_all,omitempty"`
 }
 
-func recordBoundNames(cat *catalog.Catalog, deps []uint32) (string, error) {
+// columnRefs collects the column names a query refers to, and whether it
+// uses *.
+func columnRefs(q *pg_query.Node) (map[string]bool, bool) {
+	names := map[string]bool{}
+	star := false
+	walkMessage(q.ProtoReflect(), func(m protoreflect.Message) {
+		cr, ok := m.Interface().(*pg_query.ColumnRef)
+		if !ok || len(cr.Fields) == 0 {
+			return
+		}
+		last := cr.Fields[len(cr.Fields)-1]
+		if last.GetAStar() != nil {
+			star = true
+			return
+		}
+		if str := last.GetString_(); str != nil {
+			names[str.Sval] = true
+		}
+	})
+	return names, star
+}
+
+func recordBoundNames(cat *catalog.Catalog, deps []uint32, q *pg_query.Node) (string, error) {
+	used, star := columnRefs(q)
 	var rels []boundRelation
 	for _, oid := range deps {
 		d, ok := cat.ByOID(oid)
@@ -215,9 +248,13 @@ func recordBoundNames(cat *catalog.Catalog, deps []uint32) (string, error) {
 			continue
 		}
 		r := boundRelation{OID: oid, Namespace: d.Namespace, Name: d.Name, Columns: map[int16]string{}}
+		r.UsedAll = star
 		for _, c := range d.Columns {
 			if !c.Dropped {
 				r.Columns[c.AttNum] = c.Name
+				if used[c.Name] {
+					r.Used = append(r.Used, c.AttNum)
+				}
 			}
 		}
 		rels = append(rels, r)
@@ -277,4 +314,34 @@ func pathRank(path []string, schema string) int {
 		}
 	}
 	return len(path)
+}
+
+// checkViewColumnDrop refuses to drop a column of table a materialized
+// view reads (2BP01, as Postgres does).
+func (sess *session) checkViewColumnDrop(table *catalog.Descriptor, col catalog.Column, cascade bool) error {
+	for _, dep := range sess.srv.cat.Dependents(table.OID) {
+		if dep.Kind != catalog.KindMaterializedView {
+			continue
+		}
+		var rels []boundRelation
+		if s := dep.Options[boundNamesOption]; s != "" {
+			_ = json.Unmarshal([]byte(s), &rels)
+		}
+		reads := len(rels) == 0 // no record: assume it does
+		for _, r := range rels {
+			if r.OID != table.OID {
+				continue
+			}
+			reads = reads || r.UsedAll || slices.Contains(r.Used, col.AttNum)
+		}
+		if !reads {
+			continue
+		}
+		if cascade {
+			return types.Unsupported("ALTER TABLE DROP COLUMN ... CASCADE of a column a materialized view reads")
+		}
+		return withHint(withDetail(types.Errorf(types.CodeDependentObjectsStillExist, "cannot drop column %s of table %s because other objects depend on it", col.Name, table.Name),
+			fmt.Sprintf("materialized view %s depends on column %s of table %s", dep.Name, col.Name, table.Name)), "Use DROP ... CASCADE to drop the dependent objects too.")
+	}
+	return nil
 }

@@ -20,6 +20,9 @@ func (sess *session) runSelect(ctx context.Context, st parser.Statement, paramTy
 	if err != nil {
 		return err
 	}
+	if err := sess.checkAccess(b); err != nil { // privileges.go
+		return err
+	}
 	cols := node.Columns()
 	out := visible(cols)
 	if simple {
@@ -252,6 +255,9 @@ func (sess *session) runInsert(ctx context.Context, st parser.Statement, paramTy
 	if err != nil {
 		return err
 	}
+	if err := sess.checkAccess(b); err != nil { // privileges.go
+		return err
+	}
 	_, rows, wr, err := sess.dmlRows(ctx, params, plan.Source, plan.Target, plan.Returning, w, simple)
 	if err != nil {
 		return err
@@ -388,6 +394,9 @@ func (sess *session) runUpdate(ctx context.Context, st parser.Statement, paramTy
 	if err != nil {
 		return err
 	}
+	if err := sess.checkAccess(b); err != nil { // privileges.go
+		return err
+	}
 	env, rows, wr, err := sess.dmlRows(ctx, params, plan.Source, plan.Target, plan.Returning, w, simple)
 	if err != nil {
 		return err
@@ -466,6 +475,9 @@ func (sess *session) runDelete(ctx context.Context, st parser.Statement, paramTy
 	b := sess.binder(st, paramTypes)
 	plan, err := b.BindDelete(st.AST.GetDeleteStmt())
 	if err != nil {
+		return err
+	}
+	if err := sess.checkAccess(b); err != nil { // privileges.go
 		return err
 	}
 	_, rows, wr, err := sess.dmlRows(ctx, params, plan.Source, plan.Target, plan.Returning, w, simple)

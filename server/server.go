@@ -101,11 +101,18 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 
+	tlsConfig, tlsRequired, err := pgwireTLS(opts) // tls.go
+	if err != nil {
+		s.closeStores()
+		return nil, err
+	}
 	pgOpts := pgwire.Options{
 		MaxConnections: opts.MaxConnections,
 		MaxMessageSize: opts.MaxMessageSize,
 		Authenticator:  &authenticator{s: s},
 		Logger:         logger,
+		TLSConfig:      tlsConfig,
+		RequireTLS:     tlsRequired,
 	}
 	s.pg = pgwire.NewServer(pgOpts, s)
 	ln, err := net.Listen("tcp", opts.Listen)

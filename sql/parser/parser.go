@@ -36,6 +36,9 @@ const (
 // Parse splits sql into statements and parses each. An empty (or
 // comment-only) string yields no statements.
 func Parse(sql string) ([]Statement, error) {
+	if err := checkEmitOnWindowClose(sql); err != nil { // dialect_watermark.go
+		return nil, err
+	}
 	if s, ok := dialect(sql); ok {
 		return s, nil
 	}
@@ -124,6 +127,10 @@ func dialect(sql string) ([]Statement, bool) {
 	t = strings.TrimSpace(t)
 	if strings.EqualFold(t, "FLUSH") {
 		return []Statement{{Kind: Flush, SQL: "FLUSH", Offset: strings.Index(sql, strings.TrimSpace(sql))}}, true
+	}
+	// Hook: WATERMARK FOR in CREATE SOURCE/TABLE column lists, dialect_watermark.go.
+	if s, ok := watermarkDialect(t, strings.Index(sql, t)); ok {
+		return s, true
 	}
 	// Hook: Kafka connector DDL (FORMAT ... ENCODE, CREATE SOURCE/SINK), dialect_format.go.
 	return connectorDialect(t, strings.Index(sql, t))

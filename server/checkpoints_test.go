@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -175,5 +176,58 @@ func TestCheckpointSavepointRestore(t *testing.T) {
 	execAll(t, c3, "FLUSH")
 	if n := queryInt(t, c3, "SELECT n FROM v"); n != 100 {
 		t.Fatalf("after losing the stores the view says %d, want 100", n)
+	}
+}
+
+func TestPeriodicCheckpointsUnderWrites(t *testing.T) {
+	dir := t.TempDir()
+	fast := func(o *Options) {
+		o.CheckpointInterval = 50 * time.Millisecond
+		o.BarrierInterval = 20 * time.Millisecond
+		o.Settings = map[string]string{"checkpoint.min_pause": "10ms", "checkpoint.retain": "2", "checkpoint.full_every": "3"}
+	}
+	s := startTestServer(t, dir, fast)
+	conn := connectSimple(t, s)
+	execAll(t, conn,
+		"CREATE TABLE t (a int PRIMARY KEY)",
+		"CREATE MATERIALIZED VIEW v AS SELECT count(*) AS n, sum(a) AS s FROM t")
+	deadline := time.Now().Add(1500 * time.Millisecond)
+	n := 0
+	for time.Now().Before(deadline) {
+		n++
+		execAll(t, conn, "INSERT INTO t VALUES ("+strconv.Itoa(n)+")")
+	}
+	execAll(t, conn, "CHECKPOINT")
+	var completed, failed int64
+	err := conn.QueryRow(context.Background(),
+		"SELECT count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status <> 'completed') FROM streamdb.checkpoints").Scan(&completed, &failed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if completed < 3 || failed != 0 {
+		t.Fatalf("%d checkpoints completed, %d not", completed, failed)
+	}
+	_ = conn.Close(context.Background())
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Only retain (2) + the newest full checkpoint remain.
+	ms, _ := filepath.Glob(filepath.Join(dir, "checkpoints", "chk-*", "MANIFEST.json"))
+	if len(ms) == 0 || len(ms) > 3 {
+		t.Fatalf("manifests kept: %v", ms)
+	}
+	for _, d := range []string{"tables", "state", "checkpoints-local"} {
+		if err := os.RemoveAll(filepath.Join(dir, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s2 := startTestServer(t, dir, fast)
+	c2 := connectSimple(t, s2)
+	if got := queryInt(t, c2, "SELECT count(*) FROM t"); got != int64(n) {
+		t.Fatalf("restored %d rows, want %d (CHECKPOINT ran after the last insert)", got, n)
+	}
+	execAll(t, c2, "FLUSH")
+	if got := queryInt(t, c2, "SELECT n FROM v"); got != int64(n) {
+		t.Fatalf("restored view counts %d, want %d", got, n)
 	}
 }

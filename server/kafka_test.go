@@ -497,13 +497,21 @@ func TestKafkaBadRecords(t *testing.T) {
 	}
 
 	h.mustExec(`CREATE TABLE skips (id int PRIMARY KEY, v text) ` + opts("skip_topic", ", on_error = 'skip'"))
-	const good, bad = 2000, 20
+	// The issue's sizes: 1,000 malformed records among 100,000 valid ones.
+	const good, bad = 100_000, 1_000
+	var batch []*kgo.Record
 	for i := range good + bad {
 		v := fmt.Sprintf(`{"id":%d,"v":"x"}`, i)
 		if i%((good+bad)/bad) == 7 {
 			v = fmt.Sprintf(`{"id":%d,"v":`, i) // truncated JSON
 		}
-		h.send("skip_topic", int32(i%8), nil, []byte(v))
+		batch = append(batch, &kgo.Record{Topic: "skip_topic", Partition: int32(i % 8), Value: []byte(v)})
+		if len(batch) == 10_000 || i == good+bad-1 {
+			if err := h.produce.ProduceSync(context.Background(), batch...).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+			batch = batch[:0]
+		}
 	}
 	check := func() {
 		h.eventually("all records", func() (bool, string) {

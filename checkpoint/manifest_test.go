@@ -85,3 +85,17 @@ func FuzzDecodeManifest(f *testing.F) {
 		}
 	})
 }
+
+func TestOpenBucketRejectsBadURLs(t *testing.T) {
+	for _, u := range []string{"/just/a/path", "ftp://host/x", "s3://bucket?no_such_option=1"} {
+		b, err := OpenBucket(t.Context(), u)
+		if err == nil {
+			_ = b.Close()
+			t.Errorf("%s: opened", u)
+			continue
+		}
+		if types.Code(err) != types.CodeInvalidParameterValue {
+			t.Errorf("%s: %v (%s)", u, err, types.Code(err))
+		}
+	}
+}

@@ -302,14 +302,26 @@ func (in *instance) restart() {
 // query runs sql with the simple protocol and returns its rows, each
 // rendered as its text-format values joined by " | " (NULL for null).
 func (in *instance) query(sql string) ([]string, error) {
+	rows, _, err := in.queryTyped(sql)
+	return rows, err
+}
+
+// queryTyped is query that also returns the result's column type names
+// (as OIDs) of the last result.
+func (in *instance) queryTyped(sql string) ([]string, []uint32, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), statementTimeout)
 	defer cancel()
 	results, err := in.conn.Exec(ctx, sql).ReadAll()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var rows []string
+	var oids []uint32
 	for _, r := range results {
+		oids = oids[:0]
+		for _, fd := range r.FieldDescriptions {
+			oids = append(oids, fd.DataTypeOID)
+		}
 		for _, row := range r.Rows {
 			vals := make([]string, len(row))
 			for i, v := range row {
@@ -322,7 +334,7 @@ func (in *instance) query(sql string) ([]string, error) {
 			rows = append(rows, strings.Join(vals, " | "))
 		}
 	}
-	return rows, nil
+	return rows, oids, nil
 }
 
 func describe(err error) string {
@@ -529,14 +541,21 @@ func (r *runner) compareView(c viewCase, when string) bool {
 	if cols != "*" {
 		oracleSQL = "SELECT " + cols + " FROM (" + oracle + ") AS oracle"
 	}
-	got, err := r.in.query(viewSQL)
+	got, gotTypes, err := r.in.queryTyped(viewSQL)
 	if err != nil {
 		r.t.Errorf("%s seed %d, %s: %s\n  -> %s", c.name, r.seed, when, viewSQL, describe(err))
 		return false
 	}
-	want, err := r.in.query(oracleSQL)
+	want, wantTypes, err := r.in.queryTyped(oracleSQL)
 	if err != nil {
 		r.t.Errorf("%s seed %d, %s: oracle %s\n  -> %s", c.name, r.seed, when, oracleSQL, describe(err))
+		return false
+	}
+	// Same text with another type (int4 for int8, text for varchar)
+	// would pass the row comparison; the view's columns must have the
+	// query's types.
+	if fmt.Sprint(gotTypes) != fmt.Sprint(wantTypes) {
+		r.t.Errorf("%s: view %s has column type OIDs %v, the ad-hoc query %v\n  view: %s", c.name, r.viewName(c), gotTypes, wantTypes, c.query)
 		return false
 	}
 	onlyView, onlyOracle := multisetDiff(got, want)

@@ -173,6 +173,9 @@ func (src checkpointSource) Capture(ctx context.Context, take func(string, *pebb
 // and uploaded before the command completes.
 func (sess *session) checkpointNow(ctx context.Context, w pgwire.ResultWriter) error {
 	srv := sess.srv
+	if !sess.currentRole().Superuser {
+		return types.Errorf(types.CodeInsufficientPrivilege, "must be superuser or have privileges of pg_checkpoint to do CHECKPOINT")
+	}
 	if srv.checkpointer == nil {
 		return types.Unsupported("CHECKPOINT without a checkpoint store")
 	}
@@ -220,6 +223,10 @@ var savepointColumns = types.Schema{{Name: "savepoint", Type: types.Text}}
 // streamdb serve --restore-from accepts.
 func (sess *session) savepoint(ctx context.Context, url string, w pgwire.ResultWriter) error {
 	srv := sess.srv
+	// A savepoint copies every table, whoever owns it.
+	if err := sess.requireSuperuser("write a savepoint"); err != nil {
+		return err
+	}
 	if srv.checkpointer == nil {
 		return types.Unsupported("savepoints without a checkpoint store")
 	}

@@ -121,6 +121,23 @@ func TestCheckpointSavepointRestore(t *testing.T) {
 			t.Errorf("metric %s not registered", name)
 		}
 	}
+	// Only superusers checkpoint or write savepoints.
+	execAll(t, conn, "CREATE ROLE plain LOGIN")
+	pcfg, err := pgx.ParseConfig("postgres://plain@" + a.PGAddr() + "/streamdb?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	plain, err := pgx.ConnectConfig(context.Background(), pcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"CHECKPOINT", "SELECT streamdb.savepoint('" + sp2 + "-x')"} {
+		if _, err := plain.Exec(context.Background(), q); err == nil || !strings.Contains(err.Error(), "42501") {
+			t.Errorf("%s as a plain role: %v", q, err)
+		}
+	}
+	_ = plain.Close(context.Background())
 	// A write after the checkpoint and the savepoint.
 	execAll(t, conn, "INSERT INTO t VALUES (101, 'late')")
 	_ = conn.Close(context.Background())

@@ -677,10 +677,18 @@ func (v *virtualContext) pgAuthID() []types.Row {
 		rows = append(rows, types.Row{
 			dOID(r.OID), dStr(r.Name), dBool(r.Superuser), dBool(true),
 			dBool(r.Superuser), dBool(r.Superuser), dBool(r.Login), dBool(r.Superuser),
-			dBool(r.Superuser), dInt(-1), types.Null, types.Null,
+			dBool(r.Superuser), dInt(-1), nullableStr(r.PasswordVerifier), types.Null,
 		})
 	}
 	return rows
+}
+
+// nullableStr is NULL for "", else the text.
+func nullableStr(s string) types.Datum {
+	if s == "" {
+		return types.Null
+	}
+	return dStr(s)
 }
 
 func (v *virtualContext) pgRoles() []types.Row {

@@ -284,6 +284,8 @@ type RoleInfo struct {
 	OID              uint32
 	Name             string
 	Superuser, Login bool
+	// PasswordVerifier is pg_authid.rolpassword (SCRAM), "" for NULL.
+	PasswordVerifier string
 }
 
 // SettingInfo is one row of pg_settings. Unit is "" for none.

@@ -283,6 +283,9 @@ var _ builtins.SequenceAccess = (*catalogInfo)(nil)
 type virtualTables struct{ sess *session }
 
 func (v *virtualTables) Rows(ctx context.Context, name string) ([]types.Row, error) {
+	if err := v.sess.checkVirtualRead(name); err != nil { // privileges.go
+		return nil, err
+	}
 	return catalog.GenerateVirtual(name, v.sess.virtualInput())
 }
 
@@ -299,7 +302,7 @@ func (sess *session) virtualInput() *catalog.VirtualInput {
 		in.Namespaces = append(in.Namespaces, catalog.NamespaceInfo{OID: s.OID, Name: s.Name, Owner: s.Owner})
 	}
 	for _, r := range srv.cat.Roles() {
-		in.Roles = append(in.Roles, catalog.RoleInfo{OID: r.OID, Name: r.Name, Superuser: r.Superuser, Login: r.Login})
+		in.Roles = append(in.Roles, catalog.RoleInfo{OID: r.OID, Name: r.Name, Superuser: r.Superuser, Login: r.Login, PasswordVerifier: r.PasswordVerifier})
 	}
 	names := make([]string, 0, len(settingDefs))
 	for k := range settingDefs {

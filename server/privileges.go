@@ -65,8 +65,8 @@ func (sess *session) checkRelation(role catalog.Role, d *catalog.Descriptor, pri
 	if role.Superuser || d.Owner == role.Name {
 		return nil
 	}
-	if d.OID < catalog.FirstUserOID && priv == catalog.PrivSelect {
-		return nil // system catalogs
+	if d.OID < catalog.FirstUserOID && priv == catalog.PrivSelect && d.OID != catalog.OIDPgAuthID {
+		return nil // system catalogs; pg_authid (password verifiers) is superuser-only
 	}
 	if err := sess.checkSchemaUsage(role, d.Namespace); err != nil {
 		return err
@@ -345,4 +345,14 @@ const codeInvalidGrantOperation = "0LP01"
 // scripts written for Postgres run) without streamdb tracking them.
 func untrackedTablePrivilege(name string) bool {
 	return name == "truncate" || name == "references" || name == "trigger" || name == "maintain"
+}
+
+// checkVirtualRead guards the system tables that are not readable by
+// everyone: pg_authid holds the password verifiers (superuser only, as in
+// Postgres; pg_roles shows them masked).
+func (sess *session) checkVirtualRead(qualified string) error {
+	if qualified != "pg_catalog.pg_authid" || sess.currentRole().Superuser {
+		return nil
+	}
+	return types.Errorf(types.CodeInsufficientPrivilege, "permission denied for table pg_authid")
 }

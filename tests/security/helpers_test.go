@@ -1,0 +1,116 @@
+package security
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/errors"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/streamdb/streamdb/server"
+)
+
+// startServer starts an in-process server on a free loopback port with its
+// own data directory, closed when the test ends.
+func startServer(t *testing.T, adjust ...func(*server.Options)) *server.Server {
+	t.Helper()
+	opts := server.Options{
+		Listen:  "127.0.0.1:0",
+		HTTP:    "-",
+		DataDir: t.TempDir(),
+		Logger:  slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+	for _, f := range adjust {
+		f(&opts)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := server.Start(ctx, opts)
+	if err != nil {
+		t.Fatalf("starting server: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("closing server: %v", err)
+		}
+	})
+	return srv
+}
+
+// testLogWriter sends server logs to the test log, shown on failure.
+type testLogWriter struct{ t *testing.T }
+
+func (w testLogWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func setting(key, value string) func(*server.Options) {
+	return func(o *server.Options) {
+		if o.Settings == nil {
+			o.Settings = map[string]string{}
+		}
+		o.Settings[key] = value
+	}
+}
+
+// connectAs opens a pgx connection as user (password may be empty).
+func connectAs(t *testing.T, srv *server.Server, user, password string) (*pgx.Conn, error) {
+	t.Helper()
+	cfg, err := pgx.ParseConfig("postgres://" + srv.PGAddr() + "/streamdb?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.User, cfg.Password = user, password
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	return conn, nil
+}
+
+func mustConnect(t *testing.T, srv *server.Server, user, password string) *pgx.Conn {
+	t.Helper()
+	conn, err := connectAs(t, srv, user, password)
+	if err != nil {
+		t.Fatalf("connecting as %s: %v", user, err)
+	}
+	return conn
+}
+
+func exec(t *testing.T, conn *pgx.Conn, sql string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// sqlState returns the SQLSTATE and message of err ("" when err is not a
+// server error).
+func sqlState(err error) (string, string) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code, pgErr.Message
+	}
+	return "", ""
+}
+
+// expectError runs sql and checks its SQLSTATE and message.
+func expectError(t *testing.T, conn *pgx.Conn, sql, code, message string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := conn.Exec(ctx, sql)
+	gotCode, gotMsg := sqlState(err)
+	if gotCode != code || (message != "" && gotMsg != message) {
+		t.Fatalf("%s: got %v (%s %q), want %s %q", sql, err, gotCode, gotMsg, code, message)
+	}
+}

@@ -123,11 +123,11 @@ func (r *sinkRunner) run(input *catalog.Descriptor) {
 		}
 		if types.Code(err) == types.CodeFeatureNotSupported {
 			r.setStatus("failed", err)
-			log.Error("Kafka sink stopped", "err", err)
+			log.Error("Kafka sink stopped", "err", err.Error())
 			return
 		}
 		r.setStatus("retrying", err)
-		log.Warn("Kafka sink error; retrying", "err", err, "backoff", backoff)
+		log.Warn("Kafka sink error; retrying", "err", err.Error(), "backoff", backoff)
 		select {
 		case <-r.ctx.Done():
 			return

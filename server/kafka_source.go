@@ -311,11 +311,11 @@ func (g *ingester) run() {
 		var bad *badRecordError
 		if errors.As(err, &bad) {
 			g.setStatus("failed", err)
-			log.Error("Kafka source stopped at a bad record (WITH (on_error = 'skip') records bad records in streamdb.source_errors instead)", "err", err)
+			log.Error("Kafka source stopped at a bad record (WITH (on_error = 'skip') records bad records in streamdb.source_errors instead)", "err", err.Error())
 			return
 		}
 		g.setStatus("retrying", err)
-		log.Warn("Kafka source error; retrying", "err", err, "backoff", backoff)
+		log.Warn("Kafka source error; retrying", "err", err.Error(), "backoff", backoff)
 		select {
 		case <-g.ctx.Done():
 			return

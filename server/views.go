@@ -432,6 +432,9 @@ func (m *viewManager) backfillWith(ctx context.Context, v *viewRuntime, skipUp f
 	}
 	tx := m.srv.tables.Begin()
 	defer tx.Rollback()
+	if err := m.syncTables(); err != nil {
+		return err
+	}
 	var c types.Chunk
 	flush := func(oid uint32) error {
 		if c.Len() == 0 {
@@ -636,12 +639,26 @@ func (m *viewManager) runEpoch(ctx context.Context) error {
 	return m.runEpochLocked(ctx)
 }
 
+// syncTables makes every visible table commit durable. A commit is
+// visible a moment before its fsync completes; a view must never apply
+// (and record in its offsets) a commit that a crash can still lose, or the
+// commit seq would be reused by a different commit after the restart and
+// skipped. Every commit visible before the call is covered: its batch was
+// applied before it became visible.
+func (m *viewManager) syncTables() error {
+	err := m.srv.tables.Store().DB().LogData(nil, pebble.Sync)
+	return types.WithCode(errors.Wrap(err, "syncing the table store"), types.CodeIOError)
+}
+
 // errPastTarget stops a log scan at the epoch's target seq.
 var errPastTarget = errors.New("past the epoch's target seq")
 
 // runEpochLocked runs one epoch over every running view and commits it.
 func (m *viewManager) runEpochLocked(ctx context.Context) error {
 	target := m.srv.tables.CommitSeq()
+	if err := m.syncTables(); err != nil {
+		return err
+	}
 	ordered := make([]*viewRuntime, 0, len(m.views))
 	for _, v := range m.views {
 		ordered = append(ordered, v)

@@ -84,7 +84,7 @@ func mustConnect(t *testing.T, srv *server.Server, user, password string) *pgx.C
 	return conn
 }
 
-func exec(t *testing.T, conn *pgx.Conn, sql string) {
+func mustExec(t *testing.T, conn *pgx.Conn, sql string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -17,11 +17,11 @@ func TestBIUserReadsViewsOnly(t *testing.T) {
 	withDir := func(o *server.Options) { o.DataDir = dir }
 	srv := startServer(t, withDir)
 	admin := mustConnect(t, srv, "streamdb", "")
-	exec(t, admin, "CREATE TABLE orders (id int PRIMARY KEY, amount int)")
-	exec(t, admin, "INSERT INTO orders VALUES (1, 10), (2, 20)")
-	exec(t, admin, "CREATE VIEW totals AS SELECT sum(amount) AS total FROM orders")
-	exec(t, admin, "CREATE ROLE bi LOGIN PASSWORD 'bi-secret'")
-	exec(t, admin, "GRANT SELECT ON totals TO bi")
+	mustExec(t, admin, "CREATE TABLE orders (id int PRIMARY KEY, amount int)")
+	mustExec(t, admin, "INSERT INTO orders VALUES (1, 10), (2, 20)")
+	mustExec(t, admin, "CREATE VIEW totals AS SELECT sum(amount) AS total FROM orders")
+	mustExec(t, admin, "CREATE ROLE bi LOGIN PASSWORD 'bi-secret'")
+	mustExec(t, admin, "GRANT SELECT ON totals TO bi")
 
 	// The password is stored as a SCRAM verifier, never in the clear.
 	var stored string
@@ -80,27 +80,27 @@ func TestBIUserReadsViewsOnly(t *testing.T) {
 	checkBI(srv)
 
 	admin = mustConnect(t, srv, "streamdb", "")
-	exec(t, admin, "REVOKE SELECT ON TABLE totals FROM bi")
+	mustExec(t, admin, "REVOKE SELECT ON TABLE totals FROM bi")
 	bi := mustConnect(t, srv, "bi", "bi-secret")
 	expectError(t, bi, "SELECT * FROM totals", "42501", "permission denied for view totals")
 
 	// GRANT to PUBLIC, ALL, and CREATE on a schema.
-	exec(t, admin, "GRANT ALL ON orders TO PUBLIC")
-	exec(t, bi, "INSERT INTO orders VALUES (3, 30)")
-	exec(t, admin, "REVOKE ALL ON orders FROM PUBLIC")
+	mustExec(t, admin, "GRANT ALL ON orders TO PUBLIC")
+	mustExec(t, bi, "INSERT INTO orders VALUES (3, 30)")
+	mustExec(t, admin, "REVOKE ALL ON orders FROM PUBLIC")
 	expectError(t, bi, "SELECT * FROM orders", "42501", "permission denied for table orders")
-	exec(t, admin, "GRANT CREATE ON SCHEMA public TO bi")
-	exec(t, bi, "CREATE TABLE mine (x int)")
-	exec(t, bi, "INSERT INTO mine VALUES (1)")
-	exec(t, bi, "ALTER ROLE bi PASSWORD 'new-secret'") // a role may change its own password
+	mustExec(t, admin, "GRANT CREATE ON SCHEMA public TO bi")
+	mustExec(t, bi, "CREATE TABLE mine (x int)")
+	mustExec(t, bi, "INSERT INTO mine VALUES (1)")
+	mustExec(t, bi, "ALTER ROLE bi PASSWORD 'new-secret'") // a role may change its own password
 	expectError(t, admin, "DROP ROLE bi", "2BP01", "")
-	exec(t, admin, "DROP TABLE mine")
-	exec(t, admin, "ALTER ROLE bi NOLOGIN")
+	mustExec(t, admin, "DROP TABLE mine")
+	mustExec(t, admin, "ALTER ROLE bi NOLOGIN")
 	if _, err := connectAs(t, srv, "bi", "new-secret"); err == nil {
 		t.Fatal("NOLOGIN role logged in")
 	}
-	exec(t, admin, "DROP ROLE bi")
-	exec(t, admin, "DROP ROLE IF EXISTS bi")
+	mustExec(t, admin, "DROP ROLE bi")
+	mustExec(t, admin, "DROP ROLE IF EXISTS bi")
 	expectError(t, admin, "ALTER ROLE streamdb NOSUPERUSER", "42501", "")
 }
 
@@ -110,7 +110,7 @@ func TestPrehashedPassword(t *testing.T) {
 	srv := startServer(t)
 	admin := mustConnect(t, srv, "streamdb", "")
 	verifier := pgwire.MakeSCRAMVerifier("hashed-on-client")
-	exec(t, admin, "CREATE USER app PASSWORD '"+verifier+"'")
+	mustExec(t, admin, "CREATE USER app PASSWORD '"+verifier+"'")
 	var stored string
 	if err := admin.QueryRow(context.Background(), "SELECT rolpassword FROM pg_authid WHERE rolname = 'app'").Scan(&stored); err != nil {
 		t.Fatal(err)
@@ -120,7 +120,7 @@ func TestPrehashedPassword(t *testing.T) {
 	}
 	mustConnect(t, srv, "app", "hashed-on-client")
 	// CREATE USER implies LOGIN; CREATE ROLE does not.
-	exec(t, admin, "CREATE ROLE nologin PASSWORD 'x'")
+	mustExec(t, admin, "CREATE ROLE nologin PASSWORD 'x'")
 	if _, err := connectAs(t, srv, "nologin", "x"); err == nil {
 		t.Fatal("a role without LOGIN logged in")
 	}

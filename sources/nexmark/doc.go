@@ -9,6 +9,8 @@
 //
 // The only deliberate differences from Java: the channel URLs, which Java
 // draws from an unseeded Random once per JVM, are derived from the seed, so
-// they are reproducible; and Config.Seed, when not zero, is mixed into every
-// per-event seed to give independent streams (Seed 0 reproduces Java).
+// they are reproducible; and Config.Seed, when not zero, is hashed with the
+// event number into the per-event seed, giving independent streams without
+// the correlation of java.util.Random's first draws for nearby seeds (Seed
+// 0 reproduces Java, correlation included).
 package nexmark

@@ -9,3 +9,13 @@ import "time"
 func (sess *session) IdleInTransactionTimeout() time.Duration {
 	return parseDurationSetting(sess.settings.get("idle_in_transaction_session_timeout"))
 }
+
+// reservedSlots maps superuser_reserved_connections to pgwire's option,
+// where 0 means the default and a negative count none.
+func reservedSlots(o Options) int {
+	n := o.SettingInt("superuser_reserved_connections")
+	if n == 0 {
+		return -1
+	}
+	return n
+}

@@ -113,6 +113,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		Logger:         logger,
 		TLSConfig:      tlsConfig,
 		RequireTLS:     tlsRequired,
+		// pgwire takes a negative count as none; 0 would mean its default.
+		ReservedSuperuserConnections: reservedSlots(opts),
+		AuthenticationTimeout:        opts.SettingDuration("authentication_timeout"),
 	}
 	s.pg = pgwire.NewServer(pgOpts, s)
 	ln, err := net.Listen("tcp", opts.Listen)

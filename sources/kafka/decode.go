@@ -147,6 +147,13 @@ func isNullJSON(b []byte) bool {
 	return len(b) == 0 || string(b) == "null"
 }
 
+// debeziumEnvelope is a Debezium record with or without the schema part.
+type debeziumEnvelope struct {
+	Schema  json.RawMessage `json:"schema"`
+	Payload json.RawMessage `json:"payload"`
+	debeziumPayload
+}
+
 // debeziumPayload is the part of an envelope the decoder reads.
 type debeziumPayload struct {
 	Before json.RawMessage `json:"before"`
@@ -158,27 +165,28 @@ func (d *Decoder) decodeDebezium(value []byte, dst []Change) ([]Change, error) {
 	if isNullJSON(value) {
 		return dst, nil // tombstone: follows a delete for log compaction
 	}
-	var top map[string]json.RawMessage
+	// One pass over the record: without the schema part the envelope's
+	// fields are at the top; with it they are under "payload".
+	var top debeziumEnvelope
 	if err := json.Unmarshal(value, &top); err != nil {
 		return dst, types.Errorf(types.CodeInvalidJSONText, "invalid Debezium JSON: %v", err)
 	}
 	sem := d.noSemantic
-	body := value
-	if p, ok := top["payload"]; ok {
-		if isNullJSON(p) {
+	pl := top.debeziumPayload
+	if top.Payload != nil {
+		if isNullJSON(top.Payload) {
 			return dst, nil // a tombstone with a schema part
 		}
-		body = p
-		if s, ok := top["schema"]; ok && !isNullJSON(s) {
+		if !isNullJSON(top.Schema) {
 			var err error
-			if sem, err = d.schemaSemantics(s); err != nil {
+			if sem, err = d.schemaSemantics(top.Schema); err != nil {
 				return dst, err
 			}
 		}
-	}
-	var pl debeziumPayload
-	if err := json.Unmarshal(body, &pl); err != nil {
-		return dst, types.Errorf(types.CodeInvalidJSONText, "invalid Debezium payload: %v", err)
+		pl = debeziumPayload{}
+		if err := json.Unmarshal(top.Payload, &pl); err != nil {
+			return dst, types.Errorf(types.CodeInvalidJSONText, "invalid Debezium payload: %v", err)
+		}
 	}
 	switch pl.Op {
 	case "c", "r":

@@ -78,6 +78,9 @@ func TestViewNeverHalfUpdated(t *testing.T) {
 			transfers.Add(1)
 		}
 	}()
+	// Stop the writer before the cleanups close its connection, also
+	// when the test fails early.
+	defer func() { stop.Store(true); wg.Wait() }()
 
 	deadline := time.Now().Add(3 * time.Second)
 	reads := 0
@@ -161,6 +164,9 @@ func TestBackfillWhileWriting(t *testing.T) {
 			}
 		}
 	}()
+	// Stop the writer before the cleanups close its connection, also
+	// when the test fails early.
+	defer func() { stop.Store(true); wg.Wait() }()
 	views := []viewCase{
 		{name: "bf_agg", query: "SELECT k, count(*) AS c, sum(v) AS s, max(id) AS hi FROM big GROUP BY k"},
 		{name: "bf_join", query: "SELECT big.id, side.label FROM big JOIN side ON side.k = big.k WHERE big.v = 3"},
@@ -220,6 +226,9 @@ func TestViewsReadAtOneEpoch(t *testing.T) {
 			}
 		}
 	}()
+	// Stop the writer before the cleanups close its connection, also
+	// when the test fails early.
+	defer func() { stop.Store(true); wg.Wait() }()
 	// The id view is read twice: the same view must not differ from itself
 	// within one statement either.
 	const check = `SELECT (SELECT c FROM item_count), (SELECT count(*) FROM item_ids), (SELECT coalesce(sum(c), 0) FROM group_counts), (SELECT count(*) FROM item_ids)`
@@ -315,6 +324,9 @@ func TestCreateDropWhileWriting(t *testing.T) {
 				}
 			}
 		}()
+		// Stop the writer before the cleanups close its connection, also
+		// when the test fails early.
+		defer func() { stop.Store(true); wg.Wait() }()
 		c := cases[(step*11)%len(cases)]
 		c.name = fmt.Sprintf("%s_%d", c.name, step)
 		c.setup = nil

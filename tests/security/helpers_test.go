@@ -114,3 +114,33 @@ func expectError(t *testing.T, conn *pgx.Conn, sql, code, message string) {
 		t.Fatalf("%s: got %v (%s %q), want %s %q", sql, err, gotCode, gotMsg, code, message)
 	}
 }
+
+// pgxConnT is a healthy session of the hostile-traffic test.
+type pgxConnT struct{ conn *pgx.Conn }
+
+func (h *pgxConnT) queryErr() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var n int64
+	var v string
+	if err := h.conn.QueryRow(ctx, "SELECT count(*) FROM kv").Scan(&n); err != nil {
+		return err
+	}
+	if n != 1000 {
+		return errors.Newf("count(*) = %d, want 1000", n)
+	}
+	if err := h.conn.QueryRow(ctx, "SELECT v FROM kv WHERE k = $1", 500).Scan(&v); err != nil {
+		return err
+	}
+	if v != "value 500" {
+		return errors.Newf("v = %q", v)
+	}
+	return nil
+}
+
+func (h *pgxConnT) query(t *testing.T) {
+	t.Helper()
+	if err := h.queryErr(); err != nil {
+		t.Fatal(err)
+	}
+}

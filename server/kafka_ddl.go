@@ -188,3 +188,14 @@ func (sess *session) dropSink(ds *pg_query.DropStmt, w pgwire.ResultWriter) erro
 	}
 	return w.Complete("DROP SINK")
 }
+
+// refuseSourceWrites refuses INSERT, UPDATE, DELETE and COPY FROM on a
+// source (CREATE SOURCE): its rows come from Kafka only, append-only.
+// Tables with a connector (CDC tables) accept writes, which the stream
+// may later overwrite by primary key.
+func refuseSourceWrites(d *catalog.Descriptor) error {
+	if d.Options[optAppendOnly] == "true" {
+		return types.Errorf(types.CodeFeatureNotSupported, "cannot write to source %q: its rows come from Kafka only", d.Name)
+	}
+	return nil
+}

@@ -547,6 +547,9 @@ func TestKafkaSourceAndDDL(t *testing.T) {
 		{fmt.Sprintf(`CREATE SINK s1 AS SELECT id FROM events WITH (connector = 'kafka', topic = 'o', properties.bootstrap.server = '%s') FORMAT PLAIN ENCODE JSON`, h.broker), "0A000"},
 		{fmt.Sprintf(`CREATE TABLE plain_t (id int PRIMARY KEY); CREATE SINK s2 FROM plain_t WITH (connector = 'kafka', topic = 'o', properties.bootstrap.server = '%s') FORMAT PLAIN ENCODE JSON`, h.broker), "0A000"},
 		{`DROP SINK nope`, "42704"},
+		{`INSERT INTO events VALUES (1, 'x')`, "0A000"},
+		{`UPDATE events SET v = 'y'`, "0A000"},
+		{`DELETE FROM events`, "0A000"},
 	} {
 		err := h.exec(c.sql)
 		var pe *pgconn.PgError

@@ -95,6 +95,9 @@ type writer struct {
 }
 
 func (sess *session) newWriter(ctx context.Context, env *exec.Env, t planner.DMLTarget, ret *planner.Returning, w pgwire.ResultWriter, simple bool) (*writer, error) {
+	if err := refuseSourceWrites(t.Desc); err != nil { // kafka_ddl.go
+		return nil, err
+	}
 	wr := &writer{sess: sess, ctx: ctx, env: env, desc: t.Desc, checkName: t.CheckNames, rowIDSlot: -1, w: w}
 	for _, c := range t.Checks {
 		ce, err := exec.Compile(c)

@@ -172,12 +172,6 @@ func serve(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "streamdb: %v\n", err)
 		return 2
 	}
-	if opts.RestoreFrom != "" {
-		// Starting empty while the user asked for a restore would look like
-		// data loss; refuse until savepoints exist.
-		fmt.Fprintf(stderr, "streamdb: --restore-from %q: restoring from a savepoint is not implemented yet\n", opts.RestoreFrom)
-		return 2
-	}
 	logger := newLogger(&opts, stderr)
 	opts.Logger = logger
 	// Libraries that log through slog's default logger use the same handler.

@@ -314,7 +314,7 @@ func (sess *session) virtualInput() *catalog.VirtualInput {
 	}
 	in.Functions = functionInfos()
 	if srv.views != nil {
-		in.RuntimeRows = map[string][]types.Row{"streamdb.dataflows": srv.views.dataflowRows()}
+		in.RuntimeRows = map[string][]types.Row{"streamdb.dataflows": srv.views.dataflowRows(), "streamdb.state_tables": srv.views.stateTableRows()}
 	}
 	if in.RuntimeRows == nil {
 		in.RuntimeRows = map[string][]types.Row{}

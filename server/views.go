@@ -983,3 +983,42 @@ func (m *viewManager) dataflowRows() []types.Row {
 	}
 	return out
 }
+
+// stateTableRows are the rows of streamdb.state_tables: per view, its rows
+// and each stateful operator's state table (entries counted exactly,
+// bytes estimated by Pebble). TTL is not implemented: ttl and ttl_time are
+// NULL, expired_rows 0.
+func (m *viewManager) stateTableRows() []types.Row {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	db := m.store.DB()
+	size := func(lo, hi []byte) types.Datum {
+		n, err := db.EstimateDiskUsage(lo, hi)
+		if err != nil {
+			return types.Null
+		}
+		return types.DInt(int64(n))
+	}
+	oids := make([]uint32, 0, len(m.views))
+	for oid := range m.views {
+		oids = append(oids, oid)
+	}
+	sort.Slice(oids, func(i, j int) bool { return oids[i] < oids[j] })
+	var out []types.Row
+	for _, oid := range oids {
+		v := m.views[oid]
+		name := types.DString(v.desc.Name)
+		p := viewPrefix(oid)
+		out = append(out, types.Row{types.DInt(int64(oid)), types.DInt(int64(oid)), name, types.DString("materialize (view rows)"),
+			types.Null, size(p, prefixEnd(p)), types.Null, types.Null, types.DInt(0)})
+		if v.df == nil {
+			continue
+		}
+		for _, st := range v.df.StateTableInfos() {
+			p := exec.StateTablePrefix(st.ID)
+			out = append(out, types.Row{types.DInt(int64(st.ID)), types.DInt(int64(oid)), name, types.DString(st.Operator),
+				types.DInt(st.Entries), size(p, prefixEnd(p)), types.Null, types.Null, types.DInt(0)})
+		}
+	}
+	return out
+}

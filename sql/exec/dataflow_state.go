@@ -54,7 +54,10 @@ type stateInput struct {
 	keyCols  []int // partitioning columns; nil: the whole row
 	pending  map[string]*pendingEntry
 	keyBuf   []byte
-	restored bool
+	label    string
+	// entries counts the committed entries (exact: every write knows
+	// whether its key existed).
+	entries int64
 }
 
 type pendingEntry struct {
@@ -127,6 +130,23 @@ func StateTablePrefix(tableID uint32) []byte {
 	return binary.BigEndian.AppendUint32(nil, tableID)
 }
 
+// StateTableInfo describes one state table of a dataflow.
+type StateTableInfo struct {
+	ID       uint32
+	Operator string
+	Entries  int64
+}
+
+// StateTableInfos describes the dataflow's state tables. Not safe to call
+// while the dataflow runs.
+func (d *Dataflow) StateTableInfos() []StateTableInfo {
+	out := make([]StateTableInfo, len(d.state))
+	for i, in := range d.state {
+		out[i] = StateTableInfo{ID: in.tableID, Operator: in.label, Entries: in.entries}
+	}
+	return out
+}
+
 // StateTables returns the ids of the dataflow's state tables.
 func (d *Dataflow) StateTables() []uint32 {
 	out := make([]uint32, len(d.state))
@@ -155,20 +175,28 @@ func (d *Dataflow) StateChanges(store StateStore, fresh bool, set func(key, valu
 			}
 			key := stateKey(in.tableID, e.group, rk)
 			count := e.delta
+			existed := false
 			if !fresh {
 				v, ok, err := store.Get(key)
 				if err != nil {
 					return err
 				}
 				if ok && len(v) >= 8 {
+					existed = true
 					count += int64(binary.BigEndian.Uint64(v[:8]))
 				}
 			}
 			if count <= 0 {
-				if err := del(key); err != nil {
-					return err
+				if existed {
+					in.entries--
+					if err := del(key); err != nil {
+						return err
+					}
 				}
 				continue
+			}
+			if !existed {
+				in.entries++
 			}
 			v := binary.BigEndian.AppendUint64(nil, uint64(count))
 			if err := set(key, types.AppendRow(v, e.row)); err != nil {
@@ -207,6 +235,7 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 					return types.Errorf(types.CodeDataCorrupted, "corrupt operator state entry in state table %d", in.tableID)
 				}
 				count := int64(binary.BigEndian.Uint64(value[:8]))
+				in.entries++
 				row, err := types.DecodeRow(value[8:])
 				if err != nil {
 					return err
@@ -243,10 +272,29 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 // port's partitioning columns (nil: the whole row).
 func (d *Dataflow) persist(op Operator, keyCols ...[]int) Operator {
 	p := &persistOp{inner: op}
+	name := "operator"
+	switch op.(type) {
+	case *hashJoin:
+		name = "hash join"
+	case *aggregate:
+		name = "hash aggregate"
+	case *distinct:
+		name = "distinct"
+	case *topN:
+		name = "top-n"
+	case *setOp:
+		name = "set operation"
+	case *window:
+		name = "window"
+	}
 	for port, cols := range keyCols {
+		label := name
+		if len(keyCols) == 2 {
+			label += [2]string{" (left input)", " (right input)"}[port]
+		}
 		in := &stateInput{
 			tableID: d.stateBase + uint32(len(d.state)),
-			op:      op, port: port, keyCols: cols,
+			op:      op, port: port, keyCols: cols, label: label,
 			pending: map[string]*pendingEntry{},
 		}
 		d.state = append(d.state, in)

@@ -48,13 +48,13 @@ const MaxParallelism = 128
 // stateInput records the changes one input port of a stateful operator
 // receives, for persistence.
 type stateInput struct {
-	tableID  uint32
-	op       Operator
-	port     int
-	keyCols  []int // partitioning columns; nil: the whole row
-	pending  map[string]*pendingEntry
-	keyBuf   []byte
-	label    string
+	tableID uint32
+	op      Operator
+	port    int
+	keyCols []int // partitioning columns; nil: the whole row
+	pending map[string]*pendingEntry
+	keyBuf  []byte
+	label   string
 	// entries counts the committed entries (exact: every write knows
 	// whether its key existed).
 	entries int64

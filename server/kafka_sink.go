@@ -87,6 +87,10 @@ func (m *kafkaManager) startSink(d *catalog.Descriptor) error {
 	}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
 	m.sinks[d.OID] = r
 	m.mu.Unlock()
 	go r.run(input)

@@ -55,6 +55,7 @@ type kafkaManager struct {
 	mu        sync.Mutex
 	ingesters map[uint32]*ingester
 	sinks     map[uint32]*sinkRunner
+	closed    bool // no new ingesters or sinks start after close
 	// deadLetterMu serializes the creation of streamdb.source_errors.
 	deadLetterMu sync.Mutex
 
@@ -111,6 +112,7 @@ func (m *kafkaManager) close() {
 	ings := m.ingesters
 	sinks := m.sinks
 	m.ingesters, m.sinks = map[uint32]*ingester{}, map[uint32]*sinkRunner{}
+	m.closed = true
 	m.mu.Unlock()
 	for _, g := range ings {
 		g.stop()
@@ -268,7 +270,7 @@ func (m *kafkaManager) startIngester(d *catalog.Descriptor) error {
 	}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	m.mu.Lock()
-	if old := m.ingesters[d.OID]; old != nil {
+	if old := m.ingesters[d.OID]; old != nil || m.closed {
 		m.mu.Unlock()
 		return nil
 	}
@@ -276,6 +278,26 @@ func (m *kafkaManager) startIngester(d *catalog.Descriptor) error {
 	m.mu.Unlock()
 	go g.run()
 	return nil
+}
+
+// errDescriptorChanged ends an ingester whose table was altered or dropped.
+var errDescriptorChanged = errors.New("table definition changed")
+
+// restartIngester replaces the ingester of a table whose descriptor
+// changed with one for the current descriptor (none if it was dropped).
+func (m *kafkaManager) restartIngester(oid uint32) {
+	m.mu.Lock()
+	old := m.ingesters[oid]
+	delete(m.ingesters, oid)
+	m.mu.Unlock()
+	if old != nil {
+		old.stop()
+	}
+	if d, ok := m.srv.cat.ByOID(oid); ok && isKafkaTable(d) {
+		if err := m.startIngester(d); err != nil {
+			m.srv.logger.Error("restarting Kafka source", "table", d.Name, "err", err.Error())
+		}
+	}
 }
 
 func (g *ingester) stop() {
@@ -306,6 +328,10 @@ func (g *ingester) run() {
 	for {
 		err := g.runOnce()
 		if g.ctx.Err() != nil {
+			return
+		}
+		if errors.Is(err, errDescriptorChanged) {
+			go g.m.restartIngester(g.desc.OID)
 			return
 		}
 		var bad *badRecordError
@@ -366,6 +392,11 @@ func (g *ingester) runOnce() error {
 		}
 		if len(recs) == 0 {
 			continue
+		}
+		if d, ok := g.m.srv.cat.ByOID(g.desc.OID); !ok || d != g.desc {
+			// Dropped, or altered (ALTER TABLE): the decoder and slots are
+			// stale. Unapplied records are re-read from the stored offsets.
+			return errDescriptorChanged
 		}
 		if err := g.apply(recs, cons); err != nil {
 			return err

@@ -465,6 +465,14 @@ func TestKafkaCDCEndToEnd(t *testing.T) {
 
 	h.mustExec(`DROP SINK orders_out`)
 	h.mustExec(`DROP SINK IF EXISTS orders_out`)
+
+	// ALTER TABLE restarts the ingester with the new columns.
+	h.mustExec(`ALTER TABLE customers ADD COLUMN vip boolean`)
+	h.send("customers", 1, []byte(`{"id":1}`), []byte(envelope("null", `{"id":1,"name":"vip1","region":"r","vip":true}`, "c", "")))
+	h.eventually("the added column to fill", func() (bool, string) {
+		got := h.query(`SELECT name, vip FROM customers WHERE id = 1`)
+		return got == "vip1|t", got
+	})
 }
 
 func mustOID(t *testing.T, srv *Server, name string) uint32 {

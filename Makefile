@@ -24,8 +24,9 @@ build:
 run: build
 	./$(BIN) serve
 
-# test-deps installs psql and psycopg2 (for /usr/bin/python3) from Debian
-# when they are missing; nothing is done when they are present.
+# test-deps installs psql, psycopg2 (for /usr/bin/python3), pgJDBC and
+# chromium (tests/dashboard) from Debian when they are missing; nothing is
+# done when they are present.
 test-deps:
 	@command -v psql >/dev/null 2>&1 || { \
 		echo "installing postgresql-client"; \
@@ -36,6 +37,9 @@ test-deps:
 	@{ command -v java >/dev/null 2>&1 && [ -f /usr/share/java/postgresql.jar ]; } || { \
 		echo "installing pgJDBC (libpostgresql-jdbc-java) and a Java runtime"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jre-headless libpostgresql-jdbc-java </dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing chromium (headless dashboard test)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium </dev/null; }
 
 vet:
 	$(GO) vet ./...

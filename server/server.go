@@ -139,6 +139,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			s.closeStores()
 			return nil, errors.Wrapf(err, "listening on %s (HTTP)", opts.HTTP)
 		}
+		hs.Handler = s.withDashboard(hs.Handler) // dashboard.go
 		s.httpSrv, s.httpLn = hs, hl
 		go func() {
 			if err := hs.Serve(hl); err != nil && err != http.ErrServerClosed {

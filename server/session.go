@@ -87,7 +87,10 @@ func (s *Server) NewSession(ctx context.Context, info pgwire.StartupInfo) (pgwir
 		report[settingDisplayName(name)] = sess.settings.get(name)
 	}
 	report["server_version"] = serverVersion
-	report["is_superuser"] = "on"
+	report["is_superuser"] = "off"
+	if sess.currentRole().Superuser { // roles.go
+		report["is_superuser"] = "on"
+	}
 	report["session_authorization"] = info.User
 	s.mu.Lock()
 	s.sessions[info.BackendPID] = sess

@@ -11,7 +11,7 @@ import (
 // events with seed 0.
 func nexmarkDDL(events int, extra string) []string {
 	with := func(kind string) string {
-		return fmt.Sprintf("WITH (connector = 'nexmark', nexmark.table.type = '%s', nexmark.event.num = %d, nexmark.max.chunk.size = 5000%s)", kind, events, extra)
+		return fmt.Sprintf("WITH (connector = 'nexmark', nexmark.table.type = '%s', nexmark.event.num = %d, nexmark.max.chunk.size = 5000%s)", kind, events, extra) // a later option wins
 	}
 	return []string{
 		`CREATE SOURCE person (id BIGINT, name VARCHAR, email_address VARCHAR, credit_card VARCHAR, city VARCHAR, state VARCHAR,

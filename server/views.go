@@ -133,6 +133,9 @@ type viewRuntime struct {
 	// output of the current epoch, for downstream views, and its length.
 	epochOut  []change
 	epochRows int64
+	// rowCounts is the hot copy of the stored rows' counts by row key
+	// (nil: read the store).
+	rowCounts map[string]int64
 
 	status         string
 	lastError      string
@@ -225,6 +228,18 @@ func (m *viewManager) resume(ctx context.Context, v *viewRuntime) error {
 			if err := v.df.Restore(ctx, m.store, m.epoch); err != nil {
 				return err
 			}
+			counts := map[string]int64{}
+			err := m.store.ScanPrefix(viewPrefix(oid), func(k, val []byte) error {
+				if len(k) < 6 || len(val) < 8 {
+					return types.Errorf(types.CodeDataCorrupted, "corrupt row of materialized view %q", v.desc.Name)
+				}
+				counts[string(k[6:])] = int64(binary.BigEndian.Uint64(val[:8]))
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			v.rowCounts = counts
 			for _, t := range v.tables {
 				v.offsets[t] = offsets[t]
 			}
@@ -521,6 +536,7 @@ func (m *viewManager) create(ctx context.Context, d *catalog.Descriptor, plan pl
 	}
 	start := time.Now()
 	v.status = "backfilling"
+	v.rowCounts = map[string]int64{}
 	m.bfMu.Lock()
 	m.backfilling[d.OID] = v
 	m.bfMu.Unlock()
@@ -880,7 +896,11 @@ func (m *viewManager) applyRows(v *viewRuntime, out *types.Chunk, batch *pebble.
 			return p, nil
 		}
 		p := &pendingRow{}
-		if !v.rebuild {
+		switch {
+		case v.rebuild:
+		case v.rowCounts != nil:
+			p.count = v.rowCounts[key]
+		default:
 			val, ok, err := m.store.Get(viewRowKey(keyBuf, oid, []byte(key)))
 			if err != nil {
 				return nil, err
@@ -903,14 +923,16 @@ func (m *viewManager) applyRows(v *viewRuntime, out *types.Chunk, batch *pebble.
 		if err != nil {
 			return err
 		}
+		// Equal keys are equal rows: any change's row is the stored row.
+		p.row = r
 		if out.Ops[i].IsInsert() {
 			p.count++
-			p.row = r
 		} else {
 			p.count--
 		}
 	}
 	if v.rebuild {
+		v.rowCounts = map[string]int64{}
 		// Delete every stored row; the batch's later Sets win.
 		p := viewPrefix(oid)
 		if err := batch.DeleteRange(p, prefixEnd(p), nil); err != nil {
@@ -929,10 +951,16 @@ func (m *viewManager) applyRows(v *viewRuntime, out *types.Chunk, batch *pebble.
 					return err
 				}
 			}
+			if v.rowCounts != nil {
+				delete(v.rowCounts, key)
+			}
 			continue
 		}
 		if err := batch.Set(k, encodeViewRow(p.count, p.row), nil); err != nil {
 			return err
+		}
+		if v.rowCounts != nil {
+			v.rowCounts[key] = p.count
 		}
 	}
 	return nil

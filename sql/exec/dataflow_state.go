@@ -58,6 +58,9 @@ type stateInput struct {
 	// entries counts the committed entries (exact: every write knows
 	// whether its key existed).
 	entries int64
+	// committed holds the committed count of every entry: the hot copy
+	// that spares a Pebble read per changed entry at the barrier.
+	committed map[string]int64
 }
 
 type pendingEntry struct {
@@ -164,9 +167,10 @@ type StateStore interface {
 }
 
 // StateChanges drains the epoch buffers: for every changed entry it calls
-// set (new value) or del, with keys and values the caller may keep. fresh
-// says the state tables were empty at the start of the epoch (a new view),
-// which saves reading the committed counts.
+// set (new value) or del, with keys and values the caller may keep. The
+// committed counts are kept in memory (loaded by Restore), so no read of
+// the store is needed; store and fresh are kept for callers that
+// cannot keep them (unused today).
 func (d *Dataflow) StateChanges(store StateStore, fresh bool, set func(key, value []byte) error, del func(key []byte) error) error {
 	for _, in := range d.state {
 		for rk, e := range in.pending {
@@ -174,21 +178,12 @@ func (d *Dataflow) StateChanges(store StateStore, fresh bool, set func(key, valu
 				continue
 			}
 			key := stateKey(in.tableID, e.group, rk)
-			count := e.delta
-			existed := false
-			if !fresh {
-				v, ok, err := store.Get(key)
-				if err != nil {
-					return err
-				}
-				if ok && len(v) >= 8 {
-					existed = true
-					count += int64(binary.BigEndian.Uint64(v[:8]))
-				}
-			}
+			before, existed := in.committed[rk]
+			count := before + e.delta
 			if count <= 0 {
 				if existed {
 					in.entries--
+					delete(in.committed, rk)
 					if err := del(key); err != nil {
 						return err
 					}
@@ -198,6 +193,7 @@ func (d *Dataflow) StateChanges(store StateStore, fresh bool, set func(key, valu
 			if !existed {
 				in.entries++
 			}
+			in.committed[rk] = count
 			v := binary.BigEndian.AppendUint64(nil, uint64(count))
 			if err := set(key, types.AppendRow(v, e.row)); err != nil {
 				return err
@@ -230,12 +226,13 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 				c.Reset()
 				return err
 			}
-			err := store.ScanPrefix(StateTablePrefix(in.tableID), func(_, value []byte) error {
+			err := store.ScanPrefix(StateTablePrefix(in.tableID), func(key, value []byte) error {
 				if len(value) < 8 {
 					return types.Errorf(types.CodeDataCorrupted, "corrupt operator state entry in state table %d", in.tableID)
 				}
 				count := int64(binary.BigEndian.Uint64(value[:8]))
 				in.entries++
+				in.committed[string(key[6:])] = count
 				row, err := types.DecodeRow(value[8:])
 				if err != nil {
 					return err
@@ -295,7 +292,7 @@ func (d *Dataflow) persist(op Operator, keyCols ...[]int) Operator {
 		in := &stateInput{
 			tableID: d.stateBase + uint32(len(d.state)),
 			op:      op, port: port, keyCols: cols, label: label,
-			pending: map[string]*pendingEntry{},
+			pending: map[string]*pendingEntry{}, committed: map[string]int64{},
 		}
 		d.state = append(d.state, in)
 		p.inputs = append(p.inputs, in)

@@ -119,6 +119,7 @@ func TestNexmarkQueriesSmall(t *testing.T) {
 			if len(b) == 0 {
 				want = nil
 			}
+			got, want = tieProof(q.name, got), tieProof(q.name, want)
 			if len(got) != len(want) {
 				t.Fatalf("%d rows, want %d", len(got), len(want))
 			}
@@ -129,6 +130,36 @@ func TestNexmarkQueriesSmall(t *testing.T) {
 			}
 		})
 	}
+}
+
+// nexmarkTieColumns lists, for the queries whose ROW_NUMBER ordering can
+// tie, the columns that every correct answer agrees on: q18 orders by
+// date_time only and q19 by price only (several bids of a pair can share a
+// millisecond, several bids of an auction a price), q9 by price and time.
+// Rows are compared on these columns only.
+var nexmarkTieColumns = map[string][]int{
+	"q9":  {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13},
+	"q18": {0, 1, 5},
+	"q19": {0, 2, 7},
+}
+
+// tieProof projects rows onto the columns of nexmarkTieColumns, sorted.
+func tieProof(name string, rows []string) []string {
+	cols, ok := nexmarkTieColumns[name]
+	if !ok {
+		return rows
+	}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		cells := strings.Split(r, "|")
+		keep := make([]string, len(cols))
+		for j, c := range cols {
+			keep[j] = cells[c]
+		}
+		out[i] = strings.Join(keep, "|")
+	}
+	sort.Strings(out)
+	return out
 }
 
 // checkQ12 checks that q12's counts add up to the number of bids.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/streamdb/streamdb/catalog"
@@ -281,6 +282,10 @@ type nexmarkRunner struct {
 	done    chan struct{}
 	started time.Time
 
+	// generated is the committed position (the next event number), for
+	// streamdb.sources (the generator itself belongs to run's goroutine).
+	generated atomic.Int64
+
 	mu        sync.Mutex
 	status    string
 	lastError string
@@ -341,6 +346,7 @@ func (r *nexmarkRunner) runOnce() error {
 		return err
 	}
 	r.gen.SetNext(next)
+	r.generated.Store(next)
 	r.setStatus("running", nil)
 	ts := r.m.srv.tables
 	sp := r.spec
@@ -396,6 +402,7 @@ func (r *nexmarkRunner) runOnce() error {
 		r.mu.Lock()
 		r.rows += int64(len(gen))
 		r.mu.Unlock()
+		r.generated.Store(r.gen.Next())
 	}
 	r.setStatus("finished", nil)
 	return nil
@@ -424,6 +431,19 @@ func (m *nexmarkManager) runtimeRows(in *catalog.VirtualInput) {
 		if lastErr != "" {
 			le = types.DString(lastErr)
 		}
+		// streamdb.sources: offset = the next event number, high_watermark =
+		// the event count of a bounded stream, last_event = the event time
+		// of the last event generated.
+		next := r.generated.Load()
+		src := types.Row{types.DInt(int64(r.desc.OID)), types.DString(r.desc.Name), types.DString("nexmark"), types.DInt(0),
+			types.DInt(next), null, null, null}
+		if n := r.spec.cfg.EventCount; n > 0 {
+			src[5], src[6] = types.DInt(n), types.DInt(max(0, n-next))
+		}
+		if next > 0 {
+			src[7] = types.DTimestampTZ(r.gen.TimestampMillis(next-1) * 1000)
+		}
+		in.RuntimeRows["streamdb.sources"] = append(in.RuntimeRows["streamdb.sources"], src)
 		in.RuntimeRows["streamdb.dataflows"] = append(in.RuntimeRows["streamdb.dataflows"], types.Row{
 			types.DInt(int64(r.desc.OID)), types.DString(r.desc.Name), types.DString("nexmark source"), types.DString(status),
 			types.DInt(1), types.DInt(1), null, null, types.DInt(rows), types.DInt(rows), types.DInt(0), le,

@@ -60,7 +60,13 @@ func setting(key, value string) func(*server.Options) {
 // connectAs opens a pgx connection as user (password may be empty).
 func connectAs(t *testing.T, srv *server.Server, user, password string) (*pgx.Conn, error) {
 	t.Helper()
-	cfg, err := pgx.ParseConfig("postgres://" + srv.PGAddr() + "/streamdb?sslmode=disable")
+	return connectAddr(t, srv.PGAddr(), user, password)
+}
+
+// connectAddr opens a pgx connection to a pgwire address.
+func connectAddr(t *testing.T, addr, user, password string) (*pgx.Conn, error) {
+	t.Helper()
+	cfg, err := pgx.ParseConfig("postgres://" + addr + "/streamdb?sslmode=disable")
 	if err != nil {
 		t.Fatal(err)
 	}

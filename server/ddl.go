@@ -509,6 +509,9 @@ func (sess *session) createTable(cs *pg_query.CreateStmt, w pgwire.ResultWriter)
 	if err := sess.validateTableExprs(desc); err != nil {
 		return err
 	}
+	if err := validateWatermark(desc); err != nil { // watermark.go
+		return err
+	}
 	if handled, err := sess.srv.nexmark.prepareTable(desc); err != nil { // nexmark_source.go
 		return err
 	} else if !handled {

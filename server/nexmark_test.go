@@ -111,3 +111,29 @@ func TestNexmarkSourceRestartMidStream(t *testing.T) {
 		t.Fatalf("streamdb.sources: %d finished nexmark rows", n)
 	}
 }
+
+func TestWatermarkOptions(t *testing.T) {
+	s := startTestServer(t, t.TempDir())
+	conn := connectSimple(t, s)
+	execAll(t, conn, `CREATE SOURCE bid (auction BIGINT, price BIGINT, date_time TIMESTAMP,
+		WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
+		WITH (connector = 'nexmark', nexmark.table.type = 'bid', nexmark.event.num = 1000)`,
+		`CREATE TABLE t (ts TIMESTAMPTZ, WATERMARK FOR ts AS ts - INTERVAL '1' MINUTE)`)
+	for name, want := range map[string]string{"bid": "4000000", "t": "60000000"} {
+		d, ok := s.cat.LookupRelation("public", name)
+		if !ok || d.Options[optWatermarkDelayMicros] != want || d.Options["watermark.column"] == "" {
+			t.Fatalf("%s: options %v", name, d.Options)
+		}
+	}
+	for _, bad := range []string{
+		`CREATE TABLE x (ts TIMESTAMP, WATERMARK FOR nope AS nope)`,
+		`CREATE TABLE x (ts INT, WATERMARK FOR ts AS ts)`,
+		`CREATE TABLE x (ts TIMESTAMP, WATERMARK FOR ts AS ts - INTERVAL '1' MONTH)`,
+		`CREATE TABLE x (ts TIMESTAMP, WATERMARK FOR ts AS ts - 5)`,
+	} {
+		if _, err := conn.Exec(context.Background(), bad); err == nil {
+			t.Fatalf("%s: accepted", bad)
+		}
+	}
+	waitNexmark(t, s)
+}

@@ -252,6 +252,7 @@ func (g *Generator) person(n int64, rnd *javaRandom, ts int64) types.Row {
 	name := firstNames[rnd.nextInt(int32(len(firstNames)))] + " " + lastNames[rnd.nextInt(int32(len(lastNames)))]
 	email := g.nextString(rnd, 7, ' ') + "@" + g.nextString(rnd, 5, ' ') + ".com"
 	g.sb.Reset()
+	g.sb.Grow(19)
 	for i := 0; i < 4; i++ {
 		if i > 0 {
 			g.sb.WriteByte(' ')
@@ -427,6 +428,7 @@ func nextPrice(rnd *javaRandom) int64 {
 func (g *Generator) nextString(rnd *javaRandom, maxLen int32, special byte) string {
 	n := minStringLen + rnd.nextInt(maxLen-minStringLen)
 	g.sb.Reset()
+	g.sb.Grow(int(n))
 	for ; n > 0; n-- {
 		if rnd.nextInt(13) == 0 {
 			g.sb.WriteByte(special)
@@ -449,6 +451,7 @@ func (g *Generator) nextExtra(rnd *javaRandom, current, avg int) string {
 		size += int(rnd.nextInt(int32(2 * delta)))
 	}
 	g.sb.Reset()
+	g.sb.Grow(size)
 	for i := 0; i < size; i++ {
 		g.sb.WriteByte(byte('a' + rnd.nextInt(26)))
 	}

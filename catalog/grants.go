@@ -7,6 +7,7 @@ import (
 
 	"github.com/cockroachdb/errors"
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/streamdb/streamdb/sql/types"
 )
 
 // Privileges is a set of privileges on one object (a bit per privilege,
@@ -168,4 +169,32 @@ func (c *Catalog) applyACLsLocked(acls map[uint32]map[uint32]Privileges) {
 			c.grants[obj] = acl
 		}
 	}
+}
+
+// grantPrivilegeNames are the information_schema names of the relation
+// privileges, in PrivSelect.. bit order.
+var grantPrivilegeNames = [...]string{"SELECT", "INSERT", "UPDATE", "DELETE"}
+
+// appendGrantRows adds the information_schema.table_privileges rows of the
+// grants on relation r (grantor: its owner; grantee PUBLIC for role 0).
+func (v *virtualContext) appendGrantRows(rows []types.Row, r *relInfo, owner types.Datum, db types.Datum) []types.Row {
+	for _, g := range v.in.Grants {
+		if g.ObjectOID != r.d.OID {
+			continue
+		}
+		grantee := "PUBLIC"
+		if g.GranteeOID != PublicRoleOID {
+			grantee = v.roleName(g.GranteeOID)
+		}
+		for bit, name := range grantPrivilegeNames {
+			if g.Privileges&(1<<bit) == 0 {
+				continue
+			}
+			rows = append(rows, types.Row{
+				owner, dStr(grantee), db, dStr(r.d.Namespace), dStr(r.d.Name),
+				dStr(name), dYesNo(false), dYesNo(name == "SELECT"),
+			})
+		}
+	}
+	return rows
 }

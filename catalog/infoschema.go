@@ -598,6 +598,7 @@ func (v *virtualContext) isTableGrants() []types.Row {
 				dStr(p), dYesNo(true), dYesNo(p == "SELECT"),
 			})
 		}
+		rows = v.appendGrantRows(rows, r, owner, db)
 	}
 	return rows
 }

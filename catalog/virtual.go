@@ -270,6 +270,9 @@ type VirtualInput struct {
 	// VirtualTableSchema; rows that do not are dropped rather than sent
 	// malformed to a client.
 	RuntimeRows map[string][]types.Row
+	// Grants are the GRANTed privileges (grants.go), shown by
+	// information_schema.table_privileges next to the owners' rights.
+	Grants []Grant
 }
 
 // NamespaceInfo is one schema.

@@ -301,6 +301,7 @@ func (sess *session) virtualInput() *catalog.VirtualInput {
 	for _, s := range srv.cat.Schemas() {
 		in.Namespaces = append(in.Namespaces, catalog.NamespaceInfo{OID: s.OID, Name: s.Name, Owner: s.Owner})
 	}
+	in.Grants = srv.cat.Grants()
 	for _, r := range srv.cat.Roles() {
 		in.Roles = append(in.Roles, catalog.RoleInfo{OID: r.OID, Name: r.Name, Superuser: r.Superuser, Login: r.Login, PasswordVerifier: r.PasswordVerifier})
 	}

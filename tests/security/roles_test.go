@@ -22,6 +22,11 @@ func TestBIUserReadsViewsOnly(t *testing.T) {
 	mustExec(t, admin, "CREATE VIEW totals AS SELECT sum(amount) AS total FROM orders")
 	mustExec(t, admin, "CREATE ROLE bi LOGIN PASSWORD 'bi-secret'")
 	mustExec(t, admin, "GRANT SELECT ON totals TO bi")
+	var grants int
+	if err := admin.QueryRow(context.Background(),
+		"SELECT count(*) FROM information_schema.table_privileges WHERE grantee = 'bi' AND table_name = 'totals' AND privilege_type = 'SELECT'").Scan(&grants); err != nil || grants != 1 {
+		t.Fatalf("information_schema.table_privileges: %v, %d rows for bi on totals", err, grants)
+	}
 
 	// The password is stored as a SCRAM verifier, never in the clear.
 	var stored string

@@ -52,6 +52,9 @@ func (sess *session) explain(ctx context.Context, st parser.Statement, es *pg_qu
 	default:
 		return types.Unsupported("EXPLAIN of this statement")
 	}
+	if err := sess.checkAccess(b); err != nil { // privileges.go
+		return err
+	}
 	if simple {
 		if err := w.Columns(types.Schema{{Name: "QUERY PLAN", Type: types.Text}}); err != nil {
 			return err

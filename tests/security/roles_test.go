@@ -57,11 +57,21 @@ func TestBIUserReadsViewsOnly(t *testing.T) {
 			t.Fatalf("bi reading pg_class: %v %d", err, n)
 		}
 		expectError(t, bi, "SELECT * FROM orders", "42501", "permission denied for table orders")
+		// The extended protocol (parameters, prepared statements) too.
+		if _, err := bi.Exec(context.Background(), "SELECT * FROM orders WHERE id = $1", 1); err == nil {
+			t.Fatal("extended-protocol SELECT on orders allowed")
+		} else if code, _ := sqlState(err); code != "42501" {
+			t.Fatalf("extended-protocol SELECT on orders: %v", err)
+		}
+		if _, err := bi.Exec(context.Background(), "UPDATE orders SET amount = $1", 5); err == nil {
+			t.Fatal("extended-protocol UPDATE on orders allowed")
+		}
 		expectError(t, bi, "INSERT INTO orders VALUES (3, 30)", "42501", "permission denied for table orders")
 		expectError(t, bi, "UPDATE orders SET amount = 0", "42501", "permission denied for table orders")
 		expectError(t, bi, "DELETE FROM orders", "42501", "permission denied for table orders")
 		expectError(t, bi, "SELECT * FROM totals t, orders o", "42501", "permission denied for table orders")
 		expectError(t, bi, "SELECT * FROM (SELECT id FROM orders) s", "42501", "permission denied for table orders")
+		expectError(t, bi, "EXPLAIN SELECT * FROM orders", "42501", "permission denied for table orders")
 		expectError(t, bi, "COPY orders TO STDOUT", "42501", "permission denied for table orders")
 		expectError(t, bi, "SELECT rolpassword FROM pg_authid", "42501", "permission denied for table pg_authid")
 		expectError(t, bi, "CREATE TABLE mine (x int)", "42501", "permission denied for schema public")

@@ -45,6 +45,9 @@ type Options struct {
 	// TLSConfig enables TLS: SSLRequest is answered 'S' and the handshake
 	// run. nil disables TLS (SSLRequest is answered 'N').
 	TLSConfig *tls.Config
+	// IsSuperuser reports whether user may take the reserved slots. Default:
+	// user == Superuser.
+	IsSuperuser func(user string) bool
 	// RequireTLS refuses a StartupMessage that did not come over TLS
 	// (28000), before authentication.
 	RequireTLS bool
@@ -286,7 +289,7 @@ func (s *Server) acquireSlot(c *conn) bool {
 // slotAllowed reports whether an authenticated user may keep the slot it
 // holds: ordinary users may not use the reserved superuser slots.
 func (s *Server) slotAllowed(user string) bool {
-	if user == s.opts.Superuser {
+	if user == s.opts.Superuser || s.opts.IsSuperuser != nil && s.opts.IsSuperuser(user) {
 		return true
 	}
 	s.mu.Lock()

@@ -70,6 +70,16 @@ func isLoopback(addr net.Addr) bool {
 	return tcp.IP.IsLoopback()
 }
 
+// isSuperuser reports whether user is a superuser role or a configured
+// user (pgwire's reserved connection slots).
+func (s *Server) isSuperuser(user string) bool {
+	if r, ok := s.cat.RoleByName(user); ok {
+		return r.Superuser
+	}
+	_, configured := s.opts.Users[user]
+	return configured
+}
+
 // currentRole is the session's role. Users configured in the config file
 // ([users]) have no catalog row and act as superusers: they are the
 // operator's accounts.

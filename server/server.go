@@ -116,6 +116,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		// pgwire takes a negative count as none; 0 would mean its default.
 		ReservedSuperuserConnections: reservedSlots(opts),
 		AuthenticationTimeout:        opts.SettingDuration("authentication_timeout"),
+		IsSuperuser:                  s.isSuperuser, // roles.go
 	}
 	s.pg = pgwire.NewServer(pgOpts, s)
 	ln, err := net.Listen("tcp", opts.Listen)

@@ -2,9 +2,14 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // nexmarkDDL creates the person, auction and bid sources over events
@@ -136,4 +141,50 @@ func TestWatermarkOptions(t *testing.T) {
 		}
 	}
 	waitNexmark(t, s)
+}
+
+func TestWindowTableFunctions(t *testing.T) {
+	s := startTestServer(t, t.TempDir())
+	conn := connectSimple(t, s)
+	execAll(t, conn,
+		"CREATE TABLE ev (id INT, ts TIMESTAMP, tz TIMESTAMPTZ, n INT)",
+		"INSERT INTO ev VALUES (1, '2020-01-01 00:00:07', '2020-01-01 00:00:07+00', 1), (2, '2020-01-01 00:00:12', '2020-01-01 00:00:12+00', 2), (3, '1969-12-31 23:59:55', '1969-12-31 23:59:55+00', 3)",
+		"SET TimeZone = 'UTC'",
+		"CREATE VIEW evv AS SELECT id, ts FROM ev")
+	for q, want := range map[string][]string{
+		"SELECT id, window_start, window_end FROM TUMBLE(ev, ts, INTERVAL '10' SECOND)": {
+			"1|2020-01-01 00:00:00|2020-01-01 00:00:10", "2|2020-01-01 00:00:10|2020-01-01 00:00:20", "3|1969-12-31 23:59:50|1970-01-01 00:00:00"},
+		"SELECT t.id, t.window_start FROM TUMBLE(ev, ts, INTERVAL '10' SECOND, INTERVAL '5' SECOND) AS t": {
+			"1|2020-01-01 00:00:05", "2|2020-01-01 00:00:05", "3|1969-12-31 23:59:55"},
+		"SELECT id, window_start, window_end FROM TUMBLE(ev, tz, INTERVAL '1' MINUTE) WHERE id = 1": {
+			"1|2020-01-01 00:00:00+00|2020-01-01 00:01:00+00"},
+		"SELECT id, window_start, window_end FROM HOP(evv, ts, INTERVAL '5' SECOND, INTERVAL '15' SECOND) WHERE id = 2": {
+			"2|2020-01-01 00:00:00|2020-01-01 00:00:15", "2|2020-01-01 00:00:05|2020-01-01 00:00:20", "2|2020-01-01 00:00:10|2020-01-01 00:00:25"},
+		"WITH c AS (SELECT id, ts FROM ev WHERE id < 3) SELECT count(*), window_start FROM TUMBLE(c, ts, INTERVAL '1' HOUR) GROUP BY 2": {
+			"2|2020-01-01 00:00:00"},
+		"SELECT e.id, h.id FROM ev e, HOP(ev, ts, INTERVAL '10' SECOND, INTERVAL '10' SECOND) h WHERE e.id = h.id AND e.id = 1": {"1|1"},
+	} {
+		got := textRows(t, conn, q)
+		sort.Strings(want)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s:\n got  %v\n want %v", q, got, want)
+		}
+	}
+	for q, code := range map[string]string{
+		"SELECT * FROM TUMBLE(ev, ts)":                                         "42883",
+		"SELECT * FROM TUMBLE(ev, n, INTERVAL '1' SECOND)":                     "42804",
+		"SELECT * FROM TUMBLE(ev, ts, INTERVAL '1' MONTH)":                     "0A000",
+		"SELECT * FROM TUMBLE(nope, ts, INTERVAL '1' SECOND)":                  "42P01",
+		"SELECT * FROM TUMBLE(ev, nope, INTERVAL '1' SECOND)":                  "42703",
+		"SELECT * FROM HOP(ev, ts, INTERVAL '3' SECOND, INTERVAL '10' SECOND)": "0A000",
+		"SELECT * FROM HOP(ev, ts, INTERVAL '0' SECOND, INTERVAL '10' SECOND)": "22023",
+		"SELECT * FROM TUMBLE(ev, ts, (SELECT INTERVAL '1' SECOND))":           "22023",
+		"CREATE MATERIALIZED VIEW w AS SELECT 1 FROM ev EMIT ON WINDOW CLOSE":  "0A000",
+	} {
+		_, err := conn.Exec(context.Background(), q)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != code {
+			t.Errorf("%s: %v, want SQLSTATE %s", q, err, code)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"regexp"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -88,7 +89,7 @@ func (b *Binder) bindWindowTVF(rf *pg_query.RangeFunction, outer *scope) (Node, 
 		return fail(types.Errorf(types.CodeDatatypeMismatch, "the time column of %s must be of type timestamp or timestamp with time zone, not %s", strings.ToUpper(name), tt.String()))
 	}
 	interval := func(i int, what string) (int64, error) {
-		e, err := b.bindExpr(&scope{}, fc.Args[i], exprCtx{clause: "window functions in FROM"})
+		e, err := b.bindExpr(&scope{}, withIntervalField(fc.Args[i]), exprCtx{clause: "window functions in FROM"})
 		if err != nil {
 			return 0, err
 		}
@@ -195,4 +196,41 @@ func (b *Binder) bindWindowTVF(rf *pg_query.RangeFunction, outer *scope) (Node, 
 		}
 	}
 	return proj, sc, true, nil
+}
+
+// Interval typmod field bits (Postgres' INTERVAL_MASK) of the single-field
+// forms INTERVAL '4' SECOND, INTERVAL '1' MINUTE, ...
+var intervalFieldUnits = map[int32]string{
+	1 << 2: "years", 1 << 1: "months", 1 << 3: "days", 1 << 10: "hours", 1 << 11: "minutes", 1 << 12: "seconds",
+}
+
+var bareNumber = regexp.MustCompile(`^\s*[0-9]+(\.[0-9]+)?\s*$`)
+
+// withIntervalField returns n with INTERVAL 'N' FIELD rewritten to
+// INTERVAL 'N field': the binder ignores interval field restrictions
+// (typename.go), so INTERVAL '1' MINUTE would otherwise read as one
+// second, and window sizes are commonly written that way.
+func withIntervalField(n *pg_query.Node) *pg_query.Node {
+	tc := n.GetTypeCast()
+	if tc == nil || tc.TypeName == nil || len(tc.TypeName.Typmods) == 0 || tc.Arg.GetAConst() == nil || tc.Arg.GetAConst().GetSval() == nil {
+		return n
+	}
+	names := tc.TypeName.Names
+	if len(names) == 0 || strVal(names[len(names)-1]) != "interval" {
+		return n
+	}
+	text := tc.Arg.GetAConst().GetSval().Sval
+	c := tc.TypeName.Typmods[0].GetAConst()
+	if !bareNumber.MatchString(text) || c == nil || c.GetIval() == nil {
+		return n
+	}
+	unit, ok := intervalFieldUnits[c.GetIval().Ival]
+	if !ok {
+		return n
+	}
+	return &pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: &pg_query.TypeCast{
+		Arg:      pg_query.MakeAConstStrNode(strings.TrimSpace(text)+" "+unit, tc.Location),
+		TypeName: &pg_query.TypeName{Names: tc.TypeName.Names, Typemod: -1, Location: tc.TypeName.Location},
+		Location: tc.Location,
+	}}}
 }

@@ -186,10 +186,15 @@ func (sess *session) implicitFlush() error {
 type viewReader struct {
 	txnReader
 	views *viewManager
+	// snap pins the state store for the statement (nil: scan the latest).
+	snap *viewSnapshot
 }
 
 func (r viewReader) ScanTable(ctx context.Context, t planner.TableRef, fn func(types.Row) error) error {
 	if r.views != nil && r.views.isView(t.ID) {
+		if r.snap != nil {
+			return r.views.scanRowsAt(ctx, r.snap.get(r.views), t.ID, fn)
+		}
 		return r.views.scanRows(ctx, t.ID, fn)
 	}
 	return r.txnReader.ScanTable(ctx, t, fn)

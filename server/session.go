@@ -40,6 +40,8 @@ type session struct {
 	savepoints []namedSavepoint
 	// currval is the last value nextval returned per sequence.
 	currval map[uint32]int64
+	// viewSnap pins the state store while a statement reads views.
+	viewSnap *viewSnapshot
 
 	// activity for pg_stat_activity.
 	query      string
@@ -325,6 +327,9 @@ func (sess *session) noteError(err error) {
 func (sess *session) runStatement(ctx context.Context, st parser.Statement, paramTypes []*types.T, params []types.Datum, w pgwire.ResultWriter, simple bool) (err error) {
 	sess.query, sess.queryStart, sess.state = st.SQL, time.Now(), "active"
 	defer func() {
+		// Release the statement's pinned view snapshot.
+		sess.viewSnap.release()
+		sess.viewSnap = nil
 		sess.state = "idle"
 		if sess.status != txnIdle {
 			sess.state = "idle in transaction"
@@ -521,7 +526,7 @@ func (sess *session) env(params []types.Datum) *exec.Env {
 			Catalog:  &catalogInfo{sess: sess},
 		},
 		Params:  params,
-		Tables:  viewReader{txnReader: txnReader{tx: sess.txn}, views: sess.srv.views},
+		Tables:  viewReader{txnReader: txnReader{tx: sess.txn}, views: sess.srv.views, snap: sess.statementSnapshot()},
 		Virtual: &virtualTables{sess: sess},
 	}
 }
@@ -628,3 +633,12 @@ func parseDurationSetting(v string) time.Duration {
 
 var _ = errors.New
 var _ = catalog.KindTable
+
+// statementSnapshot returns the current statement's view snapshot holder
+// (created on first use; released when the statement ends).
+func (sess *session) statementSnapshot() *viewSnapshot {
+	if sess.viewSnap == nil {
+		sess.viewSnap = &viewSnapshot{}
+	}
+	return sess.viewSnap
+}

@@ -193,8 +193,6 @@ func TestBackfillWhileWriting(t *testing.T) {
 // same committed epoch, so the count in one always equals the number of
 // rows in the other.
 func TestViewsReadAtOneEpoch(t *testing.T) {
-	skipKnownBug(t, "an ad-hoc SELECT that scans materialized views more than once reads each scan at the then-latest epoch, not one snapshot: "+
-		"(SELECT count(*) FROM v), (SELECT count(*) FROM v) in one SELECT can differ while writes flow (table scans are consistent)")
 	in := &instance{t: t, opts: server.Options{Listen: "127.0.0.1:0", HTTP: "-", DataDir: t.TempDir(), BarrierInterval: 5 * time.Millisecond}}
 	in.start()
 	t.Cleanup(in.stop)

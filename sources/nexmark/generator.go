@@ -76,9 +76,9 @@ type Config struct {
 	// correlated (see eventSeed).
 	Seed int64
 
-	PersonProportion, AuctionProportion, BidProportion int64
-	HotAuctionRatio, HotSellersRatio, HotBiddersRatio  int32
-	NumActivePeople, NumInFlightAuctions               int64
+	PersonProportion, AuctionProportion, BidProportion    int64
+	HotAuctionRatio, HotSellersRatio, HotBiddersRatio     int32
+	NumActivePeople, NumInFlightAuctions                  int64
 	AvgPersonByteSize, AvgAuctionByteSize, AvgBidByteSize int
 }
 

@@ -61,6 +61,9 @@ func (b *Binder) bindExpr(s *scope, n *pg_query.Node, ec exprCtx) (Expr, error) 
 		if err != nil {
 			return nil, err
 		}
+		if t.Family == types.IntervalFamily {
+			arg = applyIntervalField(arg, tc.TypeName)
+		}
 		return b.coerce(arg, t, builtins.CastExplicit, tc.Location)
 	case n.GetAExpr() != nil:
 		return b.bindAExpr(s, n.GetAExpr(), ec)
@@ -852,4 +855,51 @@ func (b *Binder) bindSQLValueFunction(f *pg_query.SQLValueFunction) (Expr, error
 		return nil, b.errAt(err, f.Location)
 	}
 	return b.applyOverload(ov, nil, f.Location)
+}
+
+// Interval field masks of the grammar's INTERVAL qualifiers (Postgres
+// datetime.h: INTERVAL_MASK(field) = 1 << field).
+const (
+	intervalMonth  = 1 << 1
+	intervalYear   = 1 << 2
+	intervalDay    = 1 << 3
+	intervalHour   = 1 << 10
+	intervalMinute = 1 << 11
+	intervalSecond = 1 << 12
+)
+
+// applyIntervalField gives a bare number in an interval literal the unit of
+// its single-field qualifier, as Postgres does: INTERVAL '1' MINUTE is one
+// minute (without a qualifier a bare number means seconds).
+func applyIntervalField(arg Expr, tn *pg_query.TypeName) Expr {
+	c, ok := arg.(*Const)
+	if !ok || c.Typ.Family != types.UnknownFamily || c.Value.K != types.KString || len(tn.Typmods) == 0 {
+		return arg
+	}
+	m := tn.Typmods[0].GetAConst()
+	if m == nil || m.GetIval() == nil {
+		return arg
+	}
+	unit := ""
+	switch m.GetIval().Ival {
+	case intervalYear:
+		unit = "years"
+	case intervalMonth:
+		unit = "months"
+	case intervalDay:
+		unit = "days"
+	case intervalHour:
+		unit = "hours"
+	case intervalMinute:
+		unit = "minutes"
+	case intervalSecond:
+		unit = "seconds"
+	default:
+		return arg
+	}
+	v := strings.TrimSpace(c.Value.S)
+	if _, err := strconv.ParseFloat(v, 64); err != nil {
+		return arg
+	}
+	return &Const{Value: types.DString(v + " " + unit), Typ: types.Unknown}
 }

@@ -129,6 +129,25 @@ var parseTreeVersion = sync.OnceValue(func() int32 {
 	return res.Version
 })
 
+// newRelationName resolves the schema and name of a relation about to be
+// created. exists reports an existing relation of that name when IF NOT
+// EXISTS was given (a notice was sent; the caller completes without
+// creating); without IF NOT EXISTS that is a 42P07 error.
+func (sess *session) newRelationName(rv *pg_query.RangeVar, ifNotExists bool, w pgwire.ResultWriter) (schema, name string, exists bool, err error) {
+	if schema, err = sess.createSchemaFor(rv); err != nil {
+		return "", "", false, err
+	}
+	name = rv.Relname
+	if _, taken := sess.srv.cat.LookupRelation(schema, name); !taken {
+		return schema, name, false, nil
+	}
+	if ifNotExists {
+		_ = w.Notice("NOTICE", types.CodeDuplicateTable, fmt.Sprintf("relation %q already exists, skipping", name))
+		return schema, name, true, nil
+	}
+	return "", "", false, types.Errorf(types.CodeDuplicateTable, "relation %q already exists", name)
+}
+
 // deparseExpr renders a parsed expression back to SQL.
 func deparseExpr(n *pg_query.Node) (string, error) {
 	res := &pg_query.ParseResult{Version: parseTreeVersion(), Stmts: []*pg_query.RawStmt{{Stmt: &pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: &pg_query.SelectStmt{
@@ -372,17 +391,12 @@ func (sess *session) createTable(cs *pg_query.CreateStmt, w pgwire.ResultWriter)
 	if cs.Relation.Relpersistence == "t" {
 		return types.Unsupported("temporary tables")
 	}
-	schema, err := sess.createSchemaFor(cs.Relation)
-	if err != nil {
-		return err
-	}
-	name := cs.Relation.Relname
-	if _, exists := sess.srv.cat.LookupRelation(schema, name); exists {
-		if cs.IfNotExists {
-			_ = w.Notice("NOTICE", types.CodeDuplicateTable, fmt.Sprintf("relation %q already exists, skipping", name))
+	schema, name, exists, err := sess.newRelationName(cs.Relation, cs.IfNotExists, w)
+	if err != nil || exists {
+		if exists {
 			return w.Complete("CREATE TABLE")
 		}
-		return types.Errorf(types.CodeDuplicateTable, "relation %q already exists", name)
+		return err
 	}
 	desc := &catalog.Descriptor{Kind: catalog.KindTable, Namespace: schema, Name: name, Owner: sess.info.User, Options: map[string]string{}}
 	for _, o := range cs.Options {

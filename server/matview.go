@@ -37,17 +37,12 @@ func (sess *session) createMaterializedView(ctx context.Context, st parser.State
 	if into.SkipData {
 		return types.Unsupported("CREATE MATERIALIZED VIEW ... WITH NO DATA")
 	}
-	schema, err := sess.createSchemaFor(into.Rel)
-	if err != nil {
-		return err
-	}
-	name := into.Rel.Relname
-	if _, ok := sess.srv.cat.LookupRelation(schema, name); ok {
-		if ct.IfNotExists {
-			_ = w.Notice("NOTICE", types.CodeDuplicateTable, fmt.Sprintf("relation %q already exists, skipping", name))
+	schema, name, exists, err := sess.newRelationName(into.Rel, ct.IfNotExists, w)
+	if err != nil || exists {
+		if exists {
 			return w.Complete("CREATE MATERIALIZED VIEW")
 		}
-		return types.Errorf(types.CodeDuplicateTable, "relation %q already exists", name)
+		return err
 	}
 	opts := map[string]string{}
 	for _, o := range into.Options {

@@ -239,7 +239,10 @@ func (wr *writer) duplicateError(row types.Row) error {
 // dmlRows runs the source of a write statement (collecting its rows before
 // any write, so a statement never sees its own changes) and prepares the
 // writer of its target table.
-func (sess *session) dmlRows(ctx context.Context, params []types.Datum, source planner.Node, t planner.DMLTarget, ret *planner.Returning, w pgwire.ResultWriter, simple bool) (*exec.Env, []types.Row, *writer, error) {
+func (sess *session) dmlRows(ctx context.Context, b *planner.Binder, params []types.Datum, source planner.Node, t planner.DMLTarget, ret *planner.Returning, w pgwire.ResultWriter, simple bool) (*exec.Env, []types.Row, *writer, error) {
+	if err := sess.checkAccess(b); err != nil { // privileges.go
+		return nil, nil, nil, err
+	}
 	env := sess.env(params)
 	rows, err := sess.collect(ctx, env, source)
 	if err != nil {
@@ -258,10 +261,7 @@ func (sess *session) runInsert(ctx context.Context, st parser.Statement, paramTy
 	if err != nil {
 		return err
 	}
-	if err := sess.checkAccess(b); err != nil { // privileges.go
-		return err
-	}
-	_, rows, wr, err := sess.dmlRows(ctx, params, plan.Source, plan.Target, plan.Returning, w, simple)
+	_, rows, wr, err := sess.dmlRows(ctx, b, params, plan.Source, plan.Target, plan.Returning, w, simple)
 	if err != nil {
 		return err
 	}
@@ -397,10 +397,7 @@ func (sess *session) runUpdate(ctx context.Context, st parser.Statement, paramTy
 	if err != nil {
 		return err
 	}
-	if err := sess.checkAccess(b); err != nil { // privileges.go
-		return err
-	}
-	env, rows, wr, err := sess.dmlRows(ctx, params, plan.Source, plan.Target, plan.Returning, w, simple)
+	env, rows, wr, err := sess.dmlRows(ctx, b, params, plan.Source, plan.Target, plan.Returning, w, simple)
 	if err != nil {
 		return err
 	}
@@ -480,10 +477,7 @@ func (sess *session) runDelete(ctx context.Context, st parser.Statement, paramTy
 	if err != nil {
 		return err
 	}
-	if err := sess.checkAccess(b); err != nil { // privileges.go
-		return err
-	}
-	_, rows, wr, err := sess.dmlRows(ctx, params, plan.Source, plan.Target, plan.Returning, w, simple)
+	_, rows, wr, err := sess.dmlRows(ctx, b, params, plan.Source, plan.Target, plan.Returning, w, simple)
 	if err != nil {
 		return err
 	}

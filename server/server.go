@@ -31,6 +31,7 @@ type Server struct {
 	kafka        *kafkaManager // kafka_source.go
 	nexmark      *nexmarkManager
 	checkpointer *checkpoint.Checkpointer
+	advisory     advisoryLocks // advisory.go
 
 	pg     *pgwire.Server
 	pgLn   net.Listener

@@ -106,6 +106,7 @@ func (sess *session) Close() {
 		sess.txn.Rollback()
 		sess.txn = nil
 	}
+	sess.releaseAdvisoryLocks() // advisory.go
 	sess.srv.mu.Lock()
 	delete(sess.srv.sessions, sess.info.BackendPID)
 	sess.srv.mu.Unlock()
@@ -411,6 +412,7 @@ func (sess *session) endTxn(commit bool) {
 	if sess.txn != nil && !commit {
 		sess.txn.Rollback()
 	}
+	sess.releaseXactLocks()
 	sess.txn = nil
 	sess.status = txnIdle
 	sess.savepoints = nil
@@ -421,6 +423,7 @@ func (sess *session) commitTxn() error {
 	sess.txn = nil
 	sess.status = txnIdle
 	sess.savepoints = nil
+	sess.releaseXactLocks()
 	if tx == nil {
 		return nil
 	}

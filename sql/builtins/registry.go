@@ -85,7 +85,8 @@ func buildRegistry() *registryTable {
 	registerSRFs(b)
 	registerAggregates(b)
 	registerWindows(b)
-	registerProctime(b) // proctime.go
+	registerProctime(b)      // proctime.go
+	registerAdvisoryLocks(b) // advisory.go
 	sort.SliceStable(b.t.all, func(i, j int) bool { return b.t.all[i].Oid < b.t.all[j].Oid })
 	return b.t
 }

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -306,6 +308,49 @@ func verifyTables(ctx context.Context, t *testing.T, conn *pgx.Conn, m *model) {
 	m.inFlight = [clients]*pendingWrite{}
 }
 
+// checkpointDirs counts the checkpoints in the default file:// store of
+// dataDir: committed ones (with a manifest) and ones a kill interrupted
+// during upload or before the manifest landed.
+func checkpointDirs(t *testing.T, dataDir string) (committed int, interrupted []string) {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dataDir, "checkpoints"))
+	if err != nil {
+		if os.IsNotExist(err) {
+			return 0, nil
+		}
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), "chk-") {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dataDir, "checkpoints", e.Name(), "MANIFEST.json")); err == nil {
+			committed++
+		} else {
+			interrupted = append(interrupted, e.Name())
+		}
+	}
+	return committed, interrupted
+}
+
+// killDuringUpload waits until a checkpoint directory without a manifest
+// that is not in known appears, or limit passes, and returns the time
+// waited.
+func killDuringUpload(t *testing.T, dataDir string, limit time.Duration, known map[string]bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for time.Since(start) < limit {
+		_, interrupted := checkpointDirs(t, dataDir)
+		for _, name := range interrupted {
+			if !known[name] {
+				return time.Since(start)
+			}
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+	return time.Since(start)
+}
+
 func union(a, b map[int]string) map[int]bool {
 	out := map[int]bool{}
 	for k := range a {
@@ -399,6 +444,8 @@ func TestKill9RecoveryKeepsViewsConsistent(t *testing.T) {
 
 	m := newModel()
 	start := time.Now()
+	sawCommitted, killsMidCheckpoint := false, 0
+	seenInterrupted := map[string]bool{}
 	for cycle := 0; cycle < *killsFlag; cycle++ {
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
@@ -411,10 +458,31 @@ func TestKill9RecoveryKeepsViewsConsistent(t *testing.T) {
 			}()
 		}
 		killAfter := 50*time.Millisecond + time.Duration(rng.Int64N(int64(1450*time.Millisecond)))
-		time.Sleep(killAfter)
+		if cycle%3 == 2 {
+			// Uploads to the local store take milliseconds, so random
+			// times rarely hit one: every third cycle polls the store
+			// and kills as soon as a checkpoint without a manifest
+			// appears (or at the random time if none does).
+			killAfter = killDuringUpload(t, dataDir, killAfter+time.Second, seenInterrupted)
+		} else {
+			time.Sleep(killAfter)
+		}
 		p.kill(t)
 		close(stop)
 		wg.Wait()
+		committed, interrupted := checkpointDirs(t, dataDir)
+		sawCommitted = sawCommitted || committed > 0
+		// A checkpoint directory without a manifest that was not there
+		// after the previous kill means this kill hit an upload or the
+		// manifest write.
+		fresh := false
+		for _, name := range interrupted {
+			fresh = fresh || !seenInterrupted[name]
+			seenInterrupted[name] = true
+		}
+		if fresh {
+			killsMidCheckpoint++
+		}
 		if len(m.failures) > 0 {
 			t.Fatalf("cycle %d: writes failed with SQL errors:\n%s\n%s", cycle, strings.Join(m.failures, "\n"), p.stderr)
 		}
@@ -439,5 +507,8 @@ func TestKill9RecoveryKeepsViewsConsistent(t *testing.T) {
 		t.Logf("cycle %d: killed after %v; %d writes acknowledged so far; %d/%d/%d rows in t1/t2/t3", cycle,
 			killAfter.Round(time.Millisecond), m.acked, len(m.rows["t1"]), len(m.rows["t2"]), len(m.rows["t3"]))
 	}
-	t.Logf("%d kills in %v", *killsFlag, time.Since(start).Round(time.Millisecond))
+	t.Logf("%d kills in %v; %d landed during a checkpoint upload or manifest write", *killsFlag, time.Since(start).Round(time.Millisecond), killsMidCheckpoint)
+	if !sawCommitted {
+		t.Errorf("no checkpoint was ever committed under %s: the kills did not exercise restore", dataDir)
+	}
 }

@@ -57,7 +57,7 @@ func (b *Binder) bindExpr(s *scope, n *pg_query.Node, ec exprCtx) (Expr, error) 
 		if err != nil {
 			return nil, err
 		}
-		arg, err := b.bindExpr(s, tc.Arg, ec.nested())
+		arg, err := b.bindExpr(s, tc.Arg, ec)
 		if err != nil {
 			return nil, err
 		}

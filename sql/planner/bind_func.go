@@ -99,7 +99,10 @@ func (b *Binder) bindFuncCall(s *scope, fc *pg_query.FuncCall, ec exprCtx) (Expr
 	args := make([]Expr, len(fc.Args))
 	argTypes := make([]*types.T, len(fc.Args))
 	for i, a := range fc.Args {
-		e, err := b.bindExpr(s, a, ec.nested())
+		// A set-returning function may be an argument in a select list
+		// (quote_ident(unnest(a))): the ProjectSet below the projection
+		// produces its rows and the function is applied to each.
+		e, err := b.bindExpr(s, a, ec)
 		if err != nil {
 			return nil, err
 		}

@@ -38,11 +38,11 @@ const FirstUserOID = 16384
 // Namespace OIDs of the built-in schemas (pg_catalog and public keep their
 // Postgres OIDs, which some tools hard-code).
 const (
-	NamespacePgCatalog   uint32 = 11
-	NamespacePublic      uint32 = 2200
-	NamespaceInfoSchema  uint32 = 13000
-	NamespaceStreamdb    uint32 = 13100
-	NamespacePgToast     uint32 = 99
+	NamespacePgCatalog  uint32 = 11
+	NamespacePublic     uint32 = 2200
+	NamespaceInfoSchema uint32 = 13000
+	NamespaceStreamdb   uint32 = 13100
+	NamespacePgToast    uint32 = 99
 )
 
 // Column is one column of a table or view. Columns are never removed from a

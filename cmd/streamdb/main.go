@@ -181,7 +181,7 @@ func serve(args []string, stderr io.Writer) int {
 	defer stop()
 	logger.Info("starting streamdb", "version", version())
 	if err := server.Run(ctx, opts); err != nil {
-		logger.Error("streamdb stopped", "err", err)
+		logger.Error("streamdb stopped", "err", err.Error()) // the message; slog would print the stack of a cockroachdb error
 		return 1
 	}
 	logger.Info("streamdb stopped")

@@ -1,13 +1,9 @@
 package durability
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
+	"github.com/streamdb/streamdb/tests/testutil"
 	"sync"
 	"syscall"
 	"testing"
@@ -15,103 +11,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 )
-
-// buildBinary compiles cmd/streamdb into a temporary directory.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "streamdb")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/streamdb")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/streamdb: %v\n%s", err, out)
-	}
-	return bin
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// process is one run of the streamdb binary.
-type process struct {
-	cmd    *exec.Cmd
-	addr   string
-	stderr *bytes.Buffer
-	exited chan error
-}
-
-// startProcess starts the binary on dataDir and waits until it accepts
-// connections.
-func startProcess(t *testing.T, bin, dataDir string) *process {
-	t.Helper()
-	p := &process{addr: freeAddr(t), stderr: new(bytes.Buffer), exited: make(chan error, 1)}
-	p.cmd = exec.Command(bin, "serve", "--listen", p.addr, "--http", "", "--data-dir", dataDir)
-	p.cmd.Stderr = &lockedWriter{w: p.stderr}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.exited <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			_ = p.cmd.Process.Kill()
-			<-p.exited
-		}
-	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		conn, err := pgx.Connect(ctx, p.connString())
-		cancel()
-		if err == nil {
-			_ = conn.Close(context.Background())
-			return p
-		}
-		select {
-		case err := <-p.exited:
-			t.Fatalf("streamdb exited during startup: %v\n%s", err, p.stderr)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("streamdb did not accept connections within 60s: %v\n%s", err, p.stderr)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func (p *process) connString() string {
-	return "postgres://streamdb@" + p.addr + "/streamdb?sslmode=disable"
-}
-
-func (p *process) kill(t *testing.T) {
-	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	<-p.exited
-}
-
-// lockedWriter lets the process write stderr while the test reads it.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
 
 // ledger records, per writer, what the server acknowledged and what was in
 // flight when the server died.
@@ -188,18 +87,18 @@ func writer(ctx context.Context, connString string, w int, base int64, l *ledger
 
 // verify checks every acknowledged id is present and every present id was
 // acknowledged or in flight.
-func verify(t *testing.T, p *process, l *ledger) {
+func verify(t *testing.T, p *testutil.Process, l *ledger) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, p.connString())
+	conn, err := pgx.Connect(ctx, p.ConnString())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
 	rows, err := conn.Query(ctx, "SELECT id FROM acked")
 	if err != nil {
-		t.Fatalf("reading back after restart: %v\n%s", err, p.stderr)
+		t.Fatalf("reading back after restart: %v\n%s", err, p.Stderr)
 	}
 	present := make(map[int64]bool)
 	for rows.Next() {
@@ -266,12 +165,12 @@ func TestKill9KeepsAcknowledgedWrites(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and kills it; skipped with -short")
 	}
-	bin := buildBinary(t)
+	bin := testutil.BuildBinary(t)
 	dataDir := t.TempDir()
-	p := startProcess(t, bin, dataDir)
+	p := testutil.StartProcess(t, bin, dataDir)
 
 	ctx := context.Background()
-	setup, err := pgx.Connect(ctx, p.connString())
+	setup, err := pgx.Connect(ctx, p.ConnString())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +191,7 @@ func TestKill9KeepsAcknowledgedWrites(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				writer(ctx, p.connString(), w, base, l, stop)
+				writer(ctx, p.ConnString(), w, base, l, stop)
 			}()
 		}
 		// Kill once enough writes were acknowledged in this cycle, with the
@@ -304,32 +203,32 @@ func TestKill9KeepsAcknowledgedWrites(t *testing.T) {
 		if l.ackedCount()-before == 0 {
 			close(stop)
 			wg.Wait()
-			t.Fatalf("cycle %d: no write was acknowledged in 60s\n%s", cycle, p.stderr)
+			t.Fatalf("cycle %d: no write was acknowledged in 60s\n%s", cycle, p.Stderr)
 		}
-		p.kill(t)
+		p.Kill(t)
 		close(stop)
 		wg.Wait()
 		t.Logf("cycle %d: killed with %d rows acknowledged", cycle, l.ackedCount())
 
-		p = startProcess(t, bin, dataDir)
+		p = testutil.StartProcess(t, bin, dataDir)
 		verify(t, p, l)
 		if t.Failed() {
-			t.Fatalf("server log:\n%s", p.stderr)
+			t.Fatalf("server log:\n%s", p.Stderr)
 		}
 	}
 
 	// A clean shutdown on SIGTERM exits 0 and keeps everything too.
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-p.exited:
+	case err := <-p.Exited:
 		if err != nil {
-			t.Errorf("streamdb exited with %v after SIGTERM\n%s", err, p.stderr)
+			t.Errorf("streamdb exited with %v after SIGTERM\n%s", err, p.Stderr)
 		}
 	case <-time.After(30 * time.Second):
-		t.Fatalf("streamdb did not stop within 30s of SIGTERM\n%s", p.stderr)
+		t.Fatalf("streamdb did not stop within 30s of SIGTERM\n%s", p.Stderr)
 	}
-	p = startProcess(t, bin, dataDir)
+	p = testutil.StartProcess(t, bin, dataDir)
 	verify(t, p, l)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/streamdb/streamdb/tests/testutil"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -422,11 +423,11 @@ func TestKill9RecoveryKeepsViewsConsistent(t *testing.T) {
 	t.Logf("seed %d (rerun with -recovery.seed=%d)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 0))
 
-	bin := buildBinary(t)
+	bin := testutil.BuildBinary(t)
 	dataDir := t.TempDir()
-	p := startProcess(t, bin, dataDir)
+	p := testutil.StartProcess(t, bin, dataDir, serverFlags...)
 	ctx := context.Background()
-	setup, err := pgx.Connect(ctx, p.connString())
+	setup, err := pgx.Connect(ctx, p.ConnString())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -454,7 +455,7 @@ func TestKill9RecoveryKeepsViewsConsistent(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				client(ctx, p.connString(), c, clientRng, m, stop)
+				client(ctx, p.ConnString(), c, clientRng, m, stop)
 			}()
 		}
 		killAfter := 50*time.Millisecond + time.Duration(rng.Int64N(int64(1450*time.Millisecond)))
@@ -467,7 +468,7 @@ func TestKill9RecoveryKeepsViewsConsistent(t *testing.T) {
 		} else {
 			time.Sleep(killAfter)
 		}
-		p.kill(t)
+		p.Kill(t)
 		close(stop)
 		wg.Wait()
 		committed, interrupted := checkpointDirs(t, dataDir)
@@ -484,25 +485,25 @@ func TestKill9RecoveryKeepsViewsConsistent(t *testing.T) {
 			killsMidCheckpoint++
 		}
 		if len(m.failures) > 0 {
-			t.Fatalf("cycle %d: writes failed with SQL errors:\n%s\n%s", cycle, strings.Join(m.failures, "\n"), p.stderr)
+			t.Fatalf("cycle %d: writes failed with SQL errors:\n%s\n%s", cycle, strings.Join(m.failures, "\n"), p.Stderr)
 		}
 
-		p = startProcess(t, bin, dataDir)
+		p = testutil.StartProcess(t, bin, dataDir, serverFlags...)
 		vctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-		conn, err := pgx.Connect(vctx, p.connString())
+		conn, err := pgx.Connect(vctx, p.ConnString())
 		if err != nil {
 			cancel()
 			t.Fatal(err)
 		}
 		if _, err := conn.Exec(vctx, "FLUSH"); err != nil {
-			t.Fatalf("cycle %d: FLUSH after restart: %v\n%s", cycle, err, p.stderr)
+			t.Fatalf("cycle %d: FLUSH after restart: %v\n%s", cycle, err, p.Stderr)
 		}
 		verifyTables(vctx, t, conn, m)
 		verifyViews(vctx, t, conn)
 		_ = conn.Close(vctx)
 		cancel()
 		if t.Failed() {
-			t.Fatalf("cycle %d (killed after %v, seed %d) failed; server log:\n%s", cycle, killAfter, seed, p.stderr)
+			t.Fatalf("cycle %d (killed after %v, seed %d) failed; server log:\n%s", cycle, killAfter, seed, p.Stderr)
 		}
 		t.Logf("cycle %d: killed after %v; %d writes acknowledged so far; %d/%d/%d rows in t1/t2/t3", cycle,
 			killAfter.Round(time.Millisecond), m.acked, len(m.rows["t1"]), len(m.rows["t2"]), len(m.rows["t3"]))
@@ -512,3 +513,7 @@ func TestKill9RecoveryKeepsViewsConsistent(t *testing.T) {
 		t.Errorf("no checkpoint was ever committed under %s: the kills did not exercise restore", dataDir)
 	}
 }
+
+// serverFlags run the binary with one-second checkpoints and a short
+// barrier interval, so kills land during checkpoints and epochs.
+var serverFlags = []string{"--checkpoint-interval", "1s", "--set", "barrier_interval=100ms"}

@@ -306,11 +306,7 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		}, nil
 
 	case *planner.IsDistinct:
-		l, err := compileExpr(e.L)
-		if err != nil {
-			return nil, err
-		}
-		r, err := compileExpr(e.R)
+		l, r, err := compilePair(e.L, e.R)
 		if err != nil {
 			return nil, err
 		}
@@ -391,11 +387,7 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		}, nil
 
 	case *planner.NullIf:
-		l, err := compileExpr(e.L)
-		if err != nil {
-			return nil, err
-		}
-		r, err := compileExpr(e.R)
+		l, r, err := compilePair(e.L, e.R)
 		if err != nil {
 			return nil, err
 		}
@@ -488,11 +480,7 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		}, nil
 
 	case *planner.AnyAll:
-		l, err := compileExpr(e.L)
-		if err != nil {
-			return nil, err
-		}
-		r, err := compileExpr(e.R)
+		l, r, err := compilePair(e.L, e.R)
 		if err != nil {
 			return nil, err
 		}
@@ -765,4 +753,15 @@ func compileSubscript(e *planner.Subscript) (evalFn, error) {
 		elems := append([]types.Datum(nil), a.Elems[from-1:to]...)
 		return types.DArray(&types.Array{Elem: a.Elem, Dims: []int{len(elems)}, Elems: elems}), nil
 	}, nil
+}
+
+// compilePair compiles the two operands of a binary expression.
+func compilePair(le, re planner.Expr) (l, r evalFn, err error) {
+	if l, err = compileExpr(le); err != nil {
+		return nil, nil, err
+	}
+	if r, err = compileExpr(re); err != nil {
+		return nil, nil, err
+	}
+	return l, r, nil
 }

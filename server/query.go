@@ -295,7 +295,12 @@ func (wr *writer) insertRows(rows []types.Row, oc *planner.OnConflictPlan) (int,
 		}
 	}
 	n := 0
-	touched := map[string]bool{}
+	// touched detects ON CONFLICT DO UPDATE changing one row twice; plain
+	// inserts (COPY included) skip the per-row bookkeeping.
+	var touched map[string]bool
+	if set != nil {
+		touched = map[string]bool{}
+	}
 	for _, row := range rows {
 		if err := wr.ctx.Err(); err != nil {
 			return 0, cancelError()
@@ -375,7 +380,9 @@ func (wr *writer) insertRows(rows []types.Row, oc *planner.OnConflictPlan) (int,
 		if err := wr.indexInsert(key, row); err != nil {
 			return 0, err
 		}
-		touched[string(key)] = true
+		if touched != nil {
+			touched[string(key)] = true
+		}
 		n++
 		if err := wr.emitReturning(row); err != nil {
 			return 0, err

@@ -3,7 +3,6 @@ package pgwire
 import (
 	"encoding/binary"
 	"io"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/streamdb/streamdb/sql/types"
@@ -77,10 +76,12 @@ func (c *conn) parameterStatus(name, value string) {
 }
 
 func (c *conn) setTimeZone(name string) {
-	loc, err := time.LoadLocation(name)
+	// The same rules the server applied when it accepted the setting
+	// (IANA names, numeric and POSIX offsets), so output matches them.
+	loc, err := types.LoadZone(name)
 	if err != nil {
-		// POSIX-style zones ("<+05>-05") are not in the tz database; keep
-		// the previous location rather than fail the statement.
+		// A zone the server accepted but this cannot load: keep the
+		// previous location rather than fail the statement.
 		c.log.Warn("pgwire: unknown TimeZone; keeping the previous one", "timezone", name, "err", err)
 		return
 	}

@@ -169,7 +169,7 @@ func checkByteaOutput(v string) (string, error) {
 
 func checkTimeZone(v string) (string, error) {
 	v = strings.TrimSpace(v)
-	if _, err := loadLocation(v); err != nil {
+	if _, err := types.LoadZone(v); err != nil {
 		return "", types.Errorf(types.CodeInvalidParameterValue, "invalid value for parameter \"TimeZone\": %q", v)
 	}
 	if strings.EqualFold(v, "utc") {
@@ -178,43 +178,6 @@ func checkTimeZone(v string) (string, error) {
 	return v, nil
 }
 
-// loadLocation accepts zone names, UTC and numeric offsets ("+02",
-// "-05:30"; a plain number means hours east like SET TIME ZONE 2).
-func loadLocation(v string) (*time.Location, error) {
-	if strings.EqualFold(v, "utc") || strings.EqualFold(v, "gmt") || strings.EqualFold(v, "z") || strings.EqualFold(v, "zulu") {
-		return time.UTC, nil
-	}
-	if strings.EqualFold(v, "local") || strings.EqualFold(v, "default") {
-		return time.UTC, nil
-	}
-	if loc, err := time.LoadLocation(v); err == nil {
-		return loc, nil
-	}
-	s := v
-	sign := 1
-	switch {
-	case strings.HasPrefix(s, "+"):
-		s = s[1:]
-	case strings.HasPrefix(s, "-"):
-		s, sign = s[1:], -1
-	}
-	h, m, _ := strings.Cut(s, ":")
-	hh, err := strconv.ParseFloat(h, 64)
-	if err != nil {
-		return nil, err
-	}
-	mm := 0.0
-	if m != "" {
-		if mm, err = strconv.ParseFloat(m, 64); err != nil {
-			return nil, err
-		}
-	}
-	secs := sign * int(hh*3600+mm*60)
-	if secs < -15*3600 || secs > 15*3600 {
-		return nil, strconv.ErrRange
-	}
-	return time.FixedZone(v, secs), nil
-}
 
 // settings are one session's parameters.
 type settings struct {
@@ -265,7 +228,7 @@ func (s *settings) set(name, value string) error {
 		value = v
 	}
 	if key == "timezone" {
-		loc, err := loadLocation(value)
+		loc, err := types.LoadZone(value)
 		if err != nil {
 			return types.Errorf(types.CodeInvalidParameterValue, "invalid value for parameter \"TimeZone\": %q", value)
 		}

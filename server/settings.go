@@ -178,7 +178,6 @@ func checkTimeZone(v string) (string, error) {
 	return v, nil
 }
 
-
 // settings are one session's parameters.
 type settings struct {
 	user   string

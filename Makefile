@@ -26,8 +26,8 @@ build:
 run: build
 	./$(BIN) serve
 
-# test-deps installs psql, psycopg2 (for /usr/bin/python3), pgJDBC and
-# chromium (tests/dashboard) from Debian when they are missing; nothing is
+# test-deps installs psql, the PostgreSQL server, psycopg2 (for
+# /usr/bin/python3), pgJDBC and chromium (tests/dashboard) from Debian when they are missing; nothing is
 # done when they are present.
 test-deps:
 	@command -v psql >/dev/null 2>&1 || { \
@@ -39,6 +39,9 @@ test-deps:
 	@{ command -v java >/dev/null 2>&1 && [ -f /usr/share/java/postgresql.jar ]; } || { \
 		echo "installing pgJDBC (libpostgresql-jdbc-java) and a Java runtime"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jre-headless libpostgresql-jdbc-java </dev/null; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "installing postgresql (the client suites check their expectations against it)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql </dev/null; }
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "installing chromium (headless dashboard test)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium </dev/null; }

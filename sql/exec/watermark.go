@@ -63,13 +63,20 @@ type WatermarkObserver interface {
 
 // StateExpirer is implemented by WatermarkObservers whose persisted state
 // (the input rows the runtime stores for them, see dataflow_state.go) must
-// shrink when they drop working state. After each Barrier the runtime calls
-// ExpiredInputs for every input port: every stored row r of that port with
-// r[w.Col] < w.Micros for any returned w is deleted from the state store
-// (and is not restored after a restart). Return nil to expire nothing. The
-// bounds may be the same as in earlier calls; the runtime only acts on
-// bounds that moved.
+// shrink when they drop working state.
+//
+// ExpiryColumns is called once, when the dataflow is built (before any
+// row): it names the columns of input port `input` that ExpiredInputs may
+// return bounds on (the runtime indexes the stored rows by them); nil: the
+// port's stored rows never expire.
+//
+// After each Barrier the runtime calls ExpiredInputs for every input port:
+// every stored row r of that port with r[w.Col] < w.Micros for any
+// returned w (w.Col one of ExpiryColumns) is deleted from the state store
+// in the epoch's batch, and is not restored after a restart. Return nil to
+// expire nothing. The bounds may repeat earlier ones.
 type StateExpirer interface {
+	ExpiryColumns(input int) []int
 	ExpiredInputs(input int) []types.Watermark
 }
 

@@ -53,6 +53,9 @@ type TableStore struct {
 		sync.Mutex
 		seqs map[uint32]*sequence
 	}
+
+	// ttl holds the tables with a row TTL (ttl.go).
+	ttl ttlRegistry
 }
 
 // keyWrite is the last committed write of a key.
@@ -201,7 +204,9 @@ func (ts *TableStore) commit(tx *Txn) error {
 	}
 	var keys []pendingKey
 	var pk []byte
+	var tc ttlCommit
 	for table, m := range tx.writes {
+		tt := ts.ttl.table(table)
 		for k, e := range m {
 			if e.row == nil && !e.baseExists {
 				continue // inserted and deleted again: nothing to write
@@ -216,6 +221,9 @@ func (ts *TableStore) commit(tx *Txn) error {
 				err = b.Delete(pk, nil)
 			} else {
 				err = b.Set(pk, records[newRecord[e.op]].value[1:], nil)
+			}
+			if err == nil && tt != nil {
+				err = ts.writeTTLRecords(b, &tc, tt, []byte(k), e.row)
 			}
 			if err != nil {
 				return errors.Wrap(err, "commit")
@@ -257,10 +265,16 @@ func (ts *TableStore) commit(tx *Txn) error {
 		ts.commitMu.Unlock()
 		return errors.Wrap(err, "commit")
 	}
+	publishFrontiers, err := ts.advanceFrontiers(b, &tc)
+	if err != nil {
+		ts.commitMu.Unlock()
+		return errors.Wrap(err, "commit")
+	}
 	if err := db.Apply(b, pebble.NoSync); err != nil {
 		ts.commitMu.Unlock()
 		return types.WithCode(errors.Wrap(err, "commit"), types.CodeIOError)
 	}
+	publishFrontiers()
 	ts.commitMu.lastSeq = seq
 	ts.visibleSeq.Store(seq)
 	close(ts.commitMu.committed)
@@ -373,6 +387,9 @@ func WriteDropTable(b *pebble.Batch, tableOID uint32) error {
 		if err := b.DeleteRange(start, prefixEnd(start), nil); err != nil {
 			return errors.Wrap(err, "drop table data")
 		}
+	}
+	if err := writeDropTTL(b, tableOID); err != nil {
+		return err
 	}
 	return errors.Wrap(b.Delete(oidKey(keyRowIDBase, tableOID), nil), "drop table data")
 }

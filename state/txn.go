@@ -31,6 +31,8 @@ type Txn struct {
 	// and the undo log of RollbackTo.
 	ops  []txnOp
 	done bool
+	// ttl is the transaction's view of row TTL (ttl.go).
+	ttl txnTTL
 }
 
 // bufEntry is the buffered state of one key.
@@ -92,6 +94,11 @@ func (tx *Txn) getSnapshot(tableOID uint32, key []byte) (types.Row, bool, error)
 		return nil, false, types.WithCode(errors.Wrap(err, "read row"), types.CodeIOError)
 	}
 	defer closer.Close()
+	if t := tx.ts.ttl.table(tableOID); t != nil {
+		if live, err := tx.ttlGetLive(t, key); err != nil || !live {
+			return nil, false, err
+		}
+	}
 	row, err := types.DecodeRow(v)
 	if err != nil {
 		return nil, false, err
@@ -249,6 +256,10 @@ func (tx *Txn) Rollback() {
 
 func (tx *Txn) finish() {
 	tx.done = true
+	// A failed refresh (an I/O error) leaves the rows their previous
+	// expiry: they expire earlier than a read asked, never later.
+	_ = tx.ts.applyTTLRefresh(tx.ttl.refresh)
+	tx.ttl.refresh = nil
 	_ = tx.snap.Close()
 	tx.ts.endTxn(tx.startSeq)
 	tx.writes = nil
@@ -297,6 +308,13 @@ func (tx *Txn) ScanRange(ctx context.Context, tableOID uint32, start, end []byte
 		return types.WithCode(errors.Wrap(err, "scan"), types.CodeIOError)
 	}
 	defer it.Close()
+	var ttlFilter *ttlScanFilter
+	if t := tx.ts.ttl.table(tableOID); t != nil {
+		if ttlFilter, err = tx.newTTLScanFilter(ctx, t, start, end); err != nil {
+			return err
+		}
+		defer ttlFilter.close()
+	}
 	const tablePrefixLen = 5
 	valid := it.First()
 	bi := 0
@@ -320,6 +338,16 @@ func (tx *Txn) ScanRange(ctx context.Context, tableOID uint32, start, end []byte
 				return err
 			}
 		case valid:
+			if ttlFilter != nil {
+				live, err := ttlFilter.live(it.Key()[tablePrefixLen:])
+				if err != nil {
+					return err
+				}
+				if !live {
+					valid = it.Next()
+					continue
+				}
+			}
 			v, err := it.ValueAndErr()
 			if err != nil {
 				return types.WithCode(errors.Wrap(err, "scan"), types.CodeIOError)

@@ -32,6 +32,8 @@ type aggGroup struct {
 	last    types.Row // the row emitted last, when emitted
 	emitted bool
 	dirty   bool
+	// indexed: in the time index of a windowAgg (window_close.go).
+	indexed bool
 }
 
 func newAggregate(ec *evalCtx, n *planner.Aggregate) (*aggregate, error) {

@@ -37,6 +37,8 @@ type Dataflow struct {
 	// is the latest.
 	rowErrors    int64
 	lastRowError error
+	// watermarks drives event time (watermark_runtime.go).
+	watermarks
 }
 
 // noteRowError decides whether an expression error becomes NULL: data
@@ -108,6 +110,8 @@ type streamInput struct {
 	b       *chunkBuilder
 	rowsIn  int64
 	tableID uint32
+	// wm generates the input's watermark; nil: no WATERMARK clause.
+	wm *inputWatermark
 }
 
 // dataflowSink collects the view's changes of the current epoch.
@@ -135,9 +139,23 @@ func NewDataflow(ctx context.Context, env *Env, plan planner.Node) (*Dataflow, e
 // tables get the ids stateBase, stateBase+1, ... in plan order (the same
 // for the same plan, so a restarted view finds its state).
 func NewDataflowWithState(ctx context.Context, env *Env, plan planner.Node, stateBase uint32) (*Dataflow, error) {
+	return NewDataflowWithOptions(ctx, env, plan, DataflowOptions{StateBase: stateBase})
+}
+
+// NewDataflowWithOptions is NewDataflow with the options of a view: state
+// table ids, input watermarks, EMIT ON WINDOW CLOSE.
+func NewDataflowWithOptions(ctx context.Context, env *Env, plan planner.Node, opts DataflowOptions) (*Dataflow, error) {
 	ec := newEvalCtx(ctx, env)
 	ec.appendOnly = false
-	d := &Dataflow{ec: ec, sink: &dataflowSink{}, stateBase: stateBase}
+	d := &Dataflow{ec: ec, sink: &dataflowSink{}, stateBase: opts.StateBase}
+	d.opts = opts
+	if opts.EmitOnWindowClose {
+		target, err := eowcTargetOf(plan)
+		if err != nil {
+			return nil, err
+		}
+		d.eowcTarget = target
+	}
 	if err := d.precompile(plan); err != nil {
 		return nil, err
 	}
@@ -205,6 +223,7 @@ func (d *Dataflow) Push(ctx context.Context, tableID uint32, c *types.Chunk) err
 // the epoch are returned.
 func (d *Dataflow) Barrier(ctx context.Context, epoch uint64) (*types.Chunk, error) {
 	b := types.Barrier{Epoch: types.Epoch(epoch)}
+	d.advanceInputWatermarks()
 	err := d.guard(func() error {
 		for _, leaf := range d.leaves {
 			if err := deliverBarrier(ctx, leaf, b); err != nil {
@@ -234,6 +253,9 @@ func (d *Dataflow) guard(fn func() error) (err error) {
 }
 
 func (in *streamInput) push(ctx context.Context, c *types.Chunk) error {
+	if in.wm != nil {
+		c = in.wm.dropLate(c)
+	}
 	phys, missing := in.node.Phys, in.node.Table.Missing
 	for i, stored := range c.Rows {
 		r := in.b.newRow()
@@ -290,7 +312,9 @@ func (d *Dataflow) binary(op Operator, left, right planner.Node) (*rnode, error)
 	return n, nil
 }
 
-func (d *Dataflow) build(node planner.Node) (*rnode, error) {
+// buildOp builds the operator of node (build, in watermark_runtime.go,
+// adds its watermark handling).
+func (d *Dataflow) buildOp(node planner.Node) (*rnode, error) {
 	ec := d.ec
 	switch n := node.(type) {
 	case *planner.Scan:
@@ -342,6 +366,10 @@ func (d *Dataflow) build(node planner.Node) (*rnode, error) {
 		op, err := newAggregate(ec, n)
 		if err != nil {
 			return nil, err
+		}
+		if len(n.GroupCols) > 0 {
+			// Windows close by watermark (window_close.go).
+			return d.unary(d.persist(newWindowAgg(op), n.GroupCols), n.Input)
 		}
 		return d.unary(d.persist(op, n.GroupCols), n.Input)
 	case *planner.Distinct:

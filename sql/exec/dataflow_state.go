@@ -61,6 +61,9 @@ type stateInput struct {
 	// committed holds the committed count of every entry: the hot copy
 	// that spares a Pebble read per changed entry at the barrier.
 	committed map[string]int64
+	// exp expires entries by watermark (watermark_state.go); nil: never.
+	exp     *stateExpiry
+	expired int64
 }
 
 type pendingEntry struct {
@@ -192,6 +195,9 @@ func (d *Dataflow) StateChanges(store StateStore, fresh bool, set func(key, valu
 			}
 			if !existed {
 				in.entries++
+				if in.exp != nil {
+					in.exp.add(e.row, rk, e.group)
+				}
 			}
 			in.committed[rk] = count
 			v := binary.BigEndian.AppendUint64(nil, uint64(count))
@@ -200,8 +206,13 @@ func (d *Dataflow) StateChanges(store StateStore, fresh bool, set func(key, valu
 			}
 		}
 		clear(in.pending)
+		if in.exp != nil {
+			if err := in.exp.expire(in, del); err != nil {
+				return err
+			}
+		}
 	}
-	return nil
+	return d.persistWatermarks(set)
 }
 
 // discard is an Emitter that drops its input.
@@ -237,6 +248,9 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 				if err != nil {
 					return err
 				}
+				if in.exp != nil {
+					in.exp.add(row, string(key[6:]), binary.BigEndian.Uint16(key[4:6]))
+				}
 				for i := int64(0); i < count; i++ {
 					c.Append(types.Insert, row)
 					if c.Len() >= types.ChunkCapacity {
@@ -254,6 +268,9 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 				return err
 			}
 			restoredOps[in.op] = true
+		}
+		if err := d.restoreWatermarks(store); err != nil {
+			return err
 		}
 		b := types.Barrier{Epoch: types.Epoch(epoch)}
 		for op := range restoredOps {
@@ -273,7 +290,7 @@ func (d *Dataflow) persist(op Operator, keyCols ...[]int) Operator {
 	switch op.(type) {
 	case *hashJoin:
 		name = "hash join"
-	case *aggregate:
+	case *aggregate, *windowAgg:
 		name = "hash aggregate"
 	case *distinct:
 		name = "distinct"

@@ -50,6 +50,9 @@ type hashJoin struct {
 	// time.
 	entrySlab  []joinEntry
 	bucketSlab []joinBucket
+	// wms are the watermarks of each input's key columns
+	// (hash_join_watermark.go).
+	wms [2]map[int]int64
 }
 
 type joinSide struct {

@@ -31,7 +31,7 @@ const (
 	optOffsetsOID = "streamdb.offsets_oid"
 	// optAppendOnly marks a CREATE SOURCE: rows are appended, never
 	// updated.
-	optAppendOnly = "streamdb.append_only"
+	optAppendOnly = planner.OptionAppendOnly
 )
 
 // deadLetterSchema / deadLetterTable name the table bad records go to with

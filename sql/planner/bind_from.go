@@ -257,7 +257,8 @@ func ScanOf(desc *catalog.Descriptor) *Scan {
 
 // TableRefOf describes a table's storage for scans and writes.
 func TableRefOf(desc *catalog.Descriptor) TableRef {
-	ref := TableRef{ID: desc.OID, Name: desc.Namespace + "." + desc.Name, NumPhysical: len(desc.Columns)}
+	ref := TableRef{ID: desc.OID, Name: desc.Namespace + "." + desc.Name, NumPhysical: len(desc.Columns),
+		AppendOnly: desc.Options[OptionAppendOnly] == "true"}
 	ref.Missing = make([]types.Datum, len(desc.Columns))
 	for i := range desc.Columns {
 		c := &desc.Columns[i]

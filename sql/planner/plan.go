@@ -21,6 +21,9 @@ type TableRef struct {
 	// Missing holds, per physical slot, the value rows written before the
 	// column existed take (NULL, or the ADD COLUMN default).
 	Missing []types.Datum
+	// AppendOnly is set for relations whose rows are never updated or
+	// deleted (sources; catalog option OptionAppendOnly).
+	AppendOnly bool
 }
 
 // Scan reads a table. Phys[i] is the physical slot of output column i.

@@ -46,6 +46,9 @@ func StreamPlan(node Node) (Node, error) {
 	if err := validateStream(out); err != nil {
 		return nil, err
 	}
+	if err := checkProctime(out); err != nil { // stream_proctime.go
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -399,7 +402,7 @@ func checkFn(fn *builtins.Overload) error {
 	if fn == nil {
 		return nil
 	}
-	if fn.Volatility == builtins.Volatile {
+	if fn.Volatility == builtins.Volatile && fn.Name != "proctime" { // see stream_proctime.go
 		return unsupported("volatile function %s() in a materialized view", fn.Name)
 	}
 	if clockFunctions[fn.Name] {

@@ -27,7 +27,8 @@ func streamdbTables() []*virtualTable {
 			columns: cols(`relation_oid oid, relation_name text, kind text, status text,
 				parallelism int4, max_parallelism int4, committed_epoch int8,
 				freshness interval, rows_in int8, rows_out int8, row_errors int8,
-				last_error text, started timestamptz`)},
+				last_error text, started timestamptz,
+				watermark timestamptz, late_rows int8`)},
 		// One row with the state store's counters.
 		{schema: sd, name: "storage", oid: 13105, relkind: "v",
 			columns: cols(`block_cache_bytes int8, block_cache_hit_rate float8,

@@ -405,11 +405,11 @@ func (m *viewManager) runtimeFor(ctx context.Context, d *catalog.Descriptor, pla
 	if d.OID >= 1<<23 {
 		return nil, types.Unsupported("materialized views with an OID above 2^23")
 	}
-	df, err := exec.NewDataflowWithState(ctx, viewEnv(), plan, stateBase(d.OID))
+	df, err := exec.NewDataflowWithOptions(ctx, viewEnv(), plan, m.dataflowOptions(d)) // watermark.go
 	if err != nil {
 		return nil, err
 	}
-	if len(df.StateTables()) > maxStateTables {
+	if len(df.StateTables()) >= maxStateTables { // the last id keeps the input watermarks
 		return nil, types.Unsupported(fmt.Sprintf("a materialized view with more than %d stateful operators", maxStateTables))
 	}
 	v := &viewRuntime{desc: d, plan: plan, df: df, offsets: map[uint32]uint64{}, status: "running", started: time.Now()}
@@ -975,6 +975,7 @@ func (m *viewManager) dataflowRows() []types.Row {
 			types.DInt(int64(oid)), types.DString(v.desc.Name), types.DString("materialized view"), types.DString("backfilling"),
 			types.DInt(1), types.DInt(maxParallelism), types.Null, types.Null, types.DInt(v.backfilled.Load()),
 			types.DInt(0), types.DInt(0), types.Null, types.DTimestampTZ(types.TimestampFromTime(v.started)),
+			types.Null, types.DInt(0), // watermark, late_rows
 		})
 	}
 	m.bfMu.Unlock()
@@ -1007,6 +1008,7 @@ func (m *viewManager) dataflowRows() []types.Row {
 			types.DInt(1), types.DInt(maxParallelism), types.DInt(int64(v.committedEpoch)),
 			freshness, types.DInt(rowsIn), types.DInt(v.rowsOut), types.DInt(rowErrors),
 			lastErr, types.DTimestampTZ(types.TimestampFromTime(v.started)),
+			watermarkDatum(v.df), types.DInt(lateRows(v.df)), // watermark.go
 		})
 	}
 	return out

@@ -8,6 +8,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/streamdb/streamdb/catalog"
+	"github.com/streamdb/streamdb/sql/exec"
 	"github.com/streamdb/streamdb/sql/builtins"
 	"github.com/streamdb/streamdb/sql/parser"
 	"github.com/streamdb/streamdb/sql/types"
@@ -90,4 +91,55 @@ func constantInterval(expr string) (types.IntervalValue, error) {
 		return types.IntervalValue{}, err
 	}
 	return v.Interval(), nil
+}
+
+// optEmitOnWindowClose is the view option EMIT ON WINDOW CLOSE becomes
+// (sql/parser/dialect_watermark.go).
+const optEmitOnWindowClose = parser.OptionEmitOnWindowClose
+
+// dataflowOptions are the options of a view's dataflow: its state table
+// ids, the WATERMARK clauses of the tables and sources it reads, and EMIT
+// ON WINDOW CLOSE.
+func (m *viewManager) dataflowOptions(d *catalog.Descriptor) exec.DataflowOptions {
+	return exec.DataflowOptions{
+		StateBase:         stateBase(d.OID),
+		EmitOnWindowClose: d.Options[optEmitOnWindowClose] == "true",
+		InputWatermark: func(oid uint32) (int, int64, bool) {
+			src, ok := m.srv.cat.ByOID(oid)
+			if !ok || src.Kind != catalog.KindTable {
+				return 0, 0, false
+			}
+			col, ok := src.Options[parser.OptionWatermarkColumn]
+			if !ok {
+				return 0, 0, false
+			}
+			slot := findSlot(src, col)
+			delay, err := strconv.ParseInt(src.Options[optWatermarkDelayMicros], 10, 64)
+			if slot < 0 || err != nil {
+				return 0, 0, false
+			}
+			return slot, delay, true
+		},
+	}
+}
+
+// watermarkDatum shows a dataflow's input watermark in
+// streamdb.dataflows: NULL when it has none (yet).
+func watermarkDatum(df *exec.Dataflow) types.Datum {
+	if df == nil {
+		return types.Null
+	}
+	if wm, ok := df.InputWatermark(); ok {
+		return types.DTimestampTZ(wm)
+	}
+	return types.Null
+}
+
+// lateRows counts the rows a view dropped for arriving behind the
+// watermark.
+func lateRows(df *exec.Dataflow) int64 {
+	if df == nil {
+		return 0
+	}
+	return df.LateRows()
 }

@@ -176,12 +176,40 @@ func watermarkDelay(col, expr string) (string, bool) {
 	return rest, true
 }
 
-// checkEmitOnWindowClose refuses a statement that ends with EMIT ON WINDOW
-// CLOSE with a clear 0A000 (instead of the Postgres parser's syntax
-// error): the view runtime has no watermarks yet.
-func checkEmitOnWindowClose(sql string) error {
-	if emitOnClose.MatchString(sql) {
-		return types.Unsupported("EMIT ON WINDOW CLOSE")
+// OptionEmitOnWindowClose is the view option (value 'true') that EMIT ON
+// WINDOW CLOSE at the end of CREATE MATERIALIZED VIEW becomes.
+const OptionEmitOnWindowClose = "emit_on_window_close"
+
+// matviewHead matches the head of [EXPLAIN] CREATE MATERIALIZED VIEW up to
+// its AS: group 1 ends after the name (and column list), group 2 is the
+// WITH (...) clause, if any, and group 3 its contents.
+var matviewHead = regexp.MustCompile(`(?is)^(\s*(?:EXPLAIN\s+)?CREATE\s+MATERIALIZED\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?` +
+	`(?:"(?:[^"]|"")+"|[\w$]+)(?:\.(?:"(?:[^"]|"")+"|[\w$]+))?(?:\s*\([^)]*\))?)\s*(WITH\s*\(([^)]*)\))?\s*AS\s`)
+
+// rewriteEmitOnWindowClose turns CREATE MATERIALIZED VIEW ... EMIT ON
+// WINDOW CLOSE, which is not Postgres syntax, into the view option
+// emit_on_window_close = 'true' (added to its WITH clause), which the
+// Postgres parser reads. Any other statement ending in EMIT ON WINDOW
+// CLOSE is refused with 0A000.
+func rewriteEmitOnWindowClose(sql string) (string, error) {
+	loc := emitOnClose.FindStringIndex(sql)
+	if loc == nil {
+		return sql, nil
 	}
-	return nil
+	body := sql[:loc[0]]
+	m := matviewHead.FindStringSubmatchIndex(body)
+	if m == nil {
+		return "", types.Unsupported("EMIT ON WINDOW CLOSE outside CREATE MATERIALIZED VIEW")
+	}
+	opt := OptionEmitOnWindowClose + " = 'true'"
+	if m[4] >= 0 {
+		// Inside the existing WITH (...): before its closing parenthesis.
+		inner := strings.TrimSpace(body[m[6]:m[7]])
+		sep := ", "
+		if inner == "" {
+			sep = ""
+		}
+		return body[:m[6]] + inner + sep + opt + body[m[7]:], nil
+	}
+	return body[:m[3]] + " WITH (" + opt + ")" + body[m[3]:], nil
 }

@@ -46,8 +46,26 @@ func TestWatermarkClause(t *testing.T) {
 			t.Fatal("columns lost")
 		}
 	}
-	if _, err := Parse(`CREATE MATERIALIZED VIEW v AS SELECT 1 EMIT ON WINDOW CLOSE`); types.Code(err) != types.CodeFeatureNotSupported {
-		t.Fatalf("EMIT ON WINDOW CLOSE: %v", err)
+	if _, err := Parse(`SELECT 1 EMIT ON WINDOW CLOSE`); types.Code(err) != types.CodeFeatureNotSupported {
+		t.Fatalf("EMIT ON WINDOW CLOSE outside a view: %v", err)
+	}
+	for _, q := range []string{
+		`CREATE MATERIALIZED VIEW v AS SELECT 1 EMIT ON WINDOW CLOSE`,
+		`create materialized view if not exists s."V x" (a) with (foo = 'bar') as select 1 emit on window close;`,
+		`CREATE MATERIALIZED VIEW v WITH () AS SELECT 1 EMIT ON WINDOW CLOSE`,
+	} {
+		stmts, err := Parse(q)
+		if err != nil || len(stmts) != 1 {
+			t.Fatalf("%s: %v", q, err)
+		}
+		found := false
+		for _, o := range stmts[0].AST.GetCreateTableAsStmt().GetInto().GetOptions() {
+			d := o.GetDefElem()
+			found = found || (d.Defname == OptionEmitOnWindowClose && d.Arg.GetString_().GetSval() == "true")
+		}
+		if !found {
+			t.Fatalf("%s: no %s option", q, OptionEmitOnWindowClose)
+		}
 	}
 	if _, err := Parse(`CREATE TABLE t (ts TIMESTAMP, WATERMARK FOR ts AS now())`); err == nil {
 		t.Fatal("a watermark that is not col - interval was accepted")

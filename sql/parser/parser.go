@@ -36,7 +36,8 @@ const (
 // Parse splits sql into statements and parses each. An empty (or
 // comment-only) string yields no statements.
 func Parse(sql string) ([]Statement, error) {
-	if err := checkEmitOnWindowClose(sql); err != nil { // dialect_watermark.go
+	sql, err := rewriteEmitOnWindowClose(sql) // dialect_watermark.go
+	if err != nil {
 		return nil, err
 	}
 	if s, ok := dialect(sql); ok {

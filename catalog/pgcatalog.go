@@ -401,7 +401,7 @@ func (v *virtualContext) pgClass() []types.Row {
 			replident = "d"
 		}
 		reloptions := types.Null
-		if opts := optionsText(d.Options); opts != nil {
+		if opts := optionsText(d.Options); opts != nil && r.relkind != "S" { // a sequence's state is in pg_sequence
 			reloptions = dTextArray(opts)
 		}
 		rows = append(rows, types.Row{
@@ -777,10 +777,33 @@ func (v *virtualContext) pgAm() []types.Row {
 	}
 }
 
+// presetSettings are Postgres' read-only "Preset Options": compile-time
+// limits that clients read from pg_settings (pgJDBC's getImportedKeys asks
+// for max_index_keys and fails without it). streamdb's limits are at least
+// these, so the Postgres values are the truthful answer.
+var presetSettings = [...]SettingInfo{
+	{Name: "block_size", Setting: "8192", Vartype: "integer", ShortDesc: "Shows the size of a disk block.", MinVal: "8192", MaxVal: "8192"},
+	{Name: "integer_datetimes", Setting: "on", Vartype: "bool", ShortDesc: "Shows whether datetimes are integer based."},
+	{Name: "max_function_args", Setting: "100", Vartype: "integer", ShortDesc: "Shows the maximum number of function arguments.", MinVal: "100", MaxVal: "100"},
+	{Name: "max_identifier_length", Setting: "63", Vartype: "integer", ShortDesc: "Shows the maximum identifier length.", MinVal: "63", MaxVal: "63"},
+	{Name: "max_index_keys", Setting: "32", Vartype: "integer", ShortDesc: "Shows the maximum number of index keys.", MinVal: "32", MaxVal: "32"},
+}
+
 func (v *virtualContext) pgSettings() []types.Row {
-	rows := make([]types.Row, 0, len(v.in.Settings))
-	for i := range v.in.Settings {
-		s := &v.in.Settings[i]
+	settings := v.in.Settings
+	for _, p := range presetSettings {
+		known := false
+		for i := range settings {
+			known = known || settings[i].Name == p.Name
+		}
+		if !known {
+			p.Category, p.Context, p.Source = "Preset Options", "internal", "default"
+			settings = append(settings[:len(settings):len(settings)], p)
+		}
+	}
+	rows := make([]types.Row, 0, len(settings))
+	for i := range settings {
+		s := &settings[i]
 		enumvals := types.Null
 		if len(s.EnumVals) > 0 {
 			enumvals = dTextArray(s.EnumVals)

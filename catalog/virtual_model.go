@@ -421,14 +421,18 @@ func row(parts ...[]types.Datum) types.Row {
 }
 
 // optionsText renders WITH options as reloptions ("k=v"), sorted by key so
-// the output is stable.
+// the output is stable. Options the server keeps for itself (see
+// internalOption) are not shown: they are bookkeeping, not what the user
+// wrote, and tools print reloptions verbatim (psql's \d+ "Options:").
 func optionsText(opts map[string]string) []string {
-	if len(opts) == 0 {
-		return nil
-	}
 	keys := make([]string, 0, len(opts))
 	for k := range opts {
-		keys = append(keys, k)
+		if !internalOption(k) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
 	}
 	sort.Strings(keys)
 	out := make([]string, len(keys))
@@ -436,6 +440,18 @@ func optionsText(opts map[string]string) []string {
 		out[i] = k + "=" + opts[k]
 	}
 	return out
+}
+
+// internalOption reports whether a descriptor option is the server's own
+// bookkeeping: the names a view's query was bound with and its search_path
+// (server/matview.go), derived attribute numbers and delays (ttl.attnum,
+// watermark.delay_us), and everything under "streamdb.".
+func internalOption(key string) bool {
+	switch key {
+	case "bound_names", "search_path", "ttl.attnum", "watermark.delay_us":
+		return true
+	}
+	return strings.HasPrefix(key, "streamdb.")
 }
 
 // quoteIdent quotes an identifier the way Postgres' quote_ident does.

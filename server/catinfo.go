@@ -85,6 +85,16 @@ func (ci *catalogInfo) RelationOID(name string) (uint32, error) {
 	}
 	d, err := ci.sess.srv.cat.ResolveRelation(rel, schema, ci.sess.settings.searchPath())
 	if err != nil {
+		// Indexes are relations too ('customers_pkey'::regclass).
+		schemas := ci.sess.settings.searchPath()
+		if schema != "" {
+			schemas = []string{schema}
+		}
+		for _, s := range schemas {
+			if _, ix, ok := ci.sess.srv.cat.LookupIndex(s, rel); ok {
+				return ix.OID, nil
+			}
+		}
 		return 0, err
 	}
 	return d.OID, nil
@@ -315,7 +325,7 @@ func (sess *session) virtualInput() *catalog.VirtualInput {
 	}
 	in.Functions = functionInfos()
 	if srv.views != nil {
-		in.RuntimeRows = map[string][]types.Row{"streamdb.dataflows": srv.views.dataflowRows(), "streamdb.state_tables": srv.views.stateTableRows()}
+		in.RuntimeRows = map[string][]types.Row{"streamdb.dataflows": srv.views.dataflowRows(), "streamdb.state_tables": append(srv.views.stateTableRows(), srv.tableTTLRows()...)}
 	}
 	if in.RuntimeRows == nil {
 		in.RuntimeRows = map[string][]types.Row{}

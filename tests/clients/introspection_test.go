@@ -1,0 +1,305 @@
+package clients
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/streamdb/streamdb/tests/testutil"
+)
+
+// The introspection suite runs the catalog queries that BI tools, IDEs,
+// drivers and psql send (testdata/introspection/<tool>/*.sql, each with a
+// header naming the tool, its version and where the text comes from)
+// against streamdb and against PostgreSQL 15 with the same schema, and
+// compares what comes back: streamdb must answer without error, with the
+// same column names and types, and with the same rows once OIDs (which
+// differ between the two) are replaced by the name of what they point at.
+// Where streamdb legitimately differs, introspectionExceptions says how
+// and why.
+
+// introspectionSchema is created on both servers. Foreign keys are not
+// supported by streamdb (0A000), so the suite has none; sinks need Kafka
+// and are covered by the sink tests.
+var introspectionSchema = []string{
+	`CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, email varchar(100), created_at timestamptz DEFAULT now())`,
+	`CREATE UNIQUE INDEX customers_email_key ON customers (email)`,
+	`CREATE TABLE orders (id bigint PRIMARY KEY, customer_id int, amount numeric(10,2), note text)`,
+	`CREATE INDEX orders_customer_idx ON orders (customer_id)`,
+	`CREATE VIEW big_orders AS SELECT id, amount FROM orders WHERE amount > 100`,
+	`CREATE MATERIALIZED VIEW customer_totals AS SELECT customer_id, count(*) AS n, sum(amount) AS total FROM orders GROUP BY customer_id`,
+	`COMMENT ON TABLE customers IS 'people who order'`,
+	`COMMENT ON COLUMN customers.email IS 'where receipts go'`,
+}
+
+// introspectionObjects are the schema's objects whose OIDs appear in
+// results and in {{oid:...}} placeholders.
+var introspectionObjects = []string{
+	"public.customers", "public.customers_pkey", "public.customers_email_key",
+	"public.orders", "public.orders_pkey", "public.orders_customer_idx",
+	"public.big_orders", "public.customer_totals",
+}
+
+// rowRule says how the rows of a fixture are compared.
+type rowRule int
+
+const (
+	// rowsSame: the same multiset of rows.
+	rowsSame rowRule = iota
+	// rowsPostgresSubset: every PostgreSQL row is in streamdb's answer;
+	// streamdb may show more (its own streamdb schema and system views).
+	rowsPostgresSubset
+	// rowsStreamdbSubset: every streamdb row is in PostgreSQL's answer;
+	// PostgreSQL shows more (its template databases, extra overloads, ...).
+	rowsStreamdbSubset
+	// rowsCount: only the number of rows is compared.
+	rowsCount
+	// rowsSkip: rows are not compared (columns still are).
+	rowsSkip
+)
+
+// exception is a documented, legitimate difference for one fixture.
+type exception struct {
+	rows rowRule
+	// mask lists result columns whose values are not compared.
+	mask []string
+	// reason says why the difference is legitimate.
+	reason string
+}
+
+// introspectionExceptions, keyed by fixture path under
+// testdata/introspection.
+var introspectionExceptions = map[string]exception{}
+
+func TestIntrospectionFixtures(t *testing.T) {
+	files, err := filepath.Glob("testdata/introspection/*/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures found: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	srv := startServer(t)
+	sdb := connect(t, srv, pgx.QueryExecModeCacheStatement)
+	mustExec(t, sdb, introspectionSchema...)
+
+	pg := testutil.StartPostgres(t)
+	admin, err := pgx.Connect(ctx, pg.ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE ROLE streamdb SUPERUSER LOGIN CREATEROLE CREATEDB REPLICATION BYPASSRLS`,
+		`CREATE DATABASE streamdb OWNER streamdb`,
+	} {
+		if _, err := admin.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	admin.Close(ctx)
+	pgConn, err := pgx.Connect(ctx, fmt.Sprintf("postgres://streamdb@%s/streamdb?sslmode=disable", pg.Addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pgConn.Close(context.Background())
+	mustExec(t, pgConn, introspectionSchema...)
+	// Our schemas are owned by the bootstrap superuser; PostgreSQL 15 gives
+	// public to pg_database_owner.
+	mustExec(t, pgConn, `ALTER SCHEMA public OWNER TO streamdb`)
+
+	sdbOIDs := objectOIDs(t, sdb)
+	pgOIDs := objectOIDs(t, pgConn)
+	for _, f := range files {
+		name, _ := filepath.Rel("testdata/introspection", f)
+		t.Run(name, func(t *testing.T) {
+			text, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ex := introspectionExceptions[name]
+			want, err := runFixture(ctx, pgConn, string(text), pgOIDs)
+			if err != nil {
+				t.Fatalf("PostgreSQL 15 rejects the fixture (the fixture is wrong): %v", err)
+			}
+			got, err := runFixture(ctx, sdb, string(text), sdbOIDs)
+			if err != nil {
+				t.Fatalf("streamdb: %v", err)
+			}
+			compareResults(t, got, want, ex)
+		})
+	}
+}
+
+// objectOIDs maps the OIDs of introspectionObjects on one server to names.
+func objectOIDs(t *testing.T, conn *pgx.Conn) map[string]uint32 {
+	t.Helper()
+	out := make(map[string]uint32)
+	for _, o := range introspectionObjects {
+		var oid uint32
+		if err := conn.QueryRow(context.Background(), "SELECT $1::text::regclass::oid", o).Scan(&oid); err != nil {
+			t.Fatalf("oid of %s: %v", o, err)
+		}
+		out[o] = oid
+	}
+	return out
+}
+
+type result struct {
+	columns []string
+	types   []uint32
+	rows    [][]string
+}
+
+var placeholder = regexp.MustCompile(`\{\{oid:([a-z_.]+)\}\}`)
+
+// runFixture runs a fixture through the extended protocol with text
+// results (what JDBC and most tools do), after resolving its placeholders.
+func runFixture(ctx context.Context, conn *pgx.Conn, text string, oids map[string]uint32) (*result, error) {
+	var missing error
+	sql := placeholder.ReplaceAllStringFunc(text, func(m string) string {
+		name := placeholder.FindStringSubmatch(m)[1]
+		oid, ok := oids[name]
+		if !ok {
+			missing = fmt.Errorf("unknown placeholder object %s", name)
+		}
+		return strconv.FormatUint(uint64(oid), 10)
+	})
+	if missing != nil {
+		return nil, missing
+	}
+	rr := conn.PgConn().ExecParams(ctx, sql, nil, nil, nil, nil)
+	res := &result{}
+	for _, fd := range rr.FieldDescriptions() {
+		res.columns = append(res.columns, fd.Name)
+		res.types = append(res.types, fd.DataTypeOID)
+	}
+	names := make(map[string]string, len(oids))
+	for name, oid := range oids {
+		names[strconv.FormatUint(uint64(oid), 10)] = "<oid " + name + ">"
+	}
+	for rr.NextRow() {
+		vals := rr.Values()
+		row := make([]string, len(vals))
+		for i, v := range vals {
+			row[i] = normalizeCell(v, names)
+		}
+		res.rows = append(res.rows, row)
+	}
+	if _, err := rr.Close(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+var userOID = regexp.MustCompile(`\b(1[6-9]\d{3}|[2-9]\d{4})\b`)
+
+// normalizeCell turns one text value into something comparable across
+// servers: the OIDs of the schema's objects become their names, and any
+// other number in the user OID range (constraint and type OIDs of user
+// objects) becomes <user oid>.
+func normalizeCell(v []byte, names map[string]string) string {
+	if v == nil {
+		return "NULL"
+	}
+	s := string(v)
+	return userOID.ReplaceAllStringFunc(s, func(m string) string {
+		if n, ok := names[m]; ok {
+			return n
+		}
+		return "<user oid>"
+	})
+}
+
+func compareResults(t *testing.T, got, want *result, ex exception) {
+	t.Helper()
+	if ex.reason != "" {
+		t.Logf("documented difference: %s", ex.reason)
+	}
+	if strings.Join(got.columns, ",") != strings.Join(want.columns, ",") {
+		t.Fatalf("columns differ\nstreamdb:   %v\npostgresql: %v", got.columns, want.columns)
+	}
+	for i := range got.types {
+		if got.types[i] != want.types[i] {
+			t.Errorf("column %s: type oid %d on streamdb, %d on PostgreSQL", got.columns[i], got.types[i], want.types[i])
+		}
+	}
+	masked := make(map[int]bool)
+	for _, m := range ex.mask {
+		found := false
+		for i, c := range got.columns {
+			if c == m {
+				masked[i] = true
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("exception masks column %q, which the result does not have", m)
+		}
+	}
+	flat := func(r *result) []string {
+		out := make([]string, len(r.rows))
+		for i, row := range r.rows {
+			cells := make([]string, len(row))
+			for j, c := range row {
+				if masked[j] {
+					c = "<masked>"
+				}
+				cells[j] = c
+			}
+			out[i] = strings.Join(cells, " | ")
+		}
+		sort.Strings(out)
+		return out
+	}
+	g, w := flat(got), flat(want)
+	switch ex.rows {
+	case rowsSkip:
+		return
+	case rowsCount:
+		if len(g) != len(w) {
+			t.Errorf("%d rows on streamdb, %d on PostgreSQL\nstreamdb:\n%s\npostgresql:\n%s", len(g), len(w), strings.Join(g, "\n"), strings.Join(w, "\n"))
+		}
+		return
+	case rowsPostgresSubset:
+		if miss := minus(w, g); len(miss) > 0 {
+			t.Errorf("PostgreSQL rows missing on streamdb:\n%s\nstreamdb:\n%s", strings.Join(miss, "\n"), strings.Join(g, "\n"))
+		}
+		return
+	case rowsStreamdbSubset:
+		if extra := minus(g, w); len(extra) > 0 {
+			t.Errorf("streamdb rows PostgreSQL does not have:\n%s\npostgresql:\n%s", strings.Join(extra, "\n"), strings.Join(w, "\n"))
+		}
+		if len(w) > 0 && len(g) == 0 {
+			t.Errorf("streamdb returned no rows; PostgreSQL:\n%s", strings.Join(w, "\n"))
+		}
+		return
+	}
+	if extra, miss := minus(g, w), minus(w, g); len(extra)+len(miss) > 0 {
+		t.Errorf("rows differ\nonly on streamdb:\n%s\nonly on PostgreSQL:\n%s", strings.Join(extra, "\n"), strings.Join(miss, "\n"))
+	}
+}
+
+// minus returns the rows of a not in b, as multisets.
+func minus(a, b []string) []string {
+	count := make(map[string]int, len(b))
+	for _, r := range b {
+		count[r]++
+	}
+	var out []string
+	for _, r := range a {
+		if count[r] > 0 {
+			count[r]--
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}

@@ -1,0 +1,4 @@
+-- tool: pgJDBC 42.5.5 (Debian libpostgresql-jdbc-java 42.5.5-0+deb12u1)
+-- call: getFunctions
+-- source: captured from a PostgreSQL 15 log (log_statement=all) while the DatabaseMetaData call ran; bind parameters inlined by capture.py
+SELECT current_database() AS FUNCTION_CAT, n.nspname AS FUNCTION_SCHEM, p.proname AS FUNCTION_NAME,  d.description AS REMARKS,  CASE    WHEN (format_type(p.prorettype, null) = 'unknown') THEN 0   WHEN      (substring(pg_get_function_result(p.oid) from 0 for 6) = 'TABLE') OR      (substring(pg_get_function_result(p.oid) from 0 for 6) = 'SETOF') THEN 2   ELSE 1 END  AS FUNCTION_TYPE,  p.proname || '_' || p.oid AS SPECIFIC_NAME FROM pg_catalog.pg_proc p INNER JOIN pg_catalog.pg_namespace n ON p.pronamespace=n.oid LEFT JOIN pg_catalog.pg_description d ON p.oid=d.objoid WHERE true   AND p.prokind='f' AND n.nspname LIKE 'pg_catalog' AND p.proname LIKE 'lower' ORDER BY FUNCTION_SCHEM, FUNCTION_NAME, p.oid::text

@@ -122,12 +122,14 @@ func splitStatements(sql string) []string {
 }
 
 // dialect recognises a query string that is exactly one dialect statement.
+// Leading comments are skipped: migration tools send a file's text as is
+// ("-- migrate:down\nDROP SINK s").
 func dialect(sql string) ([]Statement, bool) {
-	t := strings.TrimSpace(sql)
+	t := skipLeadingComments(sql)
 	t = strings.TrimSuffix(t, ";")
 	t = strings.TrimSpace(t)
 	if strings.EqualFold(t, "FLUSH") {
-		return []Statement{{Kind: Flush, SQL: "FLUSH", Offset: strings.Index(sql, strings.TrimSpace(sql))}}, true
+		return []Statement{{Kind: Flush, SQL: "FLUSH", Offset: strings.Index(sql, t)}}, true
 	}
 	// Hook: WATERMARK FOR in CREATE SOURCE/TABLE column lists, dialect_watermark.go.
 	if s, ok := watermarkDialect(t, strings.Index(sql, t)); ok {
@@ -135,6 +137,42 @@ func dialect(sql string) ([]Statement, bool) {
 	}
 	// Hook: Kafka connector DDL (FORMAT ... ENCODE, CREATE SOURCE/SINK), dialect_format.go.
 	return connectorDialect(t, strings.Index(sql, t))
+}
+
+// skipLeadingComments returns sql without leading blanks, "--" line
+// comments and (nested) "/* */" block comments, and without trailing blanks.
+func skipLeadingComments(sql string) string {
+	t := strings.TrimSpace(sql)
+	for {
+		switch {
+		case strings.HasPrefix(t, "--"):
+			end := strings.IndexByte(t, '\n')
+			if end < 0 {
+				return ""
+			}
+			t = strings.TrimSpace(t[end+1:])
+		case strings.HasPrefix(t, "/*"):
+			depth, i := 0, 0
+			for i < len(t) {
+				if strings.HasPrefix(t[i:], "/*") {
+					depth, i = depth+1, i+2
+				} else if strings.HasPrefix(t[i:], "*/") {
+					depth, i = depth-1, i+2
+					if depth == 0 {
+						break
+					}
+				} else {
+					i++
+				}
+			}
+			if depth != 0 {
+				return t // unterminated: let the Postgres parser report it
+			}
+			t = strings.TrimSpace(t[i:])
+		default:
+			return t
+		}
+	}
 }
 
 // convertError turns a pg_query error into a 42601 error with a character

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/streamdb/streamdb/sql/types"
@@ -44,6 +45,24 @@ func TestFlush(t *testing.T) {
 	stmts, err = Parse("INSERT INTO t VALUES (1); FLUSH; SELECT 1")
 	if err != nil || len(stmts) != 3 || stmts[1].Kind != Flush {
 		t.Fatalf("got %+v %v", stmts, err)
+	}
+}
+
+// Migration tools send files with leading comments as they are.
+func TestDialectAfterComments(t *testing.T) {
+	for sql, want := range map[string]DialectKind{
+		"-- migrate:down\nDROP SINK s;\nDROP MATERIALIZED VIEW v;\n":                                                                       DropSink,
+		"/* a /* nested */ comment */ -- and a line\n  FLUSH":                                                                              Flush,
+		"-- up\nCREATE SINK s FROM v WITH (connector = 'kafka', topic = 't', properties.bootstrap.server = 'b') FORMAT UPSERT ENCODE JSON": CreateSink,
+	} {
+		stmts, err := Parse(sql)
+		if err != nil || len(stmts) == 0 || stmts[0].Kind != want {
+			t.Errorf("Parse(%q) = %+v, %v; want a first statement of kind %d", sql, stmts, err, want)
+			continue
+		}
+		if got := sql[stmts[0].Offset:]; !strings.HasPrefix(got, stmts[0].SQL) {
+			t.Errorf("Parse(%q): Offset %d points at %q, not at %q", sql, stmts[0].Offset, got, stmts[0].SQL)
+		}
 	}
 }
 

@@ -27,8 +27,9 @@ run: build
 	./$(BIN) serve
 
 # test-deps installs psql, the PostgreSQL server, psycopg2 (for
-# /usr/bin/python3), pgJDBC and chromium (tests/dashboard) from Debian when they are missing; nothing is
-# done when they are present.
+# /usr/bin/python3), pgJDBC, chromium (tests/dashboard) and node/npm from Debian when they are missing; nothing is
+# done when they are present. It runs npm ci in tests/clients/node when
+# node_modules was not installed from the current package-lock.json.
 test-deps:
 	@command -v psql >/dev/null 2>&1 || { \
 		echo "installing postgresql-client"; \
@@ -45,6 +46,13 @@ test-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "installing chromium (headless dashboard test)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium </dev/null; }
+	@{ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; } || { \
+		echo "installing nodejs and npm (tests/clients/node needs node >= 20.11)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm </dev/null; }
+	@cd tests/clients/node && lock=$$(sha256sum package-lock.json | cut -d' ' -f1) && \
+		[ "$$(cat node_modules/.streamdb-installed-lock-sha256 2>/dev/null)" = "$$lock" ] || { \
+		echo "npm ci (tests/clients/node: pg, node-pg-migrate, pinned by package-lock.json)"; \
+		npm ci --no-audit --no-fund --loglevel=error && echo "$$lock" > node_modules/.streamdb-installed-lock-sha256; }
 
 vet:
 	$(GO) vet ./...

@@ -1,5 +1,10 @@
 // Package migrate runs real migration tools (golang-migrate, dbmate) as
-// libraries against an in-process streamdb server: up and down migrations
-// that create and drop a table, an index and a materialized view, with
-// the tools' advisory locks and bookkeeping tables.
+// libraries against an in-process streamdb server next to an in-process
+// kfake Kafka broker: up and down migrations that create and drop a
+// table, an index, a materialized view and a Kafka sink from the view
+// (the view and the sink in one migration, so in one transaction), with
+// the tools' advisory locks and bookkeeping tables. The sink's topic is
+// read back after up. The same suites, without the sink, run against a
+// throwaway PostgreSQL cluster (testutil.StartPostgres) so that their
+// expectations are known good.
 package migrate

@@ -2,7 +2,10 @@ package migrate
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -12,13 +15,22 @@ import (
 
 	"github.com/amacneil/dbmate/v2/pkg/dbmate"
 	_ "github.com/amacneil/dbmate/v2/pkg/driver/postgres"
+	"github.com/cockroachdb/errors"
 	"github.com/golang-migrate/migrate/v4"
 	_ "github.com/golang-migrate/migrate/v4/database/pgx/v5"
 	_ "github.com/golang-migrate/migrate/v4/source/file"
 	"github.com/jackc/pgx/v5"
-	"github.com/streamdb/streamdb/server"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/streamdb/streamdb/tests/testutil"
 )
 
+// The migrations: a table with an index and rows, then a materialized
+// view over it and (streamdb only) a Kafka sink from the view, in one
+// file, so that the tool runs CREATE MATERIALIZED VIEW and CREATE SINK in
+// one transaction (dbmate wraps each file in BEGIN/COMMIT; golang-migrate
+// sends the file as one multi-statement query, an implicit transaction).
 const (
 	initUp = `CREATE TABLE orders (id bigint PRIMARY KEY, customer text NOT NULL, amount bigint);
 CREATE INDEX orders_customer ON orders (customer);
@@ -27,23 +39,79 @@ INSERT INTO orders VALUES (1, 'ann', 30), (2, 'bob', 12), (3, 'ann', 7);
 	initDown = "DROP TABLE orders;\n"
 	viewUp   = "CREATE MATERIALIZED VIEW spend AS SELECT customer, sum(amount) AS total FROM orders GROUP BY customer;\n"
 	viewDown = "DROP MATERIALIZED VIEW spend;\n"
+	sinkUp   = `CREATE SINK spend_out FROM spend WITH (connector = 'kafka', topic = 'spend_out', properties.bootstrap.server = '%s', primary_key = 'customer') FORMAT UPSERT ENCODE JSON;
+`
+	sinkDown = "DROP SINK spend_out;\n"
 )
 
-func startServer(t *testing.T) (*server.Server, *pgx.Conn, context.Context) {
+// target is the database a suite runs against: an in-process streamdb
+// server next to a kfake broker, or a throwaway PostgreSQL cluster that
+// shows the suite's expectations hold on the real thing.
+type target struct {
+	streamdb bool
+	// addr, user and database make the tools' URLs.
+	addr, user, database string
+	// broker is the Kafka address the sink writes to (streamdb only).
+	broker string
+	conn   *pgx.Conn
+	ctx    context.Context
+}
+
+// url is a connection URL with the given scheme (pgx5, postgres, ...).
+func (tg *target) url(scheme string) string {
+	return fmt.Sprintf("%s://%s@%s/%s?sslmode=disable", scheme, tg.user, tg.addr, tg.database)
+}
+
+func (tg *target) connect(t *testing.T) *pgx.Conn {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	srv, err := server.Start(ctx, server.Options{Listen: "127.0.0.1:0", HTTP: "-", DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	conn, err := pgx.Connect(ctx, "postgres://streamdb@"+srv.PGAddr()+"/streamdb?sslmode=disable")
+	conn, err := pgx.Connect(tg.ctx, tg.url("postgres"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
-	return srv, conn, ctx
+	return conn
+}
+
+// viewMigration is the up and down SQL of the second migration.
+func (tg *target) viewMigration() (up, down string) {
+	if !tg.streamdb {
+		return viewUp, viewDown
+	}
+	return viewUp + fmt.Sprintf(sinkUp, tg.broker), sinkDown + viewDown
+}
+
+// eachTarget runs fn against streamdb and against PostgreSQL, as subtests.
+func eachTarget(t *testing.T, fn func(t *testing.T, tg *target)) {
+	t.Run("streamdb", func(t *testing.T) { fn(t, startStreamdb(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, startPostgres(t)) })
+}
+
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func startStreamdb(t *testing.T) *target {
+	t.Helper()
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "spend_out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cluster.Close)
+	srv := testutil.StartServer(t)
+	tg := &target{streamdb: true, addr: srv.PGAddr(), user: "streamdb", database: "streamdb",
+		broker: cluster.ListenAddrs()[0], ctx: testContext(t)}
+	tg.conn = tg.connect(t)
+	return tg
+}
+
+func startPostgres(t *testing.T) *target {
+	t.Helper()
+	pg := testutil.StartPostgres(t)
+	tg := &target{addr: pg.Addr, user: "postgres", database: "postgres", ctx: testContext(t)}
+	tg.conn = tg.connect(t)
+	return tg
 }
 
 func writeFiles(t *testing.T, files map[string]string) string {
@@ -57,47 +125,117 @@ func writeFiles(t *testing.T, files map[string]string) string {
 	return dir
 }
 
-func queryString(t *testing.T, ctx context.Context, conn *pgx.Conn, q string) string {
+func queryString(t *testing.T, tg *target, q string) string {
 	t.Helper()
 	var s string
-	if err := conn.QueryRow(ctx, q).Scan(&s); err != nil {
+	if err := tg.conn.QueryRow(tg.ctx, q).Scan(&s); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return s
 }
 
-// checkUp checks the state after both migrations ran.
-func checkUp(t *testing.T, ctx context.Context, conn *pgx.Conn) {
+// checkUp checks the state after both migrations ran: the view's rows, the
+// index, and on streamdb the sink's topic, which after a later write
+// collapses by key to the view.
+func checkUp(t *testing.T, tg *target) {
 	t.Helper()
-	if _, err := conn.Exec(ctx, "FLUSH"); err != nil {
-		t.Fatal(err)
+	if tg.streamdb {
+		if _, err := tg.conn.Exec(tg.ctx, "FLUSH"); err != nil {
+			t.Fatal(err)
+		}
 	}
-	got := queryString(t, ctx, conn, "SELECT string_agg(customer || '=' || total, ',' ORDER BY customer) FROM spend")
+	got := queryString(t, tg, "SELECT string_agg(customer || '=' || total, ',' ORDER BY customer) FROM spend")
 	if got != "ann=37,bob=12" {
 		t.Errorf("spend = %q, want ann=37,bob=12", got)
 	}
-	if n := queryString(t, ctx, conn, "SELECT count(*)::text FROM pg_indexes WHERE indexname = 'orders_customer'"); n != "1" {
+	if n := queryString(t, tg, "SELECT count(*)::text FROM pg_indexes WHERE indexname = 'orders_customer'"); n != "1" {
 		t.Errorf("index orders_customer: count %s", n)
+	}
+	if !tg.streamdb {
+		return
+	}
+	if _, err := tg.conn.Exec(tg.ctx, "INSERT INTO orders VALUES (4, 'cy', 5)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitForTopic(tg.ctx, tg.broker, "spend_out", map[string]string{"ann": "37", "bob": "12", "cy": "5"}); err != nil {
+		t.Error(err)
 	}
 }
 
 // checkDown checks that the migrations' objects are gone.
-func checkDown(t *testing.T, ctx context.Context, conn *pgx.Conn) {
+func checkDown(t *testing.T, tg *target) {
 	t.Helper()
-	got := queryString(t, ctx, conn, "SELECT count(*)::text FROM pg_class WHERE relname IN ('orders', 'spend', 'orders_customer')")
+	got := queryString(t, tg, "SELECT count(*)::text FROM pg_class WHERE relname IN ('orders', 'spend', 'orders_customer', 'spend_out')")
 	if got != "0" {
-		t.Errorf("after down, %s of orders/spend/orders_customer remain", got)
+		t.Errorf("after down, %s of orders/spend/orders_customer/spend_out remain", got)
+	}
+	if tg.streamdb {
+		if n := queryString(t, tg, "SELECT count(*)::text FROM streamdb.dataflows"); n != "0" {
+			t.Errorf("after down, %s dataflows remain", n)
+		}
 	}
 }
 
-func TestAdvisoryLocks(t *testing.T) {
-	srv, a, ctx := startServer(t)
-	b, err := pgx.Connect(ctx, "postgres://streamdb@"+srv.PGAddr()+"/streamdb?sslmode=disable")
+// waitForTopic reads an upsert JSON topic (customer, total) with
+// read_committed until its records, collapsed by key (the last value
+// wins, a tombstone deletes), equal want (customer -> total).
+func waitForTopic(ctx context.Context, broker, topic string, want map[string]string) error {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(broker), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
 	if err != nil {
-		t.Fatal(err)
+		return errors.Wrap(err, "kafka client")
 	}
-	defer b.Close(context.Background())
-	try := func(c *pgx.Conn, q string) string { return queryString(t, ctx, c, q+"::text") }
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	got := map[string]string{}
+	for !maps.Equal(got, want) {
+		fetches := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			return errors.Newf("topic %s collapsed by key = %v, want %v", topic, got, want)
+		}
+		var bad error
+		fetches.EachRecord(func(r *kgo.Record) {
+			var key, value struct {
+				Customer string          `json:"customer"`
+				Total    json.RawMessage `json:"total"`
+			}
+			if err := json.Unmarshal(r.Key, &key); err != nil {
+				bad = errors.Wrapf(err, "record key %s", r.Key)
+				return
+			}
+			if r.Value == nil {
+				delete(got, key.Customer)
+				return
+			}
+			if err := json.Unmarshal(r.Value, &value); err != nil {
+				bad = errors.Wrapf(err, "record value %s", r.Value)
+				return
+			}
+			got[key.Customer] = strings.Trim(string(value.Total), `"`)
+		})
+		if bad != nil {
+			return bad
+		}
+	}
+	return nil
+}
+
+func TestAdvisoryLocks(t *testing.T) {
+	eachTarget(t, testAdvisoryLocks)
+}
+
+func testAdvisoryLocks(t *testing.T, tg *target) {
+	a, b := tg.conn, tg.connect(t)
+	ctx := tg.ctx
+	try := func(c *pgx.Conn, q string) string {
+		t.Helper()
+		var s string
+		if err := c.QueryRow(ctx, q+"::text").Scan(&s); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return s
+	}
 	// Re-entrant: two locks need two unlocks.
 	for _, q := range []string{"SELECT pg_advisory_lock(42)", "SELECT pg_advisory_lock(42)", "SELECT pg_advisory_lock(1, 2)"} {
 		if _, err := a.Exec(ctx, q); err != nil {
@@ -175,12 +313,16 @@ func TestAdvisoryLocks(t *testing.T) {
 }
 
 func TestGolangMigrate(t *testing.T) {
-	srv, conn, ctx := startServer(t)
+	eachTarget(t, testGolangMigrate)
+}
+
+func testGolangMigrate(t *testing.T, tg *target) {
+	up, down := tg.viewMigration()
 	dir := writeFiles(t, map[string]string{
 		"1_init.up.sql": initUp, "1_init.down.sql": initDown,
-		"2_view.up.sql": viewUp, "2_view.down.sql": viewDown,
+		"2_view.up.sql": up, "2_view.down.sql": down,
 	})
-	m, err := migrate.New("file://"+dir, "pgx5://streamdb@"+srv.PGAddr()+"/streamdb?sslmode=disable")
+	m, err := migrate.New("file://"+dir, tg.url("pgx5"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,37 +330,40 @@ func TestGolangMigrate(t *testing.T) {
 	if err := m.Up(); err != nil {
 		t.Fatalf("up: %v", err)
 	}
-	if got := queryString(t, ctx, conn, "SELECT version || ' ' || dirty FROM schema_migrations"); got != "2 false" {
+	if got := queryString(t, tg, "SELECT version || ' ' || dirty FROM schema_migrations"); got != "2 false" {
 		t.Errorf("schema_migrations = %q, want 2 false", got)
 	}
-	checkUp(t, ctx, conn)
+	checkUp(t, tg)
 	if err := m.Down(); err != nil {
 		t.Fatalf("down: %v", err)
 	}
-	checkDown(t, ctx, conn)
-	if got := queryString(t, ctx, conn, "SELECT count(*)::text FROM schema_migrations"); got != "0" {
+	checkDown(t, tg)
+	if got := queryString(t, tg, "SELECT count(*)::text FROM schema_migrations"); got != "0" {
 		t.Errorf("schema_migrations after down has %s rows", got)
 	}
 }
 
-// TestDbmate runs dbmate's postgres driver. With a postgres:// URL the
-// driver quotes its table name with "select quote_ident(unnest($1::text[]))",
-// a set-returning function inside a scalar call in the select list. The
-// redshift:// scheme runs the same driver code except that it quotes on
-// the client (and does not switch to the "postgres" database for
-// create/drop, which Migrate and Rollback do not use).
+// TestDbmate runs dbmate's postgres driver, which wraps each migration in
+// a transaction. With a postgres:// URL the driver quotes its table name
+// with "select quote_ident(unnest($1::text[]))"; the redshift:// scheme
+// runs the same driver code except that it quotes on the client (and does
+// not switch to the "postgres" database for create/drop, which Migrate
+// and Rollback do not use).
 func TestDbmate(t *testing.T) {
-	t.Run("redshift-scheme", func(t *testing.T) { testDbmate(t, "redshift") })
-	t.Run("postgres-scheme", func(t *testing.T) { testDbmate(t, "postgres") })
+	for _, scheme := range []string{"redshift", "postgres"} {
+		t.Run(scheme+"-scheme", func(t *testing.T) {
+			eachTarget(t, func(t *testing.T, tg *target) { testDbmate(t, tg, scheme) })
+		})
+	}
 }
 
-func testDbmate(t *testing.T, scheme string) {
-	srv, conn, ctx := startServer(t)
+func testDbmate(t *testing.T, tg *target, scheme string) {
+	up, down := tg.viewMigration()
 	dir := writeFiles(t, map[string]string{
 		"20240101000001_init.sql": "-- migrate:up\n" + initUp + "\n-- migrate:down\n" + initDown,
-		"20240101000002_view.sql": "-- migrate:up\n" + viewUp + "\n-- migrate:down\n" + viewDown,
+		"20240101000002_view.sql": "-- migrate:up\n" + up + "\n-- migrate:down\n" + down,
 	})
-	u, err := url.Parse(scheme + "://streamdb@" + srv.PGAddr() + "/streamdb?sslmode=disable")
+	u, err := url.Parse(tg.url(scheme))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,18 +374,18 @@ func testDbmate(t *testing.T, scheme string) {
 	if err := db.Migrate(); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	got := queryString(t, ctx, conn, "SELECT string_agg(version, ',' ORDER BY version) FROM schema_migrations")
+	got := queryString(t, tg, "SELECT string_agg(version, ',' ORDER BY version) FROM schema_migrations")
 	if got != "20240101000001,20240101000002" {
 		t.Errorf("schema_migrations = %q", got)
 	}
-	checkUp(t, ctx, conn)
+	checkUp(t, tg)
 	for range 2 {
 		if err := db.Rollback(); err != nil {
 			t.Fatalf("rollback: %v", err)
 		}
 	}
-	checkDown(t, ctx, conn)
-	if got := queryString(t, ctx, conn, "SELECT count(*)::text FROM schema_migrations"); got != "0" {
+	checkDown(t, tg)
+	if got := queryString(t, tg, "SELECT count(*)::text FROM schema_migrations"); got != "0" {
 		t.Errorf("schema_migrations after rollback has %s rows", got)
 	}
 }

@@ -184,6 +184,9 @@ func (sess *session) checkpointNow(ctx context.Context, w pgwire.ResultWriter) e
 			return err
 		}
 	}
+	if _, err := srv.ttl.sweep(ctx); err != nil { // ttl.go
+		return err
+	}
 	if _, err := srv.checkpointer.Checkpoint(ctx); err != nil {
 		return err
 	}

@@ -526,6 +526,9 @@ func (sess *session) createTable(cs *pg_query.CreateStmt, w pgwire.ResultWriter)
 	if err := validateWatermark(desc); err != nil { // watermark.go
 		return err
 	}
+	if err := validateTableTTL(desc); err != nil { // ttl.go
+		return err
+	}
 	if handled, err := sess.srv.nexmark.prepareTable(desc); err != nil { // nexmark_source.go
 		return err
 	} else if !handled {
@@ -543,6 +546,9 @@ func (sess *session) createTable(cs *pg_query.CreateStmt, w pgwire.ResultWriter)
 		}
 	}
 	if err := sess.srv.cat.Create(desc); err != nil {
+		return err
+	}
+	if err := sess.srv.registerTableTTL(desc); err != nil { // ttl.go
 		return err
 	}
 	for _, s := range seqs {

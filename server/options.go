@@ -49,6 +49,13 @@ type Options struct {
 	Settings map[string]string
 	// Logger receives the server's logs. Default: slog.Default().
 	Logger *slog.Logger
+	// Clock is the time that row TTL reads (processing-time expiry, see
+	// ttl.go); nothing else uses it. Default: the wall clock (time.Now).
+	// Tests inject a clock they move by hand.
+	Clock func() time.Time
+	// TTLSweepInterval is the time between sweeps that physically remove
+	// expired rows (CHECKPOINT sweeps too). Default 10s.
+	TTLSweepInterval time.Duration
 }
 
 // EnsureDefaults fills zero fields with their defaults.
@@ -73,5 +80,11 @@ func (o *Options) EnsureDefaults() {
 	}
 	if o.BarrierInterval == 0 {
 		o.BarrierInterval = time.Second
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	if o.TTLSweepInterval <= 0 {
+		o.TTLSweepInterval = 10 * time.Second
 	}
 }

@@ -42,6 +42,7 @@ type Server struct {
 	reg     *prometheus.Registry
 
 	metrics serverMetrics
+	ttl     *ttlSweeper // ttl.go
 
 	mu       sync.Mutex
 	sessions map[int32]*session
@@ -86,6 +87,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, errors.Wrap(err, "opening the catalog")
 	}
 	s.cat = cat
+	if err := s.startTTL(); err != nil { // ttl.go
+		_ = ts.Close()
+		return nil, err
+	}
 	vm, err := startViews(s)
 	if err != nil {
 		_ = ts.Close()
@@ -95,6 +100,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 
 	s.reg = NewMetricsRegistry()
 	s.registerMetrics()
+	s.startTTLSweeper() // ttl.go
 	s.kafka = startKafka(s)
 	s.nexmark = startNexmark(s)
 	if err := s.startCheckpointer(ctx); err != nil {
@@ -264,6 +270,7 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) closeStores() error {
+	s.ttl.close()
 	s.nexmark.close()
 	s.kafka.close()
 	s.closeCheckpointer()

@@ -1,0 +1,277 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/errors"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// testClock is a clock the test moves by hand (the server reads it from
+// its goroutines).
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newTestClock() *testClock {
+	return &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// withClock starts the server on clk; the periodic sweep is pushed out of
+// the way so that the test decides when rows are removed (CHECKPOINT).
+func withClock(clk *testClock) func(*Options) {
+	return func(o *Options) {
+		o.Clock = clk.now
+		o.TTLSweepInterval = time.Hour
+		o.BarrierInterval = 20 * time.Millisecond
+	}
+}
+
+// queryCol returns the first column of every row, as text, joined by
+// spaces.
+func queryCol(t *testing.T, conn *pgx.Conn, q string) string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		v := rows.RawValues()[0] // text: the connection uses the simple protocol
+		if v == nil {
+			out = append(out, "NULL")
+		} else {
+			out = append(out, string(v))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return strings.Join(out, " ")
+}
+
+func wantCol(t *testing.T, conn *pgx.Conn, q, want string) {
+	t.Helper()
+	if got := queryCol(t, conn, q); got != want {
+		t.Fatalf("%s: got %q, want %q", q, got, want)
+	}
+}
+
+func execTag(t *testing.T, conn *pgx.Conn, q string) string {
+	t.Helper()
+	tag, err := conn.Exec(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return tag.String()
+}
+
+func wantCode(t *testing.T, conn *pgx.Conn, q, code string) {
+	t.Helper()
+	_, err := conn.Exec(context.Background(), q)
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != code {
+		t.Fatalf("%s: got %v, want SQLSTATE %s", q, err, code)
+	}
+}
+
+// TestTableTTLProcessingTime covers ttl_time = 'processing' with both
+// ttl_update modes: visibility through SELECT, joins, COPY TO, UPDATE,
+// DELETE and INSERT; the sweep at CHECKPOINT with its counter; a restart
+// with expired rows the sweep has not removed; and a view over the table,
+// which keeps what it computed. Point reads and writes go through INSERT
+// ... ON CONFLICT (a primary-key lookup): a scan refreshes every row it
+// reads with on_read_and_write.
+func TestTableTTLProcessingTime(t *testing.T) {
+	for _, update := range []string{"on_write", "on_read_and_write"} {
+		t.Run(update, func(t *testing.T) {
+			refreshed := update == "on_read_and_write"
+			pick := func(onWrite, onRead string) string {
+				if refreshed {
+					return onRead
+				}
+				return onWrite
+			}
+			dir := t.TempDir()
+			clk := newTestClock()
+			s := startTestServer(t, dir, withClock(clk))
+			conn := connectSimple(t, s)
+			execAll(t, conn,
+				`CREATE TABLE t (id int PRIMARY KEY, v text) WITH (ttl = '1 hour', ttl_update = '`+update+`')`,
+				`CREATE TABLE other (id int PRIMARY KEY, w text)`,
+				`INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c')`, // expiry 60 min
+				`INSERT INTO other VALUES (1, 'x'), (2, 'y'), (3, 'z')`,
+				`CREATE MATERIALIZED VIEW n AS SELECT count(*) AS n FROM t`,
+			)
+			clk.advance(30 * time.Minute)
+			// A write moves the expiry (row 2: 90 min).
+			execAll(t, conn, `INSERT INTO t VALUES (2, 'b2') ON CONFLICT (id) DO UPDATE SET v = excluded.v`)
+			clk.advance(20 * time.Minute)
+			// A point read of row 1 that writes nothing: with
+			// on_read_and_write it moves row 1's expiry to 110 min.
+			execAll(t, conn, `INSERT INTO t VALUES (1, 'other') ON CONFLICT (id) DO NOTHING`)
+			clk.advance(10*time.Minute - time.Microsecond)
+			if !refreshed { // (a scan would refresh every row)
+				wantCol(t, conn, `SELECT count(*) FROM t WHERE id = 3`, "1")
+			}
+			clk.advance(time.Microsecond) // 60 min: rows expire at exactly write time + ttl
+			want := pick("2", "1 2")
+			// (With on_read_and_write this scan moves rows 1 and 2 to 120 min.)
+			wantCol(t, conn, `SELECT id FROM t ORDER BY id`, want)
+			wantCol(t, conn, `SELECT t.id FROM t JOIN other USING (id) ORDER BY 1`, want)
+			var buf strings.Builder
+			if _, err := conn.PgConn().CopyTo(context.Background(), &buf, `COPY t TO STDOUT`); err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(buf.String(), "\n"); n != strings.Count(want, " ")+1 {
+				t.Fatalf("COPY TO returned %q", buf.String())
+			}
+			// Row 3 is expired in both modes: invisible to UPDATE and
+			// DELETE, and its key is free for INSERT.
+			if tag := execTag(t, conn, `UPDATE t SET v = 'zombie' WHERE id = 3`); tag != "UPDATE 0" {
+				t.Fatalf("UPDATE of an expired row: %s", tag)
+			}
+			if tag := execTag(t, conn, `DELETE FROM t WHERE id = 3`); tag != "DELETE 0" {
+				t.Fatalf("DELETE of an expired row: %s", tag)
+			}
+			execAll(t, conn, `INSERT INTO t VALUES (3, 'fresh')`) // expiry 120 min
+			wantCol(t, conn, `SELECT v FROM t WHERE id = 3`, "fresh")
+			// The view keeps what it computed: expiry is not a delete; the
+			// fresh row 3 arrives as an insert.
+			execAll(t, conn, `FLUSH`)
+			wantCol(t, conn, `SELECT n FROM n`, "4")
+
+			// Restart before any sweep: expired rows stay invisible.
+			clk.advance(45 * time.Minute) // 105 min
+			wantRows := pick("3", "1 2 3")
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s = startTestServer(t, dir, withClock(clk))
+			conn = connectSimple(t, s)
+			wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 't'`, "0")
+			wantCol(t, conn, `SELECT id FROM t ORDER BY id`, wantRows) // on_read_and_write: now 165 min
+			// CHECKPOINT sweeps: with on_write rows 1 and 2 are removed.
+			execAll(t, conn, `CHECKPOINT`)
+			wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 't'`, pick("2", "0"))
+			wantCol(t, conn, `SELECT ttl_time || ' ' || ttl::text FROM streamdb.state_tables WHERE relation_name = 't'`, "processing 01:00:00")
+			wantCol(t, conn, `SELECT id FROM t ORDER BY id`, wantRows)
+			clk.advance(61 * time.Minute)
+			wantCol(t, conn, `SELECT id FROM t ORDER BY id`, "")
+			execAll(t, conn, `CHECKPOINT`)
+			wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 't'`, "3")
+			wantCol(t, conn, `SELECT n FROM n`, "4")
+		})
+	}
+}
+
+// TestTableTTLEventTime covers ttl_time = '<column>' with both ttl_update
+// modes and a WATERMARK delay: the processing clock does not matter, the
+// table's event-time frontier does.
+func TestTableTTLEventTime(t *testing.T) {
+	for _, update := range []string{"on_write", "on_read_and_write"} {
+		t.Run(update, func(t *testing.T) {
+			dir := t.TempDir()
+			clk := newTestClock()
+			s := startTestServer(t, dir, withClock(clk))
+			conn := connectSimple(t, s)
+			execAll(t, conn,
+				`CREATE TABLE e (id int PRIMARY KEY, at timestamptz, WATERMARK FOR at AS at - INTERVAL '10' MINUTE)
+					WITH (ttl = '1 hour', ttl_time = 'at', ttl_update = '`+update+`')`,
+				`INSERT INTO e VALUES (1, '2025-01-01 00:00+00'), (2, '2025-01-01 00:30+00'), (3, NULL)`,
+			)
+			clk.advance(1000 * time.Hour) // processing time is irrelevant
+			wantCol(t, conn, `SELECT id FROM e ORDER BY id`, "1 2 3")
+			// frontier = 01:09 - 10 min = 00:59: nothing expired yet.
+			execAll(t, conn, `INSERT INTO e VALUES (4, '2025-01-01 01:09+00')`)
+			wantCol(t, conn, `SELECT id FROM e ORDER BY id`, "1 2 3 4")
+			// frontier = 01:10 - 10 min = 01:00 = row 1's expiry; with
+			// on_read_and_write the reads above moved it to 00:59 + 1 h.
+			execAll(t, conn, `INSERT INTO e VALUES (5, '2025-01-01 01:10+00')`)
+			if update == "on_write" {
+				wantCol(t, conn, `SELECT id FROM e ORDER BY id`, "2 3 4 5")
+			} else {
+				wantCol(t, conn, `SELECT id FROM e ORDER BY id`, "1 2 3 4 5")
+			}
+			// A late event older than frontier - ttl is stored invisible.
+			execAll(t, conn, `INSERT INTO e VALUES (6, '2024-12-31 00:00+00')`)
+			wantCol(t, conn, `SELECT count(*) FROM e WHERE id = 6`, "0")
+			// frontier 03:00: everything but the NULL row expires, also
+			// after a restart, before and after the sweep.
+			execAll(t, conn, `INSERT INTO e VALUES (7, '2025-01-01 03:10+00')`)
+			wantCol(t, conn, `SELECT id FROM e ORDER BY id`, "3 7")
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s = startTestServer(t, dir, withClock(clk))
+			conn = connectSimple(t, s)
+			wantCol(t, conn, `SELECT id FROM e ORDER BY id`, "3 7")
+			execAll(t, conn, `CHECKPOINT`)
+			wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 'e'`, "5")
+			wantCol(t, conn, `SELECT ttl_time FROM streamdb.state_tables WHERE relation_name = 'e'`, "at")
+			wantCol(t, conn, `SELECT id FROM e ORDER BY id`, "3 7")
+		})
+	}
+}
+
+// TestTTLNexmarkSource: a source with an event-time TTL returns exactly
+// the events of the same (seeded) source without TTL that are within ttl
+// of the latest event.
+func TestTTLNexmarkSource(t *testing.T) {
+	s := startTestServer(t, t.TempDir(), withClock(newTestClock()))
+	conn := connectSimple(t, s)
+	ddl := func(name, with string) string {
+		return `CREATE SOURCE ` + name + ` (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR, date_time TIMESTAMP,
+			extra VARCHAR) WITH (connector = 'nexmark', nexmark.table.type = 'bid', nexmark.event.num = 5000` + with + `)`
+	}
+	execAll(t, conn, ddl("bid_all", ""), ddl("bid_ttl", `, ttl = '100 milliseconds', ttl_time = 'date_time'`))
+	waitNexmark(t, s)
+	all := queryInt(t, conn, `SELECT count(*) FROM bid_all`)
+	want := queryInt(t, conn, `SELECT count(*) FROM bid_all WHERE date_time + interval '100 milliseconds' > (SELECT max(date_time) FROM bid_all)`)
+	got := queryInt(t, conn, `SELECT count(*) FROM bid_ttl`)
+	if got != want || want == 0 || want == all {
+		t.Fatalf("bid_ttl has %d rows, want %d (of %d)", got, want, all)
+	}
+}
+
+func TestTTLValidation(t *testing.T) {
+	s := startTestServer(t, t.TempDir(), withClock(newTestClock()))
+	conn := connectSimple(t, s)
+	for _, c := range []struct{ sql, code string }{
+		{`CREATE TABLE x (id int) WITH (ttl = 'soon')`, "22023"},
+		{`CREATE TABLE x (id int) WITH (ttl = '0 seconds')`, "22023"},
+		{`CREATE TABLE x (id int) WITH (ttl = '-1 hour')`, "22023"},
+		{`CREATE TABLE x (id int) WITH (ttl = '1 month')`, "22023"},
+		{`CREATE TABLE x (id int) WITH (ttl = '1 hour', ttl_time = 'nope')`, "42703"},
+		{`CREATE TABLE x (id int) WITH (ttl = '1 hour', ttl_time = 'id')`, "22023"},
+		{`CREATE TABLE x (id int) WITH (ttl = '1 hour', ttl_update = 'on_read')`, "22023"},
+		{`CREATE TABLE x (id int) WITH (ttl_update = 'on_write')`, "22023"},
+		{`CREATE TABLE x (id int) WITH (ttl = '1 hour', ttl_mode = 'x')`, "22023"},
+		{`CREATE TABLE x (id int PRIMARY KEY, u int UNIQUE) WITH (ttl = '1 hour')`, "0A000"},
+	} {
+		wantCode(t, conn, c.sql, c.code)
+	}
+	wantCol(t, conn, `SELECT count(*) FROM pg_class WHERE relname = 'x'`, "0")
+	execAll(t, conn, `CREATE TABLE ok (id int, at timestamp) WITH (ttl = '1 day 2 hours', ttl_time = 'at', ttl_update = 'ON_READ_AND_WRITE')`)
+	wantCol(t, conn, `SELECT ttl::text FROM streamdb.state_tables WHERE relation_name = 'ok'`, "26:00:00")
+	wantCode(t, conn, `ALTER TABLE ok SET (ttl = '2 hours')`, "0A000")
+}

@@ -31,6 +31,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args, stderr)
 	case "kafka-dev": // kafka_dev.go
 		return kafkaDev(args, stdout, stderr)
+	case "bench": // bench.go
+		return benchCmd(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "streamdb", version())
 		return 0

@@ -1,0 +1,156 @@
+package nexmark
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/cockroachdb/errors"
+)
+
+// Report is everything one `streamdb bench nexmark` or `make bench`
+// invocation measured; it is written as results.json.
+type Report struct {
+	Started   time.Time     `json:"started"`
+	Finished  time.Time     `json:"finished"`
+	GoVersion string        `json:"go_version"`
+	Command   string        `json:"command"`
+	Machine   Machine       `json:"machine"`
+	Runs      []QueryResult `json:"runs"`
+	// Generator holds the generator-only runs (sources, no query), one
+	// per event count.
+	Generator []QueryResult    `json:"generator,omitempty"`
+	Recovery  []RecoveryResult `json:"recovery,omitempty"`
+	Freshness *FreshnessResult `json:"freshness,omitempty"`
+	Serving   *ServingResult   `json:"serving,omitempty"`
+	Errors    []string         `json:"errors,omitempty"`
+	// PlotRun names the run drawn in throughput.svg.
+	PlotRun string `json:"plot_run,omitempty"`
+}
+
+// NewReport starts a report for this machine.
+func NewReport(command string) *Report {
+	return &Report{Started: time.Now().UTC(), GoVersion: runtime.Version(), Command: command,
+		Machine: ReadMachine(runtime.NumCPU())}
+}
+
+// WriteReport writes results.json, results.md and, when a run has
+// samples, throughput.svg into dir.
+func WriteReport(dir string, r *Report) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return errors.Wrap(err, "creating the output directory")
+	}
+	if r.Finished.IsZero() {
+		r.Finished = time.Now().UTC()
+	}
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return errors.Wrap(err, "encoding results")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.json"), append(b, '\n'), 0o644); err != nil {
+		return errors.Wrap(err, "writing results.json")
+	}
+	if run := r.plotRun(); run != nil {
+		r.PlotRun = run.Query + " " + run.Variant
+		if err := os.WriteFile(filepath.Join(dir, "throughput.svg"), []byte(ThroughputSVG(*run)), 0o644); err != nil {
+			return errors.Wrap(err, "writing throughput.svg")
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.md"), []byte(Markdown(r)), 0o644); err != nil {
+		return errors.Wrap(err, "writing results.md")
+	}
+	return nil
+}
+
+// plotRun picks the run to plot: the longest successful run (most samples).
+func (r *Report) plotRun() *QueryResult {
+	var best *QueryResult
+	for i := range r.Runs {
+		run := &r.Runs[i]
+		if run.Error == "" && len(run.Samples) > 2 && (best == nil || len(run.Samples) > len(best.Samples)) {
+			best = run
+		}
+	}
+	return best
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.0f", float64(b)/(1<<20)) }
+
+func kilo(x float64) string {
+	if x == 0 {
+		return "–"
+	}
+	if x >= 100_000 {
+		return fmt.Sprintf("%.0fK", x/1000)
+	}
+	return fmt.Sprintf("%.1fK", x/1000)
+}
+
+func bytesHuman(b int64) string {
+	switch {
+	case b >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(b)/(1<<30))
+	case b >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+	case b >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", b)
+}
+
+// Markdown renders the report as the table the README shows.
+func Markdown(r *Report) string {
+	var b strings.Builder
+	m := r.Machine
+	fmt.Fprintf(&b, "# Nexmark benchmark results\n\n")
+	fmt.Fprintf(&b, "Machine: %d × %s, %s RAM, Linux %s, %s. Load average at start %.2f %.2f %.2f (the machine is shared with other builds).\n",
+		m.CPUs, m.CPUModel, bytesHuman(m.MemBytes), m.Kernel, r.GoVersion, m.LoadAvg[0], m.LoadAvg[1], m.LoadAvg[2])
+	fmt.Fprintf(&b, "Run %s – %s: `%s`.\n\n", r.Started.Format(time.RFC3339), r.Finished.Format(time.RFC3339), r.Command)
+	b.WriteString("Throughput: the built-in generator (three sources, events of all kinds counted), the query as a materialized view (`view`) or a black-hole sink (`blackhole`), checkpoints on. " +
+		"Per core = events ÷ CPU seconds of the whole server process (utime+stime), generator included; `excl. gen.` takes out the CPU of a generator-only run of the same size. " +
+		"Target = issue 8's 1.25× the best published durable figure per core; ratio = ours ÷ best durable.\n\n")
+	b.WriteString("| query | variant | ckpt | events | events/s | per core | per core excl. gen. | gen. share | best durable / target per core | ratio | peak RSS MiB | steady RSS MiB | ckpt p50 / p99 ms | uploaded/ckpt p50 | state / M events | load |\n")
+	b.WriteString("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, run := range r.Runs {
+		ckpt := (time.Duration(run.CheckpointIntervalMs) * time.Millisecond).String()
+		if run.Error != "" {
+			fmt.Fprintf(&b, "| %s | %s | %s | %d | error: %s |||||||||||| |\n", run.Query, run.Variant, ckpt, run.Events, strings.ReplaceAll(run.Error, "|", "/"))
+			continue
+		}
+		target, ratio := "–", "–"
+		if run.Target != nil {
+			target = kilo(run.Target.BestDurable) + " / " + kilo(run.Target.Ahead)
+			ratio = fmt.Sprintf("%.2f", run.RatioToBestDurable)
+		}
+		share := "–"
+		if run.GeneratorShare > 0 {
+			share = fmt.Sprintf("%.0f%%", run.GeneratorShare*100)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %.0f / %.0f (%d) | %s | %s | %.1f |\n",
+			run.Query, run.Variant, ckpt, run.Events, kilo(run.EventsPerSec), kilo(run.EventsPerCoreSec),
+			kilo(run.EventsPerCoreSecExclGenerator), share, target, ratio, mib(run.PeakRSSBytes), mib(run.SteadyRSSBytes),
+			run.CheckpointP50Ms, run.CheckpointP99Ms, len(run.Checkpoints), bytesHuman(run.CheckpointBytesP50),
+			bytesHuman(int64(run.StateBytesPerMillion)), run.LoadAvg[0])
+	}
+	if len(r.Generator) > 0 {
+		b.WriteString("\nGenerator alone (the three sources writing their tables, no query):\n\n| events | events/s | per core | CPU s | peak RSS MiB |\n|---:|---:|---:|---:|---:|\n")
+		for _, g := range r.Generator {
+			fmt.Fprintf(&b, "| %d | %s | %s | %.1f | %s |\n", g.Events, kilo(g.EventsPerSec), kilo(g.EventsPerCoreSec), g.CPUSeconds, mib(g.PeakRSSBytes))
+		}
+	}
+	writeRecoveryMarkdown(&b, r)
+	if r.PlotRun != "" {
+		fmt.Fprintf(&b, "\nThroughput over time (%s): ![throughput](throughput.svg)\n", r.PlotRun)
+	}
+	if len(r.Errors) > 0 {
+		b.WriteString("\nErrors:\n\n")
+		for _, e := range r.Errors {
+			fmt.Fprintf(&b, "* %s\n", e)
+		}
+	}
+	return b.String()
+}

@@ -18,6 +18,9 @@ import (
 var (
 	benchStateMB      = flag.Int("checkpoint.state_mb", 256, "BenchmarkCheckpoint: size of the state store in MiB (1 KiB incompressible values)")
 	benchKeepMemtable = flag.Bool("checkpoint.keep_memtable", false, "BenchmarkCheckpoint: Options.KeepMemtable")
+	benchL0           = flag.Int("checkpoint.l0_threshold", 0, "BenchmarkCheckpoint: state.Options.L0CompactionThreshold")
+	benchLBase        = flag.Int64("checkpoint.lbase_mb", 0, "BenchmarkCheckpoint: state.Options.LBaseMaxBytes in MiB")
+	benchMult         = flag.Int("checkpoint.level_multiplier", 0, "BenchmarkCheckpoint: state.Options.LevelMultiplier")
 )
 
 // BenchmarkCheckpoint measures incremental checkpoints of a state store of
@@ -73,6 +76,9 @@ func BenchmarkCheckpoint(b *testing.B) {
 		b.StartTimer()
 		a := mustCheckpoint(b, c)
 		uploaded += a.BytesUploaded
+		if testing.Verbose() {
+			b.Logf("checkpoint %d: %d bytes uploaded, %d reused, %d files, %v", i, a.BytesUploaded, a.BytesReused, a.Files, a.Duration)
+		}
 		total += a.BytesUploaded + a.BytesReused
 		dur += a.Duration
 	}

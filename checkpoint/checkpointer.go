@@ -516,6 +516,11 @@ func (c *Checkpointer) upload(ctx context.Context, m *Manifest, full bool, a *At
 			local := filepath.Join(sdir, name)
 			own := chkDir(m.ID) + s.Name + "/" + name
 			if !isSST(name) {
+				if strings.HasSuffix(name, ".log") {
+					if err := trimRecycledWAL(local); err != nil {
+						return err
+					}
+				}
 				n, sum, err := uploadFile(ctx, c.bucket, own, local)
 				if err != nil {
 					return err

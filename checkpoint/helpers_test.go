@@ -53,6 +53,9 @@ func (s *testSource) open() {
 		opts := state.DefaultOptions()
 		opts.NoSync = true
 		opts.MemtableSize = s.memtable
+		opts.L0CompactionThreshold = *benchL0
+		opts.LBaseMaxBytes = *benchLBase << 20
+		opts.LevelMultiplier = *benchMult
 		st, err := state.Open(filepath.Join(s.dir, n), opts)
 		if err != nil {
 			s.t.Fatal(err)

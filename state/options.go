@@ -43,6 +43,21 @@ type Options struct {
 	// BlockSize is the target uncompressed sstable block size. Default
 	// 4 KiB (hdd 32 KiB).
 	BlockSize int
+	// L0CompactionThreshold is the number of L0 sublevels that makes L0
+	// compact into the next level (RocksDB
+	// level0_file_num_compaction_trigger). Zero: Pebble's default (4).
+	L0CompactionThreshold int
+	// L0StopWritesThreshold is the number of L0 sublevels at which writes
+	// stop until compactions catch up (RocksDB
+	// level0_stop_writes_trigger). Zero: Pebble's default (12), raised to
+	// L0CompactionThreshold when that is larger.
+	L0StopWritesThreshold int
+	// LBaseMaxBytes is the size of the first level below L0 (RocksDB
+	// max_bytes_for_level_base). Zero: Pebble's default (64 MiB).
+	LBaseMaxBytes int64
+	// LevelMultiplier is the size ratio between adjacent levels (RocksDB
+	// max_bytes_for_level_multiplier). Zero: 10.
+	LevelMultiplier int
 	// NoSync disables the fsync of commits. Only for tests and benchmarks
 	// that do not care about durability: with it an acknowledged write can
 	// be lost on a power failure (a process crash alone loses nothing).
@@ -156,6 +171,10 @@ func (o *Options) pebbleOptions(listener *pebble.EventListener) (*pebble.Options
 		FormatMajorVersion:          pebble.FormatNewest,
 		FS:                          o.fs,
 	}
+	po.L0CompactionThreshold = o.L0CompactionThreshold
+	po.L0StopWritesThreshold = max(o.L0StopWritesThreshold, o.L0CompactionThreshold)
+	po.LBaseMaxBytes = o.LBaseMaxBytes
+	po.Experimental.LevelMultiplier = o.LevelMultiplier
 	concurrency := o.CompactionConcurrency
 	po.CompactionConcurrencyRange = func() (int, int) { return 1, concurrency }
 	for i := range po.Levels {

@@ -19,6 +19,9 @@ import (
 // connectorDDL runs the dialect statements of sql/parser/dialect_format.go
 // (CREATE SOURCE, CREATE SINK, DROP SINK, DROP SOURCE).
 func (sess *session) connectorDDL(ctx context.Context, st parser.Statement, w pgwire.ResultWriter) error {
+	if handled, err := sess.blackholeSinkDDL(ctx, st, w); handled { // blackhole_sink.go
+		return err
+	}
 	switch st.Kind {
 	case parser.CreateSource:
 		cs := st.AST.GetCreateStmt()

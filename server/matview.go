@@ -187,6 +187,9 @@ type viewReader struct {
 
 func (r viewReader) ScanTable(ctx context.Context, t planner.TableRef, fn func(types.Row) error) error {
 	if r.views != nil && r.views.isView(t.ID) {
+		if d, ok := r.views.srv.cat.ByOID(t.ID); ok && isBlackholeSink(d) { // blackhole_sink.go
+			return errReadBlackholeSink(d.Name)
+		}
 		if r.snap != nil {
 			return r.views.scanRowsAt(ctx, r.snap.get(r.views), t.ID, fn)
 		}

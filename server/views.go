@@ -503,6 +503,9 @@ func (m *viewManager) backfillWith(ctx context.Context, v *viewRuntime, skipUp f
 // (duplicates repeated). fn may not keep the row past the call... it may:
 // rows are decoded fresh.
 func (m *viewManager) scanRows(ctx context.Context, oid uint32, fn func(types.Row) error) error {
+	if d, ok := m.srv.cat.ByOID(oid); ok && isBlackholeSink(d) { // blackhole_sink.go
+		return errReadBlackholeSink(d.Name)
+	}
 	n := 0
 	return m.store.ScanPrefix(viewPrefix(oid), func(_, value []byte) error {
 		if n++; n&1023 == 0 && ctx.Err() != nil {
@@ -888,6 +891,9 @@ type pendingRow struct {
 // rebuild mode the changes are the whole result: every stored row not in it
 // is deleted.
 func (m *viewManager) applyRows(v *viewRuntime, out *types.Chunk, batch *pebble.Batch) error {
+	if isBlackholeSink(v.desc) { // blackhole_sink.go: the output is discarded
+		return nil
+	}
 	oid := v.desc.OID
 	pending := map[string]*pendingRow{}
 	var keyBuf []byte

@@ -280,7 +280,7 @@ func RunQuery(ctx context.Context, opts RunOptions) (QueryResult, error) {
 // named relation.
 func QueryDDL(relation string, q Query, variant string) string {
 	if variant == VariantBlackhole {
-		return "CREATE SINK " + relation + " WITH (connector = 'blackhole') AS " + q.SQL
+		return "CREATE SINK " + relation + " AS " + q.SQL + " WITH (connector = 'blackhole')"
 	}
 	return "CREATE MATERIALIZED VIEW " + relation + " AS " + q.SQL
 }

@@ -260,7 +260,7 @@ func (d *Dataflow) build(node planner.Node) (*rnode, error) {
 		wa.configure(w.inputs[0].capable)
 		if node == d.eowcTarget {
 			if wa.timeGroup < 0 {
-				return nil, types.Unsupported("EMIT ON WINDOW CLOSE on an aggregate none of whose GROUP BY columns carries a watermark (group by window_start or window_end of TUMBLE/HOP over a relation with a WATERMARK)")
+				return nil, types.Errorf(types.CodeFeatureNotSupported, "EMIT ON WINDOW CLOSE needs a GROUP BY column that carries a watermark (window_start or window_end of TUMBLE/HOP over a table or source with a WATERMARK clause)")
 			}
 			wa.eowc = true
 			d.eowcSet = true
@@ -442,11 +442,11 @@ func eowcTargetOf(plan planner.Node) (planner.Node, error) {
 			plan = n.Input
 		case *planner.Aggregate:
 			if len(n.GroupCols) == 0 {
-				return nil, types.Unsupported("EMIT ON WINDOW CLOSE on an aggregate without GROUP BY (it needs a windowed aggregate: GROUP BY window_start or window_end)")
+				return nil, types.Errorf(types.CodeFeatureNotSupported, "EMIT ON WINDOW CLOSE needs a windowed aggregate; an aggregate without GROUP BY has no window")
 			}
 			return n, nil
 		default:
-			return nil, types.Unsupported("EMIT ON WINDOW CLOSE on a query whose result is not a windowed aggregate (it needs GROUP BY window_start or window_end of TUMBLE/HOP at the top of the query)")
+			return nil, types.Errorf(types.CodeFeatureNotSupported, "EMIT ON WINDOW CLOSE needs a windowed aggregate at the top of the query (GROUP BY window_start or window_end of TUMBLE/HOP); this query's result is not one")
 		}
 	}
 }
@@ -555,4 +555,15 @@ type watermarks struct {
 	// says it was found able to.
 	eowcTarget planner.Node
 	eowcSet    bool
+}
+
+// OutputWatermarks returns the watermarks of the dataflow's output (the
+// view's columns) after the last barrier.
+func (d *Dataflow) OutputWatermarks() []types.Watermark {
+	for rn, w := range d.wmNodes {
+		if rn.parent != nil && rn.parent.op == Operator(d.sink) {
+			return w.out
+		}
+	}
+	return nil
 }

@@ -191,7 +191,7 @@ func (ci *catalogInfo) TableIsVisible(oid uint32) bool {
 			_ = ix
 			d = dd
 		} else {
-			return true // system tables live in pg_catalog, always searched
+			return ci.virtualTableIsVisible(oid)
 		}
 	}
 	for _, s := range ci.sess.settings.searchPath() {
@@ -202,6 +202,28 @@ func (ci *catalogInfo) TableIsVisible(oid uint32) bool {
 		}
 	}
 	return false
+}
+
+// virtualTableIsVisible: pg_catalog is always searched; information_schema
+// and streamdb only when on search_path (psql's \d and \dp list what is
+// visible, and Postgres does not show information_schema there).
+func (ci *catalogInfo) virtualTableIsVisible(oid uint32) bool {
+	for _, n := range catalog.VirtualTableNames() {
+		if o, ok := catalog.VirtualTableOID(n); !ok || o != oid {
+			continue
+		}
+		schema, _, _ := strings.Cut(n, ".")
+		if schema == "pg_catalog" {
+			return true
+		}
+		for _, s := range ci.sess.settings.searchPath() {
+			if s == schema {
+				return true
+			}
+		}
+		return false
+	}
+	return true // not a relation: Postgres answers true for unknown OIDs too
 }
 
 func (ci *catalogInfo) IndexDef(oid uint32) (string, bool) {

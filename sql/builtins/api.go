@@ -72,6 +72,27 @@ type CatalogInfo interface {
 	RoleName(oid uint32) (string, bool)
 	// ExprDef is pg_get_expr for a column default (relation, attnum).
 	ExprDef(relOID uint32, attnum int32) (string, bool)
+	// HasPrivilege answers the has_*_privilege functions and pg_has_role
+	// from the real grants. ok is false (the result is NULL) when an
+	// object given by OID does not exist.
+	HasPrivilege(req PrivilegeRequest) (has, ok bool, err error)
+}
+
+// PrivilegeRequest is one call of a has_*_privilege function.
+type PrivilegeRequest struct {
+	// Kind is the object kind: "table", "column", "any_column", "schema",
+	// "database", "sequence", "function", "tablespace" or "role"
+	// (pg_has_role).
+	Kind string
+	// Role is the role asked about, by name (text) or OID (int); NULL
+	// means the current user.
+	Role types.Datum
+	// Object is the object by name (text) or OID (int); Column is the
+	// column of a has_column_privilege call, by name or attnum.
+	Object, Column types.Datum
+	// Privileges is the privilege list as written: "SELECT",
+	// "select, update", "USAGE WITH GRANT OPTION".
+	Privileges string
 }
 
 // Volatility is pg_proc.provolatile.

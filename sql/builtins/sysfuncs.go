@@ -182,11 +182,23 @@ func registerSysFuncs(b *registryBuilder) {
 	conDef := catalogText(func(c CatalogInfo, oid uint32) (string, bool) { return c.ConstraintDef(oid) })
 	b.fn(&Overload{Name: "pg_get_indexdef", Args: args(O), Ret: T, Volatility: Stable, Fn: indexDef})
 	b.fn(&Overload{Name: "pg_get_indexdef", Args: args(O, I, B), Ret: T, Volatility: Stable, Fn: func(ctx *Context, a []types.Datum) (types.Datum, error) {
-		if a[1].I != 0 {
-			return types.DString(""), nil
+		def, err := indexDef(ctx, a)
+		if err != nil || def.IsNull() {
+			return def, err
 		}
-		return indexDef(ctx, a)
+		if a[1].I != 0 {
+			// Column k: the k-th key (pgJDBC's getIndexInfo COLUMN_NAME,
+			// psql's \d of an index); "" past the last, as in Postgres.
+			return types.DString(indexDefColumn(def.S, int(a[1].I))), nil
+		}
+		if a[2].Bool() && ctx.Catalog.TableIsVisible(uint32(a[0].I)) {
+			// Pretty output names the table unqualified when the search
+			// path finds it (psql's \d lists indexes that way).
+			return types.DString(unqualifyIndexTable(def.S)), nil
+		}
+		return def, nil
 	}})
+	b.fn(&Overload{Name: "pg_stat_get_numscans", Args: args(O), Ret: I8, Volatility: Stable, Fn: constFn(types.DInt(0))})
 	b.fn(&Overload{Name: "pg_get_viewdef", Args: args(O), Ret: T, Volatility: Stable, Fn: viewDef})
 	b.fn(&Overload{Name: "pg_get_viewdef", Args: args(O, B), Ret: T, Volatility: Stable, Fn: viewDef})
 	b.fn(&Overload{Name: "pg_get_viewdef", Args: args(O, I), Ret: T, Volatility: Stable, Fn: viewDef})
@@ -240,12 +252,17 @@ func registerSysFuncs(b *registryBuilder) {
 		{"pg_has_role", []int{2, 3}},
 	}
 	for _, p := range privileges {
+		kind := strings.TrimPrefix(strings.TrimSuffix(p.name, "_privilege"), "has_")
+		if p.name == "pg_has_role" {
+			kind = "role"
+		}
 		for _, n := range p.nargs {
 			as := make([]*types.T, n)
 			for i := range as {
 				as[i] = types.Any
 			}
-			b.fn(&Overload{Name: p.name, Args: as, Ret: B, Volatility: Stable, Fn: constFn(types.DBool(true))})
+			withRole := n == p.nargs[len(p.nargs)-1]
+			b.fn(&Overload{Name: p.name, Args: as, Ret: B, Volatility: Stable, Fn: privilegeFn(kind, withRole)})
 		}
 	}
 	b.fn(&Overload{Name: "pg_encoding_to_char", Args: args(I), Ret: N, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
@@ -408,4 +425,82 @@ func sizePretty(d *apd.Decimal) string {
 		n = -n
 	}
 	return strconv.FormatInt(n, 10) + " " + units[i]
+}
+
+// privilegeFn implements one form of a has_*_privilege function: the
+// arguments are [role,] object[, column], privileges, where role and object
+// are names or OIDs. The catalog answers from the real grants; without one
+// (unit tests of other functions) everything is allowed, as for the
+// superuser. An object OID that does not exist gives NULL, as in Postgres.
+func privilegeFn(kind string, withRole bool) Fn {
+	return func(ctx *Context, a []types.Datum) (types.Datum, error) {
+		if ctx == nil || ctx.Catalog == nil {
+			return types.DBool(true), nil
+		}
+		req := PrivilegeRequest{Kind: kind, Role: types.Null}
+		if withRole {
+			req.Role, a = a[0], a[1:]
+		}
+		req.Object = a[0]
+		if kind == "column" {
+			req.Column = a[1]
+		}
+		req.Privileges = a[len(a)-1].S
+		has, ok, err := ctx.Catalog.HasPrivilege(req)
+		if err != nil || !ok {
+			return types.Null, err
+		}
+		return types.DBool(has), nil
+	}
+}
+
+// indexDefColumn returns the k-th key of a CREATE INDEX text
+// ("... USING btree (a, "B c")" -> a, "B c"), or "" when there is none.
+func indexDefColumn(def string, k int) string {
+	open := strings.LastIndex(def, " (")
+	if open < 0 || !strings.HasSuffix(def, ")") {
+		return ""
+	}
+	var keys []string
+	depth, quoted, start := 0, false, open+2
+	body := def[:len(def)-1]
+	for i := start; i < len(body); i++ {
+		switch c := body[i]; {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == ',' && depth == 0:
+			keys = append(keys, strings.TrimSpace(body[start:i]))
+			start = i + 1
+		}
+	}
+	keys = append(keys, strings.TrimSpace(body[start:]))
+	if k < 1 || k > len(keys) {
+		return ""
+	}
+	return keys[k-1]
+}
+
+// unqualifyIndexTable drops the schema from "... ON schema.table USING".
+func unqualifyIndexTable(def string) string {
+	on := strings.Index(def, " ON ")
+	using := strings.Index(def, " USING ")
+	if on < 0 || using < on {
+		return def
+	}
+	name := def[on+4 : using]
+	quoted := false
+	for i := 0; i < len(name); i++ {
+		switch {
+		case name[i] == '"':
+			quoted = !quoted
+		case name[i] == '.' && !quoted:
+			return def[:on+4] + name[i+1:] + def[using:]
+		}
+	}
+	return def
 }

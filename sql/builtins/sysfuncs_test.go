@@ -1,6 +1,7 @@
 package builtins
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/cockroachdb/errors"
@@ -58,6 +59,16 @@ func (c *fakeCatalog) RoleName(oid uint32) (string, bool) { return "alice", oid 
 func (c *fakeCatalog) ExprDef(rel uint32, attnum int32) (string, bool) {
 	return "nextval('s'::regclass)", attnum == 1
 }
+
+// HasPrivilege of the fake: role bob may SELECT table t (by name or OID);
+// OID 99999 does not exist; a NULL role is the current user, alice.
+func (c *fakeCatalog) HasPrivilege(req PrivilegeRequest) (bool, bool, error) {
+	if req.Object.K == types.KInt && req.Object.I == 99999 {
+		return false, false, nil
+	}
+	isT := req.Object.S == "t" || req.Object.I == 16384
+	return req.Role.S == "bob" && isT && strings.EqualFold(req.Privileges, "select"), true, nil
+}
 func (c *fakeCatalog) NextVal(oid uint32) (int64, error) {
 	if oid != 16390 {
 		return 0, errors.New("not a sequence")
@@ -88,9 +99,18 @@ func TestSessionAndCatalogFunctions(t *testing.T) {
 		{"current_setting", []string{"text:application_name"}, "x"},
 		{"pg_table_is_visible", []string{"oid:16384"}, "t"},
 		{"pg_get_indexdef", []string{"oid:16385"}, "CREATE INDEX i ON public.t USING btree (a)"},
+		{"pg_get_indexdef", []string{"oid:16385", "int4:1", "bool:false"}, "a"},
+		{"pg_get_indexdef", []string{"oid:16385", "int4:2", "bool:false"}, ""},
+		{"pg_get_indexdef", []string{"oid:16385", "int4:0", "bool:false"}, "CREATE INDEX i ON public.t USING btree (a)"},
+		{"pg_get_indexdef", []string{"oid:16384", "int4:0", "bool:true"}, "NULL"},
 		{"obj_description", []string{"oid:16384", "unknown:pg_class"}, "table t"},
 		{"col_description", []string{"oid:16384", "int4:1"}, "column a"},
 		{"pg_get_userbyid", []string{"oid:10"}, "alice"},
+		{"has_table_privilege", []string{"text:bob", "text:t", "text:SELECT"}, "t"},
+		{"has_table_privilege", []string{"text:bob", "oid:16384", "text:select"}, "t"},
+		{"has_table_privilege", []string{"text:bob", "text:t", "text:insert"}, "f"},
+		{"has_table_privilege", []string{"text:t", "text:select"}, "f"},
+		{"has_table_privilege", []string{"oid:99999", "text:select"}, "NULL"},
 		{"pg_get_userbyid", []string{"oid:11"}, "unknown (OID=11)"},
 		{"pg_get_expr", []string{"text:1", "oid:16384"}, "nextval('s'::regclass)"},
 		{"cast:regclass", []string{"text:t"}, "t"},
@@ -109,5 +129,17 @@ func TestSessionAndCatalogFunctions(t *testing.T) {
 		if got := evalCall(t, ctx, c.name, c.args...); got != c.want {
 			t.Errorf("%s(%v) = %q, want %q", c.name, c.args, got, c.want)
 		}
+	}
+}
+
+func TestIndexDefHelpers(t *testing.T) {
+	def := `CREATE UNIQUE INDEX "x.y" ON "my.schema".t USING btree (a, "B, c", lower(d))`
+	for k, want := range []string{"", "a", `"B, c"`, "lower(d)", ""} {
+		if got := indexDefColumn(def, k); got != want {
+			t.Errorf("column %d: %q, want %q", k, got, want)
+		}
+	}
+	if got, want := unqualifyIndexTable(def), `CREATE UNIQUE INDEX "x.y" ON t USING btree (a, "B, c", lower(d))`; got != want {
+		t.Errorf("unqualified: %q, want %q", got, want)
 	}
 }

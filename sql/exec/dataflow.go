@@ -39,6 +39,13 @@ type Dataflow struct {
 	lastRowError error
 	// watermarks drives event time (watermark_runtime.go).
 	watermarks
+	// par runs the dataflow on parallel workers (dataflow_parallel.go);
+	// nil: this Dataflow's own operators run it. serialReason says why a
+	// dataflow asked to run in parallel does not.
+	par          *parallelRuntime
+	serialReason string
+	// ttl expires operator keys of a view with a TTL (dataflow_ttl.go).
+	ttl *dataflowTTL
 }
 
 // noteRowError decides whether an expression error becomes NULL: data
@@ -56,7 +63,12 @@ func (d *Dataflow) noteRowError(err error) bool {
 
 // RowErrors returns the number of expression errors turned into NULLs so
 // far and the latest one.
-func (d *Dataflow) RowErrors() (int64, error) { return d.rowErrors, d.lastRowError }
+func (d *Dataflow) RowErrors() (int64, error) {
+	if d.par != nil {
+		return d.par.rowErrors()
+	}
+	return d.rowErrors, d.lastRowError
+}
 
 // precompile compiles the expressions of plan's operators into the
 // evalCtx's cache (where the operators' ec.compile finds them), each
@@ -183,6 +195,9 @@ func (d *Dataflow) Inputs() []uint32 {
 
 // RowsIn counts the changes pushed so far.
 func (d *Dataflow) RowsIn() int64 {
+	if d.par != nil {
+		return d.par.rowsIn()
+	}
 	var n int64
 	for _, in := range d.inputs {
 		n += in.rowsIn
@@ -193,6 +208,9 @@ func (d *Dataflow) RowsIn() int64 {
 // Start emits the rows of the constant sources. Call it once, before the
 // first barrier.
 func (d *Dataflow) Start(ctx context.Context) error {
+	if d.par != nil {
+		return d.par.start(ctx)
+	}
 	return d.guard(func() error {
 		for _, n := range d.consts {
 			if err := n.src.Run(ctx, n); err != nil {
@@ -206,6 +224,9 @@ func (d *Dataflow) Start(ctx context.Context) error {
 // Push delivers changes of relation tableID, rows in its storage layout,
 // to every scan of it. The chunk is not kept.
 func (d *Dataflow) Push(ctx context.Context, tableID uint32, c *types.Chunk) error {
+	if d.par != nil {
+		return d.par.push(ctx, tableID, c)
+	}
 	return d.guard(func() error {
 		for _, in := range d.inputs {
 			if in.tableID != tableID {
@@ -222,6 +243,9 @@ func (d *Dataflow) Push(ctx context.Context, tableID uint32, c *types.Chunk) err
 // Barrier ends the epoch: every operator flushes, and the view's changes of
 // the epoch are returned.
 func (d *Dataflow) Barrier(ctx context.Context, epoch uint64) (*types.Chunk, error) {
+	if d.par != nil {
+		return d.par.barrier(ctx, epoch)
+	}
 	b := types.Barrier{Epoch: types.Epoch(epoch)}
 	d.advanceInputWatermarks()
 	err := d.guard(func() error {
@@ -357,6 +381,9 @@ func (d *Dataflow) buildOp(node planner.Node) (*rnode, error) {
 		}
 		return d.unary(op, n.Input)
 	case *planner.Join:
+		if len(n.Interval) > 0 {
+			return d.buildIntervalJoin(n) // interval_join.go
+		}
 		op, err := newHashJoin(ec, n)
 		if err != nil {
 			return nil, err
@@ -465,6 +492,9 @@ func streamOpName(n planner.Node) (name, stateDesc string) {
 	case *planner.ProjectSet:
 		return "StreamProjectSet", ""
 	case *planner.Join:
+		if len(n.Interval) > 0 {
+			return intervalJoinName(n), "left rows, right rows, by join key, expired by watermark"
+		}
 		return fmt.Sprintf("StreamHashJoin (%s, %d keys)", n.Kind, len(n.LeftKeys)), "left rows, right rows, by join key"
 	case *planner.Aggregate:
 		return fmt.Sprintf("StreamHashAgg (%d group columns, %d aggregates)", len(n.GroupCols), len(n.Aggs)), "input rows by group"

@@ -3,7 +3,6 @@ package exec
 import (
 	"context"
 	"encoding/binary"
-	"hash/fnv"
 
 	"github.com/streamdb/streamdb/sql/types"
 )
@@ -64,6 +63,10 @@ type stateInput struct {
 	// exp expires entries by watermark (watermark_state.go); nil: never.
 	exp     *stateExpiry
 	expired int64
+	// ttl tracks the operator's keys for view TTL (dataflow_ttl.go); nil:
+	// no TTL. ttlExpired counts the entries it removed.
+	ttl        *opTTL
+	ttlExpired int64
 }
 
 type pendingEntry struct {
@@ -81,6 +84,10 @@ type persistOp struct {
 
 func (p *persistOp) Push(ctx context.Context, input int, c *types.Chunk, out Emitter) error {
 	in := p.inputs[input]
+	if in.ttl != nil {
+		// admit records the changes it lets through (dataflow_ttl.go).
+		return p.inner.Push(ctx, input, in.ttl.admit(in, c), out)
+	}
 	for i, r := range c.Rows {
 		in.record(r, int64(sign(c.Ops[i])))
 	}
@@ -118,9 +125,7 @@ func (in *stateInput) group(r types.Row) uint16 {
 	} else {
 		k, _ = appendColsKey(nil, r, in.keyCols)
 	}
-	h := fnv.New32a()
-	_, _ = h.Write(k)
-	return uint16(h.Sum32() % MaxParallelism)
+	return keyGroupOf(k) // the exchanges route by the same hash (exchange.go)
 }
 
 // stateKey is the Pebble key of one entry.
@@ -146,6 +151,9 @@ type StateTableInfo struct {
 // StateTableInfos describes the dataflow's state tables. Not safe to call
 // while the dataflow runs.
 func (d *Dataflow) StateTableInfos() []StateTableInfo {
+	if d.par != nil {
+		return d.par.stateTableInfos()
+	}
 	out := make([]StateTableInfo, len(d.state))
 	for i, in := range d.state {
 		out[i] = StateTableInfo{ID: in.tableID, Operator: in.label, Entries: in.entries}
@@ -175,6 +183,12 @@ type StateStore interface {
 // the store is needed; store and fresh are kept for callers that
 // cannot keep them (unused today).
 func (d *Dataflow) StateChanges(store StateStore, fresh bool, set func(key, value []byte) error, del func(key []byte) error) error {
+	if d.par != nil {
+		return d.par.stateChanges(store, fresh, set, del)
+	}
+	if err := d.ttlStateChanges(set, del); err != nil { // dataflow_ttl.go
+		return err
+	}
 	for _, in := range d.state {
 		for rk, e := range in.pending {
 			if e.delta == 0 {
@@ -225,6 +239,9 @@ func (discard) Emit(context.Context, *types.Chunk) error { return nil }
 // instead of feeding a snapshot (and instead of Start) on a dataflow built
 // for a view that has committed epochs.
 func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) error {
+	if d.par != nil {
+		return d.par.restore(ctx, store, epoch)
+	}
 	return d.guard(func() error {
 		restoredOps := map[Operator]bool{}
 		for _, in := range d.state {
@@ -238,6 +255,9 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 				return err
 			}
 			err := store.ScanPrefix(StateTablePrefix(in.tableID), func(key, value []byte) error {
+				if isRecord, err := in.restoreTTL(key, value, nil); isRecord || err != nil { // dataflow_ttl.go
+					return err
+				}
 				if len(value) < 8 {
 					return types.Errorf(types.CodeDataCorrupted, "corrupt operator state entry in state table %d", in.tableID)
 				}
@@ -246,6 +266,9 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 				in.committed[string(key[6:])] = count
 				row, err := types.DecodeRow(value[8:])
 				if err != nil {
+					return err
+				}
+				if _, err := in.restoreTTL(key, value, row); err != nil {
 					return err
 				}
 				if in.exp != nil {
@@ -272,6 +295,9 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 		if err := d.restoreWatermarks(store); err != nil {
 			return err
 		}
+		if err := d.restoreIntervalBounds(ctx); err != nil { // interval_join.go
+			return err
+		}
 		b := types.Barrier{Epoch: types.Epoch(epoch)}
 		for op := range restoredOps {
 			if err := op.Barrier(ctx, b, discard{}); err != nil {
@@ -290,6 +316,8 @@ func (d *Dataflow) persist(op Operator, keyCols ...[]int) Operator {
 	switch op.(type) {
 	case *hashJoin:
 		name = "hash join"
+	case *intervalJoin:
+		name = "interval join"
 	case *aggregate, *windowAgg:
 		name = "hash aggregate"
 	case *distinct:

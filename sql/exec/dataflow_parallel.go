@@ -1,0 +1,602 @@
+package exec
+
+import (
+	"context"
+	"encoding/binary"
+	"slices"
+	"sync"
+
+	"github.com/cockroachdb/errors"
+	"github.com/streamdb/streamdb/sql/planner"
+	"github.com/streamdb/streamdb/sql/types"
+)
+
+// A view's operators on parallel workers, split by key group.
+//
+// A parallel Dataflow is a facade over P worker dataflows built from the
+// same plan (so their state tables have the same ids). Each worker's plan
+// is cut at exchange points, one in front of every input port of a
+// stateful operator (exchange.go): below it, stateless operators stay with
+// their producer; the exchange routes every change to the worker owning
+// its key group (fnv32 of the operator's partitioning columns modulo
+// MaxParallelism, the key group its state entry is filed under). Worker w
+// owns the contiguous range of key groups keyGroupRange(w, P). Operators
+// without a partitioning key (a global aggregate, a top-N, a join without
+// equi keys, NOT IN) run on worker 0 only: their exchanges route
+// everything there, and the other workers' copies are idle.
+//
+// Table changes are split among the workers by a hash of the whole row, so
+// that every change of one row value, and so every retraction after its
+// insert, travels one FIFO path (an update pair whose halves land on
+// different workers becomes a delete and an insert).
+//
+// Scheduling: Push only queues (and drains the queues when they grow
+// past drainRows); Barrier queues a barrier for every worker's inputs and
+// runs one goroutine per worker until every queue is empty. A worker
+// processes a message at a time from its queue: table changes, exchange
+// chunks, exchange barriers. An exchange barrier is delivered to its
+// operator only when it has arrived from every upstream worker (barrier
+// alignment), after all their chunks (the queues are FIFO per sender).
+// The epoch is complete when no message is left, which checks that the
+// barrier reached every worker's output; the output is the workers' outputs
+// concatenated, one batch. No goroutine outlives a call, so a dropped view
+// leaks nothing.
+//
+// Restore: every worker restores, concurrently, the state entries of its
+// key-group range (the key group is in the entry's key, so changing P
+// between restarts only moves ranges); a single-worker operator's entries
+// all go to worker 0.
+//
+// Dataflows whose inputs carry watermarks stay on one worker: watermarks
+// would have to be aligned across workers too (the minimum over upstream
+// workers at every exchange), which is not built.
+
+// NewParallelDataflow is NewDataflowWithOptions run on workers workers
+// (1: the serial dataflow). A plan that cannot run in parallel gets one
+// worker; SerialReason says why.
+func NewParallelDataflow(ctx context.Context, env *Env, plan planner.Node, opts DataflowOptions, workers int) (*Dataflow, error) {
+	d, err := NewDataflowWithOptions(ctx, workerEnv(env), plan, opts)
+	if err != nil || workers <= 1 {
+		return d, err
+	}
+	if reason := parallelObstacle(d, opts); reason != "" {
+		d.serialReason = reason
+		return d, nil
+	}
+	workers = min(workers, MaxParallelism)
+	rt := newParallelRuntime(workers)
+	for _, wk := range rt.workers {
+		if wk.df, err = NewDataflowWithOptions(ctx, workerEnv(env), plan, opts); err != nil {
+			return nil, err
+		}
+	}
+	for w := range rt.workers {
+		if err := rt.wire(w); err != nil {
+			return nil, err
+		}
+	}
+	d.par = rt
+	return d, nil
+}
+
+// parallelObstacle says why the dataflow d (built for opts) must run on one
+// worker, or "".
+func parallelObstacle(d *Dataflow, opts DataflowOptions) string {
+	if opts.EmitOnWindowClose {
+		return "EMIT ON WINDOW CLOSE"
+	}
+	for _, in := range d.inputs {
+		if in.wm != nil {
+			return "an input with a WATERMARK"
+		}
+	}
+	return ""
+}
+
+// workerEnv gives each worker its own evaluation context (builtins keep
+// scratch memory in it).
+func workerEnv(env *Env) *Env {
+	if env == nil {
+		return nil
+	}
+	e := *env
+	if env.Eval != nil {
+		b := *env.Eval
+		b.Scratch = nil
+		e.Eval = &b
+	}
+	return &e
+}
+
+// Workers is the number of workers the dataflow runs on.
+func (d *Dataflow) Workers() int {
+	if d.par == nil {
+		return 1
+	}
+	return len(d.par.workers)
+}
+
+// SerialReason says why a dataflow asked to run in parallel runs on one
+// worker ("" when it does not apply).
+func (d *Dataflow) SerialReason() string { return d.serialReason }
+
+type msgKind uint8
+
+const (
+	// msgInput carries table changes for the worker's stream inputs.
+	msgInput msgKind = iota
+	// msgInputBarrier ends the epoch at the worker's inputs.
+	msgInputBarrier
+	// msgExchangeData carries routed changes into an exchange's consumer.
+	msgExchangeData
+	// msgExchangeBarrier is one upstream worker's barrier on an exchange.
+	msgExchangeBarrier
+)
+
+type message struct {
+	kind     msgKind
+	exchange int
+	tableID  uint32
+	chunk    *types.Chunk
+	barrier  types.Barrier
+}
+
+// worker is one worker dataflow and its exchange endpoints.
+type worker struct {
+	df *Dataflow
+	// recv[x] is the receiving end of exchange x: a leaf whose parent is
+	// the stateful operator's port; marks[x] counts the upstream
+	// barriers that arrived for the current epoch.
+	recv  []*rnode
+	marks []int
+	// outBarriers counts the barriers that reached the worker's output.
+	outBarriers int
+	// queued counts source rows queued since the last drain.
+	queued int
+}
+
+// parallelRuntime schedules the workers of a parallel dataflow.
+type parallelRuntime struct {
+	workers []*worker
+	owners  keyGroupOwners
+	// singletonTables are the state tables of single-worker operators.
+	singletonTables map[uint32]bool
+	exchanges       int
+	// routeBuf and slab are the coordinator's scratch for splitting
+	// table changes.
+	routeBuf []byte
+	slab     []types.Datum
+
+	mu   sync.Mutex
+	cond *sync.Cond
+	// inbox holds each worker's messages in arrival order; pending counts
+	// the messages queued or being processed (0: quiescent).
+	inbox   [][]message
+	pending int
+	err     error
+}
+
+// newParallelRuntime makes the runtime of workers workers (their
+// dataflows not yet built).
+func newParallelRuntime(workers int) *parallelRuntime {
+	rt := &parallelRuntime{owners: makeKeyGroupOwners(workers), singletonTables: map[uint32]bool{}, inbox: make([][]message, workers)}
+	rt.cond = sync.NewCond(&rt.mu)
+	for w := 0; w < workers; w++ {
+		rt.workers = append(rt.workers, &worker{})
+	}
+	return rt
+}
+
+// drainRows is the number of queued table rows per worker after which
+// Push runs the workers before queueing more (bounds the queued memory).
+const drainRows = 64 * types.ChunkCapacity
+
+// wire cuts worker w's operator tree at its exchange points. Every worker
+// is built from the same plan, so exchanges get the same ids everywhere.
+func (rt *parallelRuntime) wire(w int) error {
+	wk := rt.workers[w]
+	d := wk.df
+	if len(d.leaves) == 0 {
+		return errors.AssertionFailedf("a dataflow without inputs")
+	}
+	top := d.leaves[0]
+	for top.parent != nil {
+		top = top.parent
+	}
+	top.op = &workerOutput{sink: d.sink, w: wk}
+	next := 0
+	var walk func(n *rnode)
+	walk = func(n *rnode) {
+		children := slices.Clone(n.inputs)
+		if p := persistOf(n.op); p != nil {
+			routes := partitioning(p)
+			for port, child := range children {
+				x := next
+				next++
+				if w == 0 && routes[port].singleton {
+					for _, in := range p.inputs {
+						rt.singletonTables[in.tableID] = true
+					}
+				}
+				send := &rnode{op: newExchangeSend(rt, x, routes[port]), inputs: []*rnode{child}}
+				child.parent, child.port = send, 0
+				recv := &rnode{src: inputRunner{}, parent: n, port: port}
+				n.inputs[port] = recv
+				wk.recv = append(wk.recv, recv)
+				wk.marks = append(wk.marks, 0)
+			}
+			if w != 0 && routes[0].singleton {
+				n.op = idleOp{}
+			}
+		}
+		for _, c := range children {
+			walk(c)
+		}
+	}
+	walk(top)
+	if w == 0 {
+		rt.exchanges = next
+	} else if next != rt.exchanges {
+		return errors.AssertionFailedf("worker %d has %d exchanges, worker 0 has %d", w, next, rt.exchanges)
+	}
+	return nil
+}
+
+// persistOf finds the persisted stateful operator in op (nil: stateless).
+func persistOf(op Operator) *persistOp {
+	switch o := op.(type) {
+	case *persistOp:
+		return o
+	case *wmOp:
+		return o.persist
+	}
+	return nil
+}
+
+// partitioning says how each input port of a stateful operator is routed:
+// by the columns its state is keyed by, when those are exactly what the
+// operator partitions by; otherwise everything to one worker.
+func partitioning(p *persistOp) []exchangeRoute {
+	routes := make([]exchangeRoute, len(p.inputs))
+	single := func() []exchangeRoute {
+		for i := range routes {
+			routes[i] = exchangeRoute{singleton: true}
+		}
+		return routes
+	}
+	byStateKey := func() []exchangeRoute {
+		for i, in := range p.inputs {
+			routes[i] = exchangeRoute{keyCols: in.keyCols}
+		}
+		return routes
+	}
+	switch op := p.inner.(type) {
+	case *hashJoin:
+		// NOT IN looks at every right row (any NULL key changes every
+		// answer).
+		if op.nullAware || len(op.sides[0].keys) == 0 || len(p.inputs) != 2 ||
+			!slices.Equal(op.sides[0].keys, p.inputs[0].keyCols) || !slices.Equal(op.sides[1].keys, p.inputs[1].keyCols) {
+			return single()
+		}
+		return byStateKey()
+	case *windowAgg:
+		if len(op.groupCols) == 0 || !slices.Equal(op.groupCols, p.inputs[0].keyCols) {
+			return single()
+		}
+		return byStateKey()
+	case *aggregate:
+		if len(op.groupCols) == 0 || !slices.Equal(op.groupCols, p.inputs[0].keyCols) {
+			return single()
+		}
+		return byStateKey()
+	case *window:
+		// The state is keyed by the first function's partition; that is a
+		// valid routing only when every function partitions by it.
+		keys := p.inputs[0].keyCols
+		if len(keys) == 0 || len(op.partCols) != len(keys) {
+			return single()
+		}
+		for _, c := range keys {
+			if !slices.Contains(op.partCols, c) {
+				return single()
+			}
+		}
+		return byStateKey()
+	case *distinct:
+		if len(op.on) > 0 || p.inputs[0].keyCols != nil {
+			return single()
+		}
+		return byStateKey()
+	case *setOp:
+		return byStateKey()
+	}
+	return single()
+}
+
+// workerOutput is the top of a worker's tree: the view's changes go to the
+// worker's sink; arriving barriers are counted so the runtime can check
+// that every epoch reached every worker's output.
+type workerOutput struct {
+	sink *dataflowSink
+	w    *worker
+}
+
+func (o *workerOutput) Push(ctx context.Context, input int, c *types.Chunk, out Emitter) error {
+	return o.sink.Push(ctx, input, c, out)
+}
+
+func (o *workerOutput) Barrier(context.Context, types.Barrier, Emitter) error {
+	o.w.outBarriers++
+	return nil
+}
+
+// enqueue queues m for worker w; callable from any worker.
+func (rt *parallelRuntime) enqueue(w int, m message) {
+	rt.mu.Lock()
+	rt.inbox[w] = append(rt.inbox[w], m)
+	rt.pending++
+	rt.mu.Unlock()
+	rt.cond.Broadcast()
+}
+
+// run runs the workers until no message is left (or one fails).
+func (rt *parallelRuntime) run(ctx context.Context) error {
+	rt.mu.Lock()
+	idle := rt.pending == 0
+	rt.mu.Unlock()
+	if !idle {
+		var wg sync.WaitGroup
+		for w := range rt.workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rt.work(ctx, w)
+			}()
+		}
+		wg.Wait()
+	}
+	for _, wk := range rt.workers {
+		wk.queued = 0
+	}
+	if rt.err != nil {
+		// The workers stopped mid-epoch: what is queued is stale.
+		for w := range rt.inbox {
+			rt.inbox[w] = nil
+		}
+		rt.pending = 0
+	}
+	return rt.err
+}
+
+// work is worker w's loop: it ends when the whole dataflow is quiescent
+// (no message queued or in progress anywhere) or failed.
+func (rt *parallelRuntime) work(ctx context.Context, w int) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	for rt.err == nil && rt.pending > 0 {
+		if len(rt.inbox[w]) == 0 {
+			rt.cond.Wait()
+			continue
+		}
+		m := rt.inbox[w][0]
+		rt.inbox[w][0] = message{}
+		rt.inbox[w] = rt.inbox[w][1:]
+		rt.mu.Unlock()
+		err := rt.handle(ctx, w, m)
+		rt.mu.Lock()
+		rt.pending--
+		if err != nil && rt.err == nil {
+			rt.err = err
+		}
+		if rt.pending == 0 || err != nil {
+			rt.cond.Broadcast()
+		}
+	}
+}
+
+// handle processes one message on worker w.
+func (rt *parallelRuntime) handle(ctx context.Context, w int, m message) error {
+	wk := rt.workers[w]
+	d := wk.df
+	switch m.kind {
+	case msgInput:
+		return d.Push(ctx, m.tableID, m.chunk)
+	case msgInputBarrier:
+		d.advanceInputWatermarks()
+		return d.guard(func() error {
+			for _, leaf := range d.leaves {
+				if err := deliverBarrier(ctx, leaf, m.barrier); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	case msgExchangeData:
+		return d.guard(func() error { return wk.recv[m.exchange].Emit(ctx, m.chunk) })
+	case msgExchangeBarrier:
+		wk.marks[m.exchange]++
+		if wk.marks[m.exchange] < len(rt.workers) {
+			return nil
+		}
+		wk.marks[m.exchange] = 0
+		return d.guard(func() error { return deliverBarrier(ctx, wk.recv[m.exchange], m.barrier) })
+	}
+	return errors.AssertionFailedf("unknown dataflow message %d", m.kind)
+}
+
+// push splits table changes among the workers by a hash of the stored row
+// and queues them (rows copied: the caller may reuse them).
+func (rt *parallelRuntime) push(ctx context.Context, tableID uint32, c *types.Chunk) error {
+	parts := make([]*types.Chunk, len(rt.workers))
+	add := func(w int, op types.Op, r types.Row) {
+		if parts[w] == nil {
+			parts[w] = &types.Chunk{}
+		}
+		parts[w].Append(op, rt.copyRow(r))
+	}
+	n := c.Len()
+	for i := 0; i < n; i++ {
+		op, r := c.Ops[i], c.Rows[i]
+		t := rt.rowOwner(r)
+		if op == types.UpdateDelete && i+1 < n && c.Ops[i+1] == types.UpdateInsert {
+			next := c.Rows[i+1]
+			t2 := rt.rowOwner(next)
+			i++
+			if t == t2 {
+				add(t, types.UpdateDelete, r)
+				add(t, types.UpdateInsert, next)
+			} else {
+				add(t, types.Delete, r)
+				add(t2, types.Insert, next)
+			}
+			continue
+		}
+		switch op {
+		case types.UpdateDelete:
+			op = types.Delete
+		case types.UpdateInsert:
+			op = types.Insert
+		}
+		add(t, op, r)
+	}
+	drain := false
+	for w, p := range parts {
+		if p == nil {
+			continue
+		}
+		rt.enqueue(w, message{kind: msgInput, tableID: tableID, chunk: p})
+		rt.workers[w].queued += p.Len()
+		drain = drain || rt.workers[w].queued >= drainRows
+	}
+	if drain {
+		return rt.run(ctx)
+	}
+	return nil
+}
+
+// copyRow copies r into the current slab (no allocation per row; a
+// slab lives as long as any of its rows).
+func (rt *parallelRuntime) copyRow(r types.Row) types.Row {
+	if len(rt.slab) < len(r) {
+		rt.slab = make([]types.Datum, max(len(r)*types.ChunkCapacity, len(r)))
+	}
+	out := rt.slab[:len(r):len(r)]
+	copy(out, r)
+	rt.slab = rt.slab[len(r):]
+	return out
+}
+
+func (rt *parallelRuntime) rowOwner(r types.Row) int {
+	rt.routeBuf = appendRowKey(rt.routeBuf[:0], r)
+	return int(rt.owners[keyGroupOf(rt.routeBuf)])
+}
+
+// barrier ends the epoch on every worker and returns the view's changes.
+func (rt *parallelRuntime) barrier(ctx context.Context, epoch uint64) (*types.Chunk, error) {
+	b := types.Barrier{Epoch: types.Epoch(epoch)}
+	before := make([]int, len(rt.workers))
+	for w, wk := range rt.workers {
+		before[w] = wk.outBarriers
+		rt.enqueue(w, message{kind: msgInputBarrier, barrier: b})
+	}
+	if err := rt.run(ctx); err != nil {
+		return nil, err
+	}
+	out := &types.Chunk{}
+	for w, wk := range rt.workers {
+		if wk.outBarriers != before[w]+1 {
+			return nil, errors.AssertionFailedf("epoch %d: the barrier reached worker %d's output %d times", epoch, w, wk.outBarriers-before[w])
+		}
+		s := wk.df.sink
+		for i, r := range s.out.Rows {
+			out.Append(s.out.Ops[i], r)
+		}
+		s.out = types.Chunk{}
+	}
+	return out, nil
+}
+
+// start runs the constant sources, on worker 0 only.
+func (rt *parallelRuntime) start(ctx context.Context) error {
+	return rt.workers[0].df.Start(ctx)
+}
+
+// restore has every worker restore its key groups' state, concurrently.
+func (rt *parallelRuntime) restore(ctx context.Context, store StateStore, epoch uint64) error {
+	errs := make([]error, len(rt.workers))
+	var wg sync.WaitGroup
+	for w, wk := range rt.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = wk.df.Restore(ctx, &keyGroupStore{StateStore: store, rt: rt, w: w}, epoch)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// keyGroupStore shows one worker the state entries it owns.
+type keyGroupStore struct {
+	StateStore
+	rt *parallelRuntime
+	w  int
+}
+
+func (s *keyGroupStore) ScanPrefix(prefix []byte, fn func(key, value []byte) error) error {
+	return s.StateStore.ScanPrefix(prefix, func(key, value []byte) error {
+		if len(key) < 6 {
+			return types.Errorf(types.CodeDataCorrupted, "corrupt operator state key %x", key)
+		}
+		owner := 0
+		if !s.rt.singletonTables[binary.BigEndian.Uint32(key[:4])] {
+			owner = int(s.rt.owners[binary.BigEndian.Uint16(key[4:6])%MaxParallelism])
+		}
+		if owner != s.w {
+			return nil
+		}
+		return fn(key, value)
+	})
+}
+
+// stateChanges drains every worker's epoch buffers (the workers' entries
+// are disjoint: each key group has one owner).
+func (rt *parallelRuntime) stateChanges(store StateStore, fresh bool, set func(key, value []byte) error, del func(key []byte) error) error {
+	for _, wk := range rt.workers {
+		if err := wk.df.StateChanges(store, fresh, set, del); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (rt *parallelRuntime) rowsIn() int64 {
+	var n int64
+	for _, wk := range rt.workers {
+		n += wk.df.RowsIn()
+	}
+	return n
+}
+
+func (rt *parallelRuntime) rowErrors() (int64, error) {
+	var n int64
+	var last error
+	for _, wk := range rt.workers {
+		k, err := wk.df.RowErrors()
+		n += k
+		if err != nil {
+			last = err
+		}
+	}
+	return n, last
+}
+
+func (rt *parallelRuntime) stateTableInfos() []StateTableInfo {
+	out := rt.workers[0].df.StateTableInfos()
+	for _, wk := range rt.workers[1:] {
+		for i, st := range wk.df.StateTableInfos() {
+			out[i].Entries += st.Entries
+		}
+	}
+	return out
+}

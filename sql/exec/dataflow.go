@@ -44,8 +44,6 @@ type Dataflow struct {
 	// dataflow asked to run in parallel does not.
 	par          *parallelRuntime
 	serialReason string
-	// ttl expires operator keys of a view with a TTL (dataflow_ttl.go).
-	ttl *dataflowTTL
 }
 
 // noteRowError decides whether an expression error becomes NULL: data
@@ -381,9 +379,6 @@ func (d *Dataflow) buildOp(node planner.Node) (*rnode, error) {
 		}
 		return d.unary(op, n.Input)
 	case *planner.Join:
-		if len(n.Interval) > 0 {
-			return d.buildIntervalJoin(n) // interval_join.go
-		}
 		op, err := newHashJoin(ec, n)
 		if err != nil {
 			return nil, err
@@ -492,9 +487,6 @@ func streamOpName(n planner.Node) (name, stateDesc string) {
 	case *planner.ProjectSet:
 		return "StreamProjectSet", ""
 	case *planner.Join:
-		if len(n.Interval) > 0 {
-			return intervalJoinName(n), "left rows, right rows, by join key, expired by watermark"
-		}
 		return fmt.Sprintf("StreamHashJoin (%s, %d keys)", n.Kind, len(n.LeftKeys)), "left rows, right rows, by join key"
 	case *planner.Aggregate:
 		return fmt.Sprintf("StreamHashAgg (%d group columns, %d aggregates)", len(n.GroupCols), len(n.Aggs)), "input rows by group"

@@ -44,6 +44,8 @@ type Dataflow struct {
 	// dataflow asked to run in parallel does not.
 	par          *parallelRuntime
 	serialReason string
+	// ttl expires operator keys of a view with a TTL (dataflow_ttl.go).
+	ttl *dataflowTTL
 }
 
 // noteRowError decides whether an expression error becomes NULL: data

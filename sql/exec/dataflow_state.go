@@ -63,6 +63,10 @@ type stateInput struct {
 	// exp expires entries by watermark (watermark_state.go); nil: never.
 	exp     *stateExpiry
 	expired int64
+	// ttl tracks the operator's keys for view TTL (dataflow_ttl.go); nil:
+	// no TTL. ttlExpired counts the entries it removed.
+	ttl        *opTTL
+	ttlExpired int64
 }
 
 type pendingEntry struct {
@@ -80,6 +84,10 @@ type persistOp struct {
 
 func (p *persistOp) Push(ctx context.Context, input int, c *types.Chunk, out Emitter) error {
 	in := p.inputs[input]
+	if in.ttl != nil {
+		// admit records the changes it lets through (dataflow_ttl.go).
+		return p.inner.Push(ctx, input, in.ttl.admit(in, c), out)
+	}
 	for i, r := range c.Rows {
 		in.record(r, int64(sign(c.Ops[i])))
 	}
@@ -178,6 +186,9 @@ func (d *Dataflow) StateChanges(store StateStore, fresh bool, set func(key, valu
 	if d.par != nil {
 		return d.par.stateChanges(store, fresh, set, del)
 	}
+	if err := d.ttlStateChanges(set, del); err != nil { // dataflow_ttl.go
+		return err
+	}
 	for _, in := range d.state {
 		for rk, e := range in.pending {
 			if e.delta == 0 {
@@ -244,6 +255,9 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 				return err
 			}
 			err := store.ScanPrefix(StateTablePrefix(in.tableID), func(key, value []byte) error {
+				if isRecord, err := in.restoreTTL(key, value, nil); isRecord || err != nil { // dataflow_ttl.go
+					return err
+				}
 				if len(value) < 8 {
 					return types.Errorf(types.CodeDataCorrupted, "corrupt operator state entry in state table %d", in.tableID)
 				}
@@ -252,6 +266,9 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 				in.committed[string(key[6:])] = count
 				row, err := types.DecodeRow(value[8:])
 				if err != nil {
+					return err
+				}
+				if _, err := in.restoreTTL(key, value, row); err != nil {
 					return err
 				}
 				if in.exp != nil {

@@ -1,0 +1,9 @@
+package exec
+
+// forgetKey drops a group without emitting (view TTL, dataflow_ttl.go).
+// The group is never dirty here: keys expire at a barrier, after the
+// aggregate flushed its dirty groups, and only keys untouched for a whole
+// TTL expire.
+func (a *aggregate) forgetKey(key string) { a.groups.Delete([]byte(key)) }
+
+func (a *aggregate) ttlUnsupported() string { return "" }

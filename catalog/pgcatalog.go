@@ -487,6 +487,10 @@ func (v *virtualContext) pgAttribute() []types.Row {
 // columns are OIDs here).
 const (
 	procArraySubscriptHandler    uint32 = 6179
+	procArrayIn                  uint32 = 750
+	procArrayOut                 uint32 = 751
+	procArrayRecv                uint32 = 2400
+	procArraySend                uint32 = 2401
 	procRawArraySubscriptHandler uint32 = 6180
 	procJSONBSubscriptHandler    uint32 = 6098
 	procHeapTableAmHandler       uint32 = 3
@@ -535,11 +539,17 @@ func (v *virtualContext) pgType() []types.Row {
 		case types.OidUnknown:
 			typlen = -2 // a C string
 		}
+		// The I/O functions are only named for arrays: clients test
+		// typinput = 'array_in'::regproc to recognise them (pgJDBC).
+		var in, out, recv, send uint32
+		if elem != 0 && subscript == procArraySubscriptHandler && t.Oid != types.OidInt2Vector && t.Oid != types.OidOidVector {
+			in, out, recv, send = procArrayIn, procArrayOut, procArrayRecv, procArraySend
+		}
 		rows = append(rows, types.Row{
 			dOID(t.Oid), dStr(t.TypName()), dOID(NamespacePgCatalog), dOID(BootstrapSuperuserOID), types.DInt(typlen),
 			dBool(byval), dChar(typtype), dChar(category), dBool(preferredType(t)), dBool(true),
 			dChar(","), dOID(0), dOID(subscript), dOID(elem), dOID(arrayOf[t.Oid]),
-			dOID(0), dOID(0), dOID(0), dOID(0),
+			dOID(in), dOID(out), dOID(recv), dOID(send),
 			dOID(0), dOID(0), dOID(0), dChar(typAlign(t)),
 			dChar(typStorage(t)), dBool(false), dOID(0), dInt(-1), dInt(0),
 			dOID(typCollation(t)), types.Null, types.Null, types.Null,

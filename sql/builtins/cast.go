@@ -440,6 +440,9 @@ func textIn(ctx *Context, s string, t *types.T) (types.Datum, error) {
 		if os := registry().funcs[name]; len(os) > 0 {
 			return types.DInt(int64(os[0].Oid)), nil
 		}
+		if oid, ok := arrayIOProcs[name]; ok {
+			return types.DInt(oid), nil
+		}
 		return types.Null, types.Errorf(types.CodeUndefinedFunction, "function \"%s\" does not exist", s)
 	case t.Oid == types.OidRegRole || t.Oid == types.OidRegOper:
 		if oid, ok := parseOidLiteral(s); ok {
@@ -683,3 +686,8 @@ func roundNumericTypmod(d *apd.Decimal, t *types.T) (*apd.Decimal, error) {
 	}
 	return r, nil
 }
+
+// arrayIOProcs are the I/O functions of every array type (pg_type.typinput
+// and friends). They are not callable, but clients compare with them:
+// pgJDBC asks typinput = 'pg_catalog.array_in'::regproc to find arrays.
+var arrayIOProcs = map[string]int64{"array_in": 750, "array_out": 751, "array_recv": 2400, "array_send": 2401}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"log/slog"
+	"runtime"
 	"time"
 )
 
@@ -44,6 +45,10 @@ type Options struct {
 	Profile               string
 	// BarrierInterval is the dataflow epoch length. Default 1s.
 	BarrierInterval time.Duration
+	// ViewParallelism is the number of workers a materialized view's
+	// dataflow runs on (key groups split among them; see
+	// sql/exec/dataflow_parallel.go). Default (0): runtime.NumCPU().
+	ViewParallelism int
 	// ListenerReady, if set, receives the bound addresses (tests use
 	// port 0).
 	Settings map[string]string
@@ -80,6 +85,9 @@ func (o *Options) EnsureDefaults() {
 	}
 	if o.BarrierInterval == 0 {
 		o.BarrierInterval = time.Second
+	}
+	if o.ViewParallelism <= 0 {
+		o.ViewParallelism = runtime.NumCPU()
 	}
 	if o.Clock == nil {
 		o.Clock = time.Now

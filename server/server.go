@@ -100,6 +100,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 
 	s.reg = NewMetricsRegistry()
 	s.registerMetrics()
+	s.registerWatermarkMetrics()
 	s.startTTLSweeper() // ttl.go
 	s.kafka = startKafka(s)
 	s.nexmark = startNexmark(s)

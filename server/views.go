@@ -405,9 +405,16 @@ func (m *viewManager) runtimeFor(ctx context.Context, d *catalog.Descriptor, pla
 	if d.OID >= 1<<23 {
 		return nil, types.Unsupported("materialized views with an OID above 2^23")
 	}
-	df, err := exec.NewDataflowWithOptions(ctx, viewEnv(), plan, m.dataflowOptions(d)) // watermark.go
+	workers, err := m.viewParallelism(d) // views_parallel.go
 	if err != nil {
 		return nil, err
+	}
+	df, err := exec.NewParallelDataflow(ctx, viewEnv(), plan, m.dataflowOptions(d), workers) // watermark.go
+	if err != nil {
+		return nil, err
+	}
+	if reason := df.SerialReason(); reason != "" {
+		m.logger.Info("materialized view runs on one worker", "view", d.Name, "reason", reason)
 	}
 	if len(df.StateTables()) >= maxStateTables { // the last id keeps the input watermarks
 		return nil, types.Unsupported(fmt.Sprintf("a materialized view with more than %d stateful operators", maxStateTables))
@@ -979,7 +986,7 @@ func (m *viewManager) dataflowRows() []types.Row {
 	for oid, v := range m.backfilling {
 		out = append(out, types.Row{
 			types.DInt(int64(oid)), types.DString(v.desc.Name), types.DString("materialized view"), types.DString("backfilling"),
-			types.DInt(1), types.DInt(maxParallelism), types.Null, types.Null, types.DInt(v.backfilled.Load()),
+			dataflowWorkers(v.df), types.DInt(maxParallelism), types.Null, types.Null, types.DInt(v.backfilled.Load()),
 			types.DInt(0), types.DInt(0), types.Null, types.DTimestampTZ(types.TimestampFromTime(v.started)),
 			types.Null, types.DInt(0), // watermark, late_rows
 		})
@@ -1011,7 +1018,7 @@ func (m *viewManager) dataflowRows() []types.Row {
 		}
 		out = append(out, types.Row{
 			types.DInt(int64(oid)), types.DString(v.desc.Name), types.DString("materialized view"), types.DString(v.status),
-			types.DInt(1), types.DInt(maxParallelism), types.DInt(int64(v.committedEpoch)),
+			dataflowWorkers(v.df), types.DInt(maxParallelism), types.DInt(int64(v.committedEpoch)),
 			freshness, types.DInt(rowsIn), types.DInt(v.rowsOut), types.DInt(rowErrors),
 			lastErr, types.DTimestampTZ(types.TimestampFromTime(v.started)),
 			watermarkDatum(v.df), types.DInt(lateRows(v.df)), // watermark.go

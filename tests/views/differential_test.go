@@ -215,15 +215,31 @@ func TestDifferential(t *testing.T) {
 			if bug, ok := knownBroken[c.name]; ok {
 				skipKnownBug(t, bug)
 			}
-			for i := range *seedsFlag {
-				seed := *seedFlag + uint64(i)
-				if !runCase(t, c, seed) {
-					t.Logf("smallest failing seed tried: %d (rerun: go test ./tests/views -run 'TestDifferential/%s$' -views.seed %d)", seed, c.name, seed)
-					return
-				}
+			for _, p := range parallelismRuns {
+				t.Run(p.name, func(t *testing.T) {
+					for i := range *seedsFlag {
+						seed := *seedFlag + uint64(i)
+						if !runViews(t, c.name, []viewCase{c}, true, seed, p.workers) {
+							t.Logf("smallest failing seed tried: %d (rerun: go test ./tests/views -run 'TestDifferential/%s/%s$' -views.seed %d)", seed, c.name, p.name, seed)
+							return
+						}
+					}
+				})
 			}
 		})
 	}
+}
+
+// parallelismRuns are the worker counts every differential run uses: the
+// serial dataflow, and 4 workers that restart with 2 and then 3 (the key
+// groups move between workers, the restored state must not change the
+// results).
+var parallelismRuns = []struct {
+	name    string
+	workers [3]int // initially, after the first restart, after the second
+}{
+	{name: "p1", workers: [3]int{1, 1, 1}},
+	{name: "p4", workers: [3]int{4, 2, 3}},
 }
 
 // TestDifferentialShared runs every view in one server over the same
@@ -237,12 +253,16 @@ func TestDifferentialShared(t *testing.T) {
 			views = append(views, c)
 		}
 	}
-	for i := range *seedsFlag {
-		seed := *seedFlag + uint64(i)
-		if !runViews(t, "shared", views, false, seed) {
-			t.Logf("failing seed: %d (rerun: go test ./tests/views -run 'TestDifferentialShared$' -views.seed %d)", seed, seed)
-			return
-		}
+	for _, p := range parallelismRuns {
+		t.Run(p.name, func(t *testing.T) {
+			for i := range *seedsFlag {
+				seed := *seedFlag + uint64(i)
+				if !runViews(t, "shared", views, false, seed, p.workers) {
+					t.Logf("failing seed: %d (rerun: go test ./tests/views -run 'TestDifferentialShared/%s$' -views.seed %d)", seed, p.name, seed)
+					return
+				}
+			}
+		})
 	}
 }
 
@@ -256,7 +276,13 @@ type instance struct {
 }
 
 func startInstance(t *testing.T) *instance {
-	in := &instance{t: t, opts: server.Options{Listen: "127.0.0.1:0", HTTP: "-", DataDir: t.TempDir()}}
+	return startInstanceWith(t, 0)
+}
+
+// startInstanceWith starts an instance whose views run on workers workers
+// (views.parallelism; 0: the server's default).
+func startInstanceWith(t *testing.T, workers int) *instance {
+	in := &instance{t: t, opts: server.Options{Listen: "127.0.0.1:0", HTTP: "-", DataDir: t.TempDir(), ViewParallelism: workers}}
 	in.start()
 	t.Cleanup(in.stop)
 	return in
@@ -296,6 +322,14 @@ func (in *instance) stop() {
 func (in *instance) restart() {
 	in.t.Helper()
 	in.stop()
+	in.start()
+}
+
+// restartWith restarts the instance with views.parallelism = workers.
+func (in *instance) restartWith(workers int) {
+	in.t.Helper()
+	in.stop()
+	in.opts.ViewParallelism = workers
 	in.start()
 }
 
@@ -366,17 +400,12 @@ func (r *runner) viewName(c viewCase) string {
 	return "v_" + c.name
 }
 
-// runCase runs one case with one seed in its own server; it reports
-// whether it passed.
-func runCase(t *testing.T, c viewCase, seed uint64) bool {
-	return runViews(t, c.name, []viewCase{c}, true, seed)
-}
-
 // runViews creates views (after a first load, so they backfill), then
 // loads, mutates, flushes and compares; restarts; compares; mutates and
-// compares again.
-func runViews(t *testing.T, label string, views []viewCase, single bool, seed uint64) bool {
-	in := startInstance(t)
+// compares again. workers is the views' parallelism at the start and after
+// each of the two restarts.
+func runViews(t *testing.T, label string, views []viewCase, single bool, seed uint64, workers [3]int) bool {
+	in := startInstanceWith(t, workers[0])
 	defer in.stop()
 	r := &runner{t: t, label: label, views: views, single: single, seed: seed, in: in, gen: newMutationGen(seed)}
 	for _, sql := range schema {
@@ -442,8 +471,8 @@ func runViews(t *testing.T, label string, views []viewCase, single bool, seed ui
 			}
 		}
 	}
-	in.restart()
-	r.recent = append(r.recent, "-- restart")
+	in.restartWith(workers[1])
+	r.recent = append(r.recent, fmt.Sprintf("-- restart (%d workers)", workers[1]))
 	if !r.compare("right after restart (no FLUSH)") {
 		return false
 	}
@@ -457,8 +486,8 @@ func runViews(t *testing.T, label string, views []viewCase, single bool, seed ui
 			return false
 		}
 	}
-	in.restart()
-	r.recent = append(r.recent, "-- restart with unflushed writes")
+	in.restartWith(workers[2])
+	r.recent = append(r.recent, fmt.Sprintf("-- restart with unflushed writes (%d workers)", workers[2]))
 	if !r.flushAndCompare("after writes, restart, FLUSH") {
 		return false
 	}

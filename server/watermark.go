@@ -6,10 +6,11 @@ import (
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/streamdb/streamdb/catalog"
-	"github.com/streamdb/streamdb/sql/exec"
 	"github.com/streamdb/streamdb/sql/builtins"
+	"github.com/streamdb/streamdb/sql/exec"
 	"github.com/streamdb/streamdb/sql/parser"
 	"github.com/streamdb/streamdb/sql/types"
 )
@@ -142,4 +143,25 @@ func lateRows(df *exec.Dataflow) int64 {
 		return 0
 	}
 	return df.LateRows()
+}
+
+// registerWatermarkMetrics exports the late rows of every view:
+// streamdb_view_late_rows_total.
+func (s *Server) registerWatermarkMetrics() {
+	m := s.views
+	s.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "streamdb_view_late_rows_total",
+		Help: "Rows dropped by materialized views for arriving behind their input's watermark.",
+	}, func() float64 {
+		if m == nil {
+			return 0
+		}
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		var n int64
+		for _, v := range m.views {
+			n += lateRows(v.df)
+		}
+		return float64(n)
+	}))
 }

@@ -1,12 +1,17 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/streamdb/streamdb/sources/nexmark"
+	"github.com/streamdb/streamdb/sql/types"
 )
 
 var watermarkStateEvents = flag.Int("watermark.state-events", 20_000, "TestWindowStateBounded: events of the smaller run (the larger has twice as many)")
@@ -103,10 +108,15 @@ func TestWindowStateBounded(t *testing.T) {
 	}
 }
 
-// TestWindowStateLong reports the state of q5 and q7 over a long nexmark
-// run (go test ./server -run TestWindowStateLong -watermark.long-events
-// 10000000 -v): state_tables entries and bytes sampled while the
-// generator runs. Not a CI test: skipped unless the flag is set.
+// TestWindowStateLong reports the state of q5 and/or q7 over a long run
+// of nexmark bids (go test ./server -run TestWindowStateLong
+// -watermark.long-events 10000000 -v). The bids come from the nexmark
+// generator (default configuration: 10,000 events/s of event time) and
+// are copied into a table with a WATERMARK in batches, each followed by
+// FLUSH, so that every epoch covers a bounded slice of event time (the
+// built-in source writes as fast as it can, and a view that lags behind it
+// gets ever larger epochs); streamdb.state_tables is sampled every few
+// batches. Not a CI test: skipped unless the flag is set.
 func TestWindowStateLong(t *testing.T) {
 	events := *watermarkLongEvents
 	if events == 0 {
@@ -114,49 +124,61 @@ func TestWindowStateLong(t *testing.T) {
 	}
 	s := startTestServer(t, t.TempDir())
 	conn := connectSimple(t, s)
-	execAll(t, conn, fmt.Sprintf(`CREATE SOURCE bid (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
-		date_time TIMESTAMP, extra VARCHAR, WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
-		WITH (connector = 'nexmark', nexmark.table.type = 'bid', nexmark.event.num = %d, nexmark.max.chunk.size = 20000)`, events))
-	for _, q := range strings.Split(*watermarkLongViews, ",") {
+	ctx := context.Background()
+	execAll(t, conn, `CREATE TABLE bid (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
+		date_time TIMESTAMP, extra VARCHAR, WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)`)
+	views := strings.Split(*watermarkLongViews, ",")
+	for _, q := range views {
 		execAll(t, conn, "CREATE MATERIALIZED VIEW "+q+" AS "+fmt.Sprintf(windowStateViews[q], "bid"))
 	}
+	g, err := nexmark.New(nexmark.DefaultConfig(int64(events)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
-	done := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Hour)
-		defer cancel()
-		done <- s.nexmark.waitIdle(ctx)
-	}()
 	sample := func() {
-		for _, q := range strings.Split(*watermarkLongViews, ",") {
-			var keys, bytes int64
-			err := conn.QueryRow(context.Background(), "SELECT coalesce(sum(keys), 0), coalesce(sum(live_bytes), 0) FROM streamdb.state_tables WHERE relation_name = $1 AND operator <> 'materialize (view rows)'", q).Scan(&keys, &bytes)
+		for _, q := range views {
+			var keys, bytes, rowsIn, late int64
+			err := conn.QueryRow(ctx, `SELECT coalesce(sum(keys), 0), coalesce(sum(live_bytes), 0) FROM streamdb.state_tables
+				WHERE relation_name = $1 AND operator <> 'materialize (view rows)'`, q).Scan(&keys, &bytes)
+			if err == nil {
+				err = conn.QueryRow(ctx, "SELECT rows_in, late_rows FROM streamdb.dataflows WHERE relation_name = $1", q).Scan(&rowsIn, &late)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			bids := queryInt(t, conn, "SELECT rows_in FROM streamdb.dataflows WHERE relation_name = '"+q+"'")
-			t.Logf("%6.0fs %s: rows_in %d, state entries %d, state bytes %d", time.Since(start).Seconds(), q, bids, keys, bytes)
+			t.Logf("%5.0fs events %9d %s: rows_in %9d, late %d, state entries %8d, state bytes %10d",
+				time.Since(start).Seconds(), g.Next(), q, rowsIn, late, keys, bytes)
 		}
 	}
-	tick := time.NewTicker(*watermarkLongEvery)
-	defer tick.Stop()
-	for {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatal(err)
-			}
-			execAll(t, conn, "FLUSH")
-			sample()
-			return
-		case <-tick.C:
+	var rows []types.Row
+	var buf bytes.Buffer
+	for batch := 1; !g.Done(); batch++ {
+		rows = g.AppendRows(rows[:0], nexmark.KindBid, *watermarkLongBatch, math.MaxInt64)
+		buf.Reset()
+		for _, r := range rows {
+			fmt.Fprintf(&buf, "%d\t%d\t%d\t%s\t%s\t%s\t%s\n", r[0].Int(), r[1].Int(), r[2].Int(), copyText(r[3].Str()), copyText(r[4].Str()),
+				types.TimeFromTimestamp(r[5].Int()).Format("2006-01-02 15:04:05.000000"), copyText(r[6].Str()))
+		}
+		if _, err := conn.PgConn().CopyFrom(ctx, &buf, "COPY bid FROM STDIN"); err != nil {
+			t.Fatal(err)
+		}
+		execAll(t, conn, "FLUSH")
+		if batch%*watermarkLongSample == 0 {
 			sample()
 		}
 	}
+	sample()
+}
+
+// copyText escapes s for COPY's text format.
+func copyText(s string) string {
+	return strings.NewReplacer("\\", "\\\\", "\t", "\\t", "\n", "\\n", "\r", "\\r").Replace(s)
 }
 
 var (
-	watermarkLongEvents = flag.Int("watermark.long-events", 0, "TestWindowStateLong: events of the nexmark bid source (0: skip)")
+	watermarkLongEvents = flag.Int("watermark.long-events", 0, "TestWindowStateLong: nexmark events to generate (0: skip)")
 	watermarkLongViews  = flag.String("watermark.long-views", "q5,q7", "TestWindowStateLong: views to create")
-	watermarkLongEvery  = flag.Duration("watermark.long-every", 30*time.Second, "TestWindowStateLong: sampling period")
+	watermarkLongBatch  = flag.Int("watermark.long-batch", 20000, "TestWindowStateLong: bids per COPY (and FLUSH)")
+	watermarkLongSample = flag.Int("watermark.long-sample", 25, "TestWindowStateLong: batches between samples")
 )

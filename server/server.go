@@ -101,7 +101,6 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s.reg = NewMetricsRegistry()
 	s.registerMetrics()
 	s.registerWatermarkMetrics()
-	s.registerWatermarkMetrics()
 	s.startTTLSweeper() // ttl.go
 	s.kafka = startKafka(s)
 	s.nexmark = startNexmark(s)

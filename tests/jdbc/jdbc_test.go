@@ -35,6 +35,7 @@ func TestJDBC(t *testing.T) {
 	}
 	for _, q := range []string{
 		"CREATE TABLE orders (id bigint PRIMARY KEY, customer varchar(20) NOT NULL, amount numeric(10,2))",
+		"CREATE UNIQUE INDEX orders_customer_key ON orders (customer)",
 		"CREATE TABLE events (at timestamptz, payload jsonb)",
 		"CREATE VIEW big AS SELECT id FROM orders WHERE amount > 10",
 		"INSERT INTO orders VALUES (1, 'ann', 30), (2, 'bob', 12.5), (3, 'cy', 7)",
@@ -65,6 +66,23 @@ func TestJDBC(t *testing.T) {
 		"rows 100",
 		"batch 5",
 		"count 8 sum 57.00",
+		// The lines below were checked against PostgreSQL 15 with the same
+		// schema (PostgreSQL additionally lists upper's range overloads).
+		"-- index info\norders|f|orders_customer_key|1|customer\norders|f|orders_pkey|1|id\n",
+		"-- unique index info\norders_customer_key|customer\norders_pkey|id\n",
+		"-- imported keys\n-- end imported keys\n",
+		"type bool|-7|1|false|3\ntype bytea|-2|1|true|3\ntype int4|4|1|false|3\ntype int8|-5|1|false|3\n" +
+			"type jsonb|1111|1|true|3\ntype numeric|2|1|false|3\ntype text|12|1|true|3\ntype timestamptz|93|1|false|3\ntype varchar|12|1|true|3\n",
+		"pg_catalog|upper|1\n",
+		"upper|4|text\nupper|1|text\n",
+		// prepareThreshold 5: the 5th execution switches to a named
+		// server-prepared statement, and the results stay right.
+		"executions uuuSSSS",
+		"updates [1, 1, 0]",
+		// prepareThreshold=-1: binary results for every type pgJDBC reads
+		// in binary (int, float, bool, date, timestamptz, bytea, numeric).
+		"binary -7|1099511627776|2.5|true|2024-02-29|2024-02-29T12:34:56.789Z|[1, 2, -1]|-12345.678|héllo",
+		"binary rows 1:ann:30.00 2:bob:12.50 3:cy:7.00",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("pgJDBC output lacks %q\n--- output:\n%s", want, got)

@@ -25,7 +25,29 @@ var (
 	keysFlag     = flag.Int("views.keys", envInt("STREAMDB_BENCH_KEYS", 100_000), "GROUP BY benchmark: distinct keys (STREAMDB_BENCH_KEYS)")
 	joinRowsFlag = flag.Int("views.join-rows", envInt("STREAMDB_BENCH_JOIN_ROWS", 1_000_000), "join benchmark: rows per side (STREAMDB_BENCH_JOIN_ROWS)")
 	batchFlag    = flag.Int("views.batch", envInt("STREAMDB_BENCH_BATCH", 100_000), "rows per COPY statement (STREAMDB_BENCH_BATCH)")
+	// parallelismFlag lists the views.parallelism values each benchmark
+	// runs with, as sub-benchmarks.
+	parallelismFlag = flag.String("views.parallelism", envString("STREAMDB_BENCH_PARALLELISM", "1,2"), "comma-separated view worker counts to run each benchmark with (STREAMDB_BENCH_PARALLELISM)")
 )
+
+func envString(name, def string) string {
+	if s := os.Getenv(name); s != "" {
+		return s
+	}
+	return def
+}
+
+// forEachParallelism runs fn as one sub-benchmark per worker count of
+// -views.parallelism.
+func forEachParallelism(b *testing.B, fn func(b *testing.B, workers int)) {
+	for _, f := range strings.Split(*parallelismFlag, ",") {
+		workers, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || workers < 1 {
+			b.Fatalf("bad -views.parallelism entry %q", f)
+		}
+		b.Run(fmt.Sprintf("parallelism=%d", workers), func(b *testing.B) { fn(b, workers) })
+	}
+}
 
 func envInt(name string, def int) int {
 	if s := os.Getenv(name); s != "" {
@@ -43,11 +65,13 @@ func groupKey(i, keys int) int { return (i * 7919) % keys }
 
 // BenchmarkGroupBy maintains SELECT k, count(*), sum(v) ... GROUP BY k while
 // rows are loaded.
-func BenchmarkGroupBy(b *testing.B) {
+func BenchmarkGroupBy(b *testing.B) { forEachParallelism(b, benchGroupBy) }
+
+func benchGroupBy(b *testing.B, workers int) {
 	rows, keys := *rowsFlag, *keysFlag
 	for range b.N {
 		runLoad(b, loadSpec{
-			name: fmt.Sprintf("group_by %d rows, %d keys", rows, keys),
+			name: fmt.Sprintf("group_by %d rows, %d keys, P=%d", rows, keys, workers), workers: workers,
 			setup: []string{
 				"CREATE TABLE g (k bigint, v bigint)",
 				"CREATE MATERIALIZED VIEW gv AS SELECT k, count(*) AS c, sum(v) AS s FROM g GROUP BY k",
@@ -69,7 +93,9 @@ func BenchmarkGroupBy(b *testing.B) {
 
 // BenchmarkJoin maintains a 2-way equi-join with one match per key while
 // both sides are loaded.
-func BenchmarkJoin(b *testing.B) {
+func BenchmarkJoin(b *testing.B) { forEachParallelism(b, benchJoin) }
+
+func benchJoin(b *testing.B, workers int) {
 	rows := *joinRowsFlag
 	side := func(buf []byte, i int) []byte {
 		buf = strconv.AppendInt(buf, int64(i), 10)
@@ -81,7 +107,7 @@ func BenchmarkJoin(b *testing.B) {
 	}
 	for range b.N {
 		runLoad(b, loadSpec{
-			name: fmt.Sprintf("join %d x %d rows", rows, rows),
+			name: fmt.Sprintf("join %d x %d rows, P=%d", rows, rows, workers), workers: workers,
 			setup: []string{
 				"CREATE TABLE l (id bigint, k bigint, a bigint)",
 				"CREATE TABLE r (id bigint, k bigint, b bigint)",
@@ -106,6 +132,7 @@ type copyTable struct {
 
 type loadSpec struct {
 	name     string
+	workers  int // views.parallelism
 	setup    []string
 	tables   []copyTable
 	check    string // a query over the view, run after the timed part
@@ -115,7 +142,7 @@ type loadSpec struct {
 func runLoad(b *testing.B, spec loadSpec) {
 	b.StopTimer()
 	ctx := context.Background()
-	srv, err := server.Start(ctx, server.Options{Listen: "127.0.0.1:0", HTTP: "-", DataDir: b.TempDir()})
+	srv, err := server.Start(ctx, server.Options{Listen: "127.0.0.1:0", HTTP: "-", DataDir: b.TempDir(), ViewParallelism: spec.workers})
 	if err != nil {
 		b.Fatalf("starting server: %v", err)
 	}

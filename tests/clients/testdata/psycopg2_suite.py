@@ -121,5 +121,51 @@ dcur = conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor)
 dcur.execute("SELECT id, name FROM people WHERE id = ANY(%s) ORDER BY id", ([2, 4],))
 check([dict(r) for r in dcur.fetchall()] == [{"id": 2, "name": "person 2"}, {"id": 4, "name": "person 4"}], "dict cursor with array parameter")
 
+# Named (server-side) cursors: DECLARE ... CURSOR, then FETCH in itersize
+# batches inside the transaction; scroll and WITH HOLD variants.
+# A server without cursors must say so with 0A000 (reported as a gap).
+try:
+    named = conn.cursor(name="people_cursor")
+    named.itersize = 17
+    named.execute("SELECT id, name FROM people WHERE id %% 2 = %s ORDER BY id", (1,))
+    seen = [r[0] for r in named]
+    check(seen == list(range(1, 101, 2)), "named cursor iteration: %r" % seen[:5])
+    named.close()
+    named = conn.cursor(name="people_many")
+    named.execute("SELECT id FROM people ORDER BY id")
+    check([r[0] for r in named.fetchmany(3)] == [1, 2, 3], "named cursor fetchmany")
+    check(named.fetchone()[0] == 4, "named cursor fetchone")
+    named.scroll(10)
+    check(named.fetchone()[0] == 15, "named cursor scroll (MOVE)")
+    rest = named.fetchall()
+    check(len(rest) == 85 and rest[-1][0] == 100, "named cursor fetchall: %d" % len(rest))
+    named.close()
+    conn.commit()
+    held = conn.cursor(name="held", withhold=True)
+    held.execute("SELECT id FROM people WHERE id <= 5 ORDER BY id")
+    conn.commit()  # WITH HOLD: the cursor outlives the transaction
+    check([r[0] for r in held.fetchall()] == [1, 2, 3, 4, 5], "WITH HOLD cursor after commit")
+    held.close()
+    conn.commit()
+except psycopg2.errors.FeatureNotSupported as e:
+    conn.rollback()
+    print("gap: named cursors: %s" % str(e).strip())
+
+# executemany and the fast batch helpers, with rowcount.
+cur.execute("CREATE TABLE batch_target (id int PRIMARY KEY, label text)")
+conn.commit()
+cur.executemany("INSERT INTO batch_target VALUES (%(id)s, %(label)s)", [{"id": i, "label": "m%d" % i} for i in range(1, 51)])
+check(cur.rowcount == 50, "executemany rowcount: %r" % cur.rowcount)
+psycopg2.extras.execute_batch(cur, "INSERT INTO batch_target VALUES (%s, %s)", [(i, "b%d" % i) for i in range(51, 151)], page_size=30)
+psycopg2.extras.execute_values(cur, "INSERT INTO batch_target (id, label) VALUES %s", [(i, "v%d" % i) for i in range(151, 301)], page_size=64)
+cur.executemany("UPDATE batch_target SET label = label || '!' WHERE id = %s", [(i,) for i in range(1, 11)])
+check(cur.rowcount == 10, "executemany update rowcount: %r" % cur.rowcount)
+conn.commit()
+cur.execute("SELECT count(*), count(*) FILTER (WHERE label LIKE '%%!'), min(id), max(id) FROM batch_target")
+check(cur.fetchone() == (300, 10, 1, 300), "batch results")
+returned = psycopg2.extras.execute_values(cur, "INSERT INTO batch_target VALUES %s RETURNING id", [(301, "r"), (302, "r")], fetch=True)
+check(sorted(r[0] for r in returned) == [301, 302], "execute_values RETURNING: %r" % returned)
+conn.commit()
+
 conn.close()
 print("psycopg2 suite: %d checks passed" % checks)

@@ -51,10 +51,10 @@ func (sess *session) createMaterializedView(ctx context.Context, st parser.State
 			continue
 		}
 		key := strings.ToLower(d.Defname)
-		if strings.HasPrefix(key, "ttl") {
-			return types.Unsupported("materialized view option " + key)
-		}
 		opts[key] = defString(d.Arg)
+	}
+	if err := validateViewTTL(opts); err != nil { // ttl_view.go
+		return err
 	}
 	plan, cols, err := sess.planMaterializedView(st, ct)
 	if err != nil {

@@ -198,19 +198,24 @@ func (s *Server) registerTableTTL(desc *catalog.Descriptor) error {
 	return s.tables.SetTTL(desc.OID, spec)
 }
 
-// ttlSweeper runs the periodic TTL sweep.
+// ttlSweeper runs the periodic TTL sweep and holds the TTL of views
+// (ttl_view.go).
 type ttlSweeper struct {
 	srv     *Server
 	mu      sync.Mutex // one sweep at a time
 	expired *prometheus.GaugeVec
 	stop    chan struct{}
 	done    chan struct{}
+
+	viewsMu sync.Mutex
+	views   map[uint32]*viewTTL
 }
 
 // startTTL sets the table store's clock and registers the TTL of every
 // table. It runs before the views start, so that no view backfill reads an
 // expired row.
 func (s *Server) startTTL() error {
+	s.ttl = &ttlSweeper{srv: s, stop: make(chan struct{}), done: make(chan struct{}), views: map[uint32]*viewTTL{}}
 	s.tables.SetClock(s.opts.Clock)
 	for _, d := range s.cat.Relations() {
 		if err := s.registerTableTTL(d); err != nil {
@@ -222,7 +227,7 @@ func (s *Server) startTTL() error {
 
 // startTTLSweeper starts the periodic sweep and registers its metrics.
 func (s *Server) startTTLSweeper() {
-	sw := &ttlSweeper{srv: s, stop: make(chan struct{}), done: make(chan struct{})}
+	sw := s.ttl
 	sw.expired = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "streamdb_ttl_expired_rows_total",
 		Help: "Rows removed by TTL sweeps since the relation was created, by relation.",
@@ -230,7 +235,6 @@ func (s *Server) startTTLSweeper() {
 	if s.reg != nil {
 		s.reg.MustRegister(sw.expired)
 	}
-	s.ttl = sw
 	go sw.loop(s.opts.TTLSweepInterval)
 }
 
@@ -258,16 +262,22 @@ func (sw *ttlSweeper) sweep(ctx context.Context) (int64, error) {
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
 	n, err := sw.srv.tables.SweepExpired(ctx)
+	if err == nil {
+		err = sw.sweepViews(ctx) // ttl_view.go
+	}
 	for _, d := range sw.srv.cat.Relations() {
 		if st, ok := sw.srv.tables.TTL(d.OID); ok {
 			sw.expired.WithLabelValues(d.Namespace + "." + d.Name).Set(float64(st.Expired))
+		}
+		if vt := sw.view(d.OID); vt != nil {
+			sw.expired.WithLabelValues(d.Namespace + "." + d.Name).Set(float64(vt.expired.Load()))
 		}
 	}
 	return n, err
 }
 
 func (sw *ttlSweeper) close() {
-	if sw == nil {
+	if sw == nil || sw.expired == nil { // the loop never started
 		return
 	}
 	close(sw.stop)

@@ -275,3 +275,82 @@ func TestTTLValidation(t *testing.T) {
 	wantCol(t, conn, `SELECT ttl::text FROM streamdb.state_tables WHERE relation_name = 'ok'`, "26:00:00")
 	wantCode(t, conn, `ALTER TABLE ok SET (ttl = '2 hours')`, "0A000")
 }
+
+// TestViewTTL covers a view's own TTL (processing time, on_write): its
+// rows and its operator state (a group, a join key on both sides) expire
+// per key, are never returned once expired, are removed by the sweep at
+// CHECKPOINT, and a later event for the key starts afresh; a retraction
+// of a forgotten row changes nothing; all of it across a restart.
+func TestViewTTL(t *testing.T) {
+	dir := t.TempDir()
+	clk := newTestClock()
+	s := startTestServer(t, dir, withClock(clk))
+	conn := connectSimple(t, s)
+	execAll(t, conn,
+		`CREATE TABLE t (k int, v int)`,
+		`CREATE TABLE a (id int PRIMARY KEY, x text)`,
+		`CREATE TABLE b (id int PRIMARY KEY, y text)`,
+		`CREATE MATERIALIZED VIEW agg WITH (ttl = '1 hour') AS SELECT k, count(*) AS n, sum(v) AS s FROM t GROUP BY k`,
+		`CREATE MATERIALIZED VIEW j WITH (ttl = '1 hour') AS SELECT a.id, a.x, b.y FROM a JOIN b ON a.id = b.id`,
+		`INSERT INTO t VALUES (1, 10), (2, 20)`,
+		`INSERT INTO a VALUES (1, 'p')`, `INSERT INTO b VALUES (1, 'q')`,
+		`FLUSH`,
+	)
+	const aggQ = `SELECT k || ':' || n || ':' || s FROM agg ORDER BY k`
+	wantCol(t, conn, aggQ, "1:1:10 2:1:20")
+	clk.advance(30 * time.Minute)
+	execAll(t, conn, `INSERT INTO t VALUES (2, 5)`, `FLUSH`) // group 2 touched at 30 min
+	wantCol(t, conn, aggQ, "1:1:10 2:2:25")
+	clk.advance(30 * time.Minute) // 60 min: group 1, its row and the join expire
+	wantCol(t, conn, aggQ, "2:2:25")
+	wantCol(t, conn, `SELECT count(*) FROM j`, "0")
+	execAll(t, conn, `CHECKPOINT`) // sweeps: forgets the keys, removes the rows
+	wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 'agg' AND operator LIKE 'materialize%'`, "1")
+	wantCol(t, conn, `SELECT sum(expired_rows) FROM streamdb.state_tables WHERE relation_name = 'agg' AND operator NOT LIKE 'materialize%'`, "1")
+	wantCol(t, conn, `SELECT sum(expired_rows) FROM streamdb.state_tables WHERE relation_name = 'j' AND operator NOT LIKE 'materialize%'`, "2")
+	wantCol(t, conn, `SELECT DISTINCT ttl_time || ' ' || ttl::text FROM streamdb.state_tables WHERE relation_name = 'agg'`, "processing 01:00:00")
+	// Group 1 starts afresh; the retraction of its forgotten row is
+	// dropped.
+	execAll(t, conn, `INSERT INTO t VALUES (1, 7)`, `DELETE FROM t WHERE v = 10`, `FLUSH`)
+	wantCol(t, conn, aggQ, "1:1:7 2:2:25")
+	// Join key 1 is forgotten on both sides: a new right row finds no left
+	// row, a new left row finds the new right row.
+	execAll(t, conn, `UPDATE b SET y = 'r' WHERE id = 1`, `FLUSH`)
+	wantCol(t, conn, `SELECT count(*) FROM j`, "0")
+	execAll(t, conn, `UPDATE a SET x = 'p2' WHERE id = 1`, `FLUSH`)
+	wantCol(t, conn, `SELECT x || y FROM j`, "p2r")
+
+	// Restart: committed state, expiries and counters come back.
+	clk.advance(20 * time.Minute) // 80 min
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = startTestServer(t, dir, withClock(clk))
+	conn = connectSimple(t, s)
+	execAll(t, conn, `FLUSH`)
+	wantCol(t, conn, aggQ, "1:1:7 2:2:25")
+	clk.advance(15 * time.Minute) // 95 min: group 2 (touched at 30) expires
+	wantCol(t, conn, aggQ, "1:1:7")
+	execAll(t, conn, `CHECKPOINT`)
+	wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 'agg' AND operator LIKE 'materialize%'`, "2")
+	execAll(t, conn, `INSERT INTO t VALUES (2, 1)`, `FLUSH`)
+	wantCol(t, conn, aggQ, "1:1:7 2:1:1")
+}
+
+func TestViewTTLValidation(t *testing.T) {
+	s := startTestServer(t, t.TempDir(), withClock(newTestClock()))
+	conn := connectSimple(t, s)
+	execAll(t, conn, `CREATE TABLE t (k int, v int, at timestamptz)`)
+	for _, c := range []struct{ sql, code string }{
+		{`CREATE MATERIALIZED VIEW v WITH (ttl = 'never') AS SELECT k FROM t`, "22023"},
+		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_time = 'at') AS SELECT k, at FROM t`, "0A000"},
+		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_update = 'on_read_and_write') AS SELECT k FROM t`, "0A000"},
+		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_update = 'sometimes') AS SELECT k FROM t`, "22023"},
+		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour') AS SELECT k FROM t ORDER BY v LIMIT 3`, "0A000"},
+	} {
+		wantCode(t, conn, c.sql, c.code)
+	}
+	wantCol(t, conn, `SELECT count(*) FROM pg_class WHERE relname = 'v'`, "0")
+	// A view without stateful operators has only its rows to expire.
+	execAll(t, conn, `CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour') AS SELECT k FROM t WHERE v > 0`)
+}

@@ -413,6 +413,9 @@ func (m *viewManager) runtimeFor(ctx context.Context, d *catalog.Descriptor, pla
 	if err != nil {
 		return nil, err
 	}
+	if err := m.srv.ttl.enableView(m, d, df); err != nil { // ttl_view.go
+		return nil, err
+	}
 	if reason := df.SerialReason(); reason != "" {
 		m.logger.Info("materialized view runs on one worker", "view", d.Name, "reason", reason)
 	}
@@ -514,9 +517,17 @@ func (m *viewManager) scanRows(ctx context.Context, oid uint32, fn func(types.Ro
 		return errReadBlackholeSink(d.Name)
 	}
 	n := 0
-	return m.store.ScanPrefix(viewPrefix(oid), func(_, value []byte) error {
+	ttlFilter, err := m.srv.ttl.rowFilter(m.store.DB(), oid) // ttl_view.go
+	if err != nil {
+		return err
+	}
+	defer ttlFilter.close()
+	return m.store.ScanPrefix(viewPrefix(oid), func(key, value []byte) error {
 		if n++; n&1023 == 0 && ctx.Err() != nil {
 			return types.Errorf(types.CodeQueryCanceled, "canceling statement due to user request")
+		}
+		if !ttlFilter.live(key) { // ttl_view.go
+			return nil
 		}
 		count, row, err := decodeViewRow(value)
 		if err != nil {
@@ -598,6 +609,9 @@ func (m *viewManager) drop(oid uint32) error {
 			return err
 		}
 		if err := b.Delete(stateMarkerKey(oid), nil); err != nil {
+			return err
+		}
+		if err := m.srv.ttl.dropView(b, oid); err != nil { // ttl_view.go
 			return err
 		}
 		op := offsetPrefix(oid)
@@ -794,6 +808,7 @@ func (m *viewManager) runViewEpoch(ctx context.Context, v *viewRuntime, target, 
 			return 0, types.Errorf(types.CodeObjectNotInPrerequisiteState, "upstream materialized view %d is not running", up)
 		}
 	}
+	m.srv.ttl.beginViewEpoch(v) // ttl_view.go
 	var c types.Chunk
 	newOffsets := map[uint32]uint64{}
 	for _, oid := range v.tables {
@@ -856,6 +871,9 @@ func (m *viewManager) runViewEpoch(ctx context.Context, v *viewRuntime, target, 
 	}
 	for i, r := range out.Rows {
 		v.epochOut = append(v.epochOut, change{out.Ops[i], r})
+	}
+	if err := m.srv.ttl.sweepViewRows(m, v, batch); err != nil { // ttl_view.go
+		return 0, err
 	}
 	if err := m.applyRows(v, out, batch); err != nil {
 		return 0, err
@@ -940,7 +958,7 @@ func (m *viewManager) applyRows(v *viewRuntime, out *types.Chunk, batch *pebble.
 		p.row = r
 		if out.Ops[i].IsInsert() {
 			p.count++
-		} else {
+		} else if p.count > 0 || !m.srv.ttl.ignoresRetraction(oid) { // ttl_view.go: an expired row
 			p.count--
 		}
 	}
@@ -953,6 +971,9 @@ func (m *viewManager) applyRows(v *viewRuntime, out *types.Chunk, batch *pebble.
 		}
 	}
 	for key, p := range pending {
+		if err := m.srv.ttl.noteViewRow(v, []byte(key), p.count, batch); err != nil { // ttl_view.go
+			return err
+		}
 		k := viewRowKey(nil, oid, []byte(key))
 		if p.count <= 0 {
 			if p.count < 0 {

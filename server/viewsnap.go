@@ -56,8 +56,16 @@ func (m *viewManager) scanRowsAt(ctx context.Context, snap *pebble.Snapshot, oid
 		return errors.Wrap(err, "view scan")
 	}
 	defer it.Close()
+	ttlFilter, err := m.srv.ttl.rowFilter(snap, oid) // ttl_view.go
+	if err != nil {
+		return err
+	}
+	defer ttlFilter.close()
 	n := 0
 	for valid := it.First(); valid; valid = it.Next() {
+		if !ttlFilter.live(it.Key()) { // ttl_view.go
+			continue
+		}
 		if n++; n&1023 == 0 && ctx.Err() != nil {
 			return types.Errorf(types.CodeQueryCanceled, "canceling statement due to user request")
 		}

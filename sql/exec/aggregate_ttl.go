@@ -7,3 +7,13 @@ package exec
 func (a *aggregate) forgetKey(key string) { a.groups.Delete([]byte(key)) }
 
 func (a *aggregate) ttlUnsupported() string { return "" }
+
+// ttlUnsupported: groups closed by a watermark are expired by it
+// (window_close.go); mixing both would drop groups from its time index
+// behind its back.
+func (w *windowAgg) ttlUnsupported() string {
+	if w.timeGroup >= 0 {
+		return "a windowed aggregate closed by a watermark"
+	}
+	return ""
+}

@@ -107,9 +107,6 @@ func (d *Dataflow) EnableTTL(ttl int64) error {
 		o := byOp[in.op]
 		if o == nil {
 			f, ok := in.op.(ttlForgetter)
-			if _, windowed := in.op.(*windowAgg); windowed {
-				ok = false // its groups are closed by watermark instead
-			}
 			if !ok {
 				return types.Unsupported(fmt.Sprintf("ttl on a materialized view with a %s", in.label))
 			}

@@ -1,0 +1,370 @@
+package server
+
+import (
+	"context"
+	"encoding/binary"
+	"math"
+	"sync/atomic"
+
+	"github.com/cockroachdb/errors"
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/streamdb/streamdb/catalog"
+	"github.com/streamdb/streamdb/sql/exec"
+	"github.com/streamdb/streamdb/sql/types"
+)
+
+// TTL of materialized views:
+//
+//	CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour') AS ...
+//
+// Processing time only (ttl_time = 'processing', ttl_update = 'on_write');
+// an event-time column or 'on_read_and_write' answers 0A000 for views.
+//
+//   - Operator state expires per operator key (sql/exec/dataflow_ttl.go): a
+//     group, a join key (both sides), a DISTINCT row untouched by any
+//     change for ttl is forgotten as a whole, without output; a later event
+//     for that key starts afresh (a new group counts from zero; a
+//     retraction of a forgotten row is dropped). Views with operators that
+//     cannot forget a key (top-N, set operations, window functions,
+//     windowed aggregates, interval joins, DISTINCT ON, NOT IN) refuse TTL
+//     with 0A000.
+//   - The view's own rows expire too: a row's expiry is the processing
+//     time of the last epoch that changed its count, plus ttl. Expired rows
+//     are never returned (ad-hoc SELECT filters by the clock at the read;
+//     views over this view backfill without them) and are removed by the
+//     sweep at the next epoch (epochs run every barrier_interval when
+//     tables change, and the TTL sweep forces one every TTLSweepInterval
+//     and at CHECKPOINT) over an expiry-ordered index, walked up to now and
+//     dropped with one range delete. A retraction of an expired row is
+//     ignored (the row is gone), so a view row never goes negative.
+//   - A group and its output row are usually touched in the same epoch and
+//     expire together; an output row can outlive its group when the group
+//     changed without changing the row, and a group can outlive its output
+//     row when several groups produce the same row.
+//   - A view rebuilt from a snapshot (a restart without committed state)
+//     starts every expiry afresh.
+//   - Counters: streamdb.state_tables.expired_rows (view rows removed, and
+//     operator state entries removed, per state table) and
+//     streamdb_ttl_expired_rows_total{relation} on /metrics.
+//
+// Layout in the view state store (view OIDs are below 2^23):
+//
+//	0x40000000|OID (4B BE) | key group (2B) | row key                   -> expiry (8B, ordered)
+//	0x60000000|OID (4B BE) | expiry (8B, ordered) | key group | row key -> empty
+//	state table 0 "ttlexp" | OID                                         -> view rows removed (8B BE)
+
+// viewTTL is the TTL state of one view.
+type viewTTL struct {
+	ttl int64 // microseconds
+	// now is the processing time of the view's current epoch (set and read
+	// by the goroutine running the view's epoch).
+	now     int64
+	expired atomic.Int64
+}
+
+func viewTTLRecordTable(view uint32) []byte {
+	return binary.BigEndian.AppendUint32(nil, 0x40000000|view)
+}
+func viewTTLIndexTable(view uint32) []byte {
+	return binary.BigEndian.AppendUint32(nil, 0x60000000|view)
+}
+func viewTTLExpiredKey(view uint32) []byte {
+	return binary.BigEndian.AppendUint32(metaKey("ttlexp"), view)
+}
+
+func orderedMicros(buf []byte, t int64) []byte {
+	return binary.BigEndian.AppendUint64(buf, uint64(t)^(1<<63))
+}
+
+func fromOrderedMicros(b []byte) int64 { return int64(binary.BigEndian.Uint64(b) ^ (1 << 63)) }
+
+// validateViewTTL checks the TTL options of a new view (processing time,
+// on_write only).
+func validateViewTTL(opts map[string]string) error {
+	spec, ok, err := parseTTLOptions(opts, func(string) (int, error) {
+		return -1, types.Unsupported("ttl_time = '<column>' on a materialized view (event-time TTL of views); use a WATERMARK and windows, or processing time")
+	})
+	if err != nil || !ok {
+		return err
+	}
+	if spec.RefreshOnRead {
+		return types.Unsupported("ttl_update = 'on_read_and_write' on a materialized view")
+	}
+	return nil
+}
+
+func viewTTLMicros(d *catalog.Descriptor) (int64, bool) {
+	opts := make(map[string]string, len(d.Options))
+	for k, v := range d.Options {
+		opts[k] = v
+	}
+	spec, ok, err := parseTTLOptions(opts, func(string) (int, error) { return -1, types.Unsupported("event-time view TTL") })
+	if err != nil || !ok {
+		return 0, false
+	}
+	return spec.TTL, true
+}
+
+// enableView gives a view's new dataflow its TTL (refusing, 0A000, an
+// operator that cannot forget keys).
+func (sw *ttlSweeper) enableView(m *viewManager, d *catalog.Descriptor, df *exec.Dataflow) error {
+	ttl, ok := viewTTLMicros(d)
+	if !ok {
+		return nil
+	}
+	if err := df.EnableTTL(ttl); err != nil {
+		return err
+	}
+	vt := &viewTTL{ttl: ttl}
+	if v, ok, err := m.store.Get(viewTTLExpiredKey(d.OID)); err != nil {
+		return err
+	} else if ok && len(v) == 8 {
+		vt.expired.Store(int64(binary.BigEndian.Uint64(v)))
+	}
+	sw.viewsMu.Lock()
+	sw.views[d.OID] = vt
+	sw.viewsMu.Unlock()
+	return nil
+}
+
+func (sw *ttlSweeper) view(oid uint32) *viewTTL {
+	if sw == nil {
+		return nil
+	}
+	sw.viewsMu.Lock()
+	defer sw.viewsMu.Unlock()
+	return sw.views[oid]
+}
+
+func (sw *ttlSweeper) hasViews() bool {
+	sw.viewsMu.Lock()
+	defer sw.viewsMu.Unlock()
+	return len(sw.views) > 0
+}
+
+// beginViewEpoch reads the clock for a view's epoch.
+func (sw *ttlSweeper) beginViewEpoch(v *viewRuntime) {
+	vt := sw.view(v.desc.OID)
+	if vt == nil || v.df == nil {
+		return
+	}
+	vt.now = types.TimestampFromTime(sw.srv.opts.Clock())
+	v.df.SetTTLNow(vt.now)
+}
+
+// sweepViewRows removes, in the epoch's batch, the view rows whose expiry
+// is at or before the epoch's time, and forgets their counts, before the
+// epoch's changes are applied (so a change of an expired row starts from
+// zero). A rebuild drops every record instead: its rows are all rewritten.
+func (sw *ttlSweeper) sweepViewRows(m *viewManager, v *viewRuntime, batch *pebble.Batch) error {
+	vt := sw.view(v.desc.OID)
+	if vt == nil {
+		return nil
+	}
+	oid := v.desc.OID
+	rec, idx := viewTTLRecordTable(oid), viewTTLIndexTable(oid)
+	if v.rebuild {
+		if err := batch.DeleteRange(rec, prefixEnd(rec), nil); err != nil {
+			return err
+		}
+		return batch.DeleteRange(idx, prefixEnd(idx), nil)
+	}
+	if v.rowCounts == nil {
+		return nil // rows stay invisible; a later epoch with counts sweeps
+	}
+	db := m.store.DB()
+	var upper []byte
+	if vt.now == math.MaxInt64 {
+		upper = prefixEnd(idx)
+	} else {
+		upper = orderedMicros(append([]byte(nil), idx...), vt.now+1)
+	}
+	it, err := db.NewIter(&pebble.IterOptions{LowerBound: idx, UpperBound: upper})
+	if err != nil {
+		return errors.Wrap(err, "view ttl sweep")
+	}
+	defer it.Close()
+	var last []byte
+	var removed int64
+	for valid := it.First(); valid; valid = it.Next() {
+		k := it.Key()
+		if len(k) < 4+8+2 {
+			return types.Errorf(types.CodeDataCorrupted, "corrupt ttl index entry of materialized view %q", v.desc.Name)
+		}
+		last = append(last[:0], k...)
+		exp := fromOrderedMicros(k[4:12])
+		groupKey := k[12:]
+		recKey := append(append([]byte(nil), rec...), groupKey...)
+		val, closer, gerr := db.Get(recKey)
+		if errors.Is(gerr, pebble.ErrNotFound) {
+			continue // the row was deleted since
+		}
+		if gerr != nil {
+			return errors.Wrap(gerr, "view ttl sweep")
+		}
+		match := len(val) == 8 && fromOrderedMicros(val) == exp
+		_ = closer.Close()
+		if !match {
+			continue // rewritten since: a newer entry follows
+		}
+		rowKey := append(binary.BigEndian.AppendUint32(nil, oid), groupKey...)
+		if err := batch.Delete(rowKey, nil); err != nil {
+			return err
+		}
+		if err := batch.Delete(recKey, nil); err != nil {
+			return err
+		}
+		delete(v.rowCounts, string(groupKey[2:]))
+		removed++
+	}
+	if err := it.Error(); err != nil {
+		return errors.Wrap(err, "view ttl sweep")
+	}
+	if last == nil {
+		return nil
+	}
+	if err := batch.DeleteRange(idx, append(last, 0), nil); err != nil {
+		return err
+	}
+	if removed > 0 {
+		total := vt.expired.Add(removed)
+		return batch.Set(viewTTLExpiredKey(oid), binary.BigEndian.AppendUint64(nil, uint64(total)), nil)
+	}
+	return nil
+}
+
+// noteViewRow records the new expiry of a view row the epoch wrote (count
+// > 0) or drops the record of a deleted one.
+func (sw *ttlSweeper) noteViewRow(v *viewRuntime, rowKey []byte, count int64, batch *pebble.Batch) error {
+	vt := sw.view(v.desc.OID)
+	if vt == nil {
+		return nil
+	}
+	oid := v.desc.OID
+	groupKey := viewRowKey(nil, oid, rowKey)[4:]
+	recKey := append(viewTTLRecordTable(oid), groupKey...)
+	if count <= 0 {
+		return batch.Delete(recKey, nil)
+	}
+	exp := vt.now + vt.ttl
+	if vt.now > math.MaxInt64-vt.ttl {
+		exp = math.MaxInt64
+	}
+	if err := batch.Set(recKey, orderedMicros(nil, exp), nil); err != nil {
+		return err
+	}
+	return batch.Set(append(orderedMicros(viewTTLIndexTable(oid), exp), groupKey...), nil, nil)
+}
+
+// ignoresRetraction says whether a retraction that would take a view row's
+// count below zero is ignored: in a view with a TTL the row has expired.
+func (sw *ttlSweeper) ignoresRetraction(view uint32) bool { return sw.view(view) != nil }
+
+// viewRowFilter hides expired rows from a scan of a view's rows: it walks
+// the expiry records in step with the rows (both in key group | row key
+// order).
+type viewRowFilter struct {
+	now   int64
+	it    *pebble.Iterator
+	valid bool
+}
+
+// rowFilter returns the filter of a scan of view oid over r, nil when the
+// view has no TTL.
+func (sw *ttlSweeper) rowFilter(r pebble.Reader, oid uint32) (*viewRowFilter, error) {
+	if sw.view(oid) == nil {
+		return nil, nil
+	}
+	rec := viewTTLRecordTable(oid)
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: rec, UpperBound: prefixEnd(rec)})
+	if err != nil {
+		return nil, errors.Wrap(err, "view scan")
+	}
+	return &viewRowFilter{now: types.TimestampFromTime(sw.srv.opts.Clock()), it: it, valid: it.First()}, nil
+}
+
+// live reports whether the view row stored under key (view OID | key
+// group | row key) is unexpired. Calls come in key order.
+func (f *viewRowFilter) live(key []byte) bool {
+	if f == nil || len(key) < 4 {
+		return true
+	}
+	gk := key[4:]
+	for f.valid && string(f.it.Key()[4:]) < string(gk) {
+		f.valid = f.it.Next()
+	}
+	if !f.valid || string(f.it.Key()[4:]) != string(gk) {
+		return true // no record: written before the view had one
+	}
+	v := f.it.Value()
+	return len(v) != 8 || fromOrderedMicros(v) > f.now
+}
+
+func (f *viewRowFilter) close() {
+	if f != nil {
+		_ = f.it.Close()
+	}
+}
+
+// dropView adds the removal of a view's TTL records to b.
+func (sw *ttlSweeper) dropView(b *pebble.Batch, oid uint32) error {
+	if sw != nil {
+		sw.viewsMu.Lock()
+		delete(sw.views, oid)
+		sw.viewsMu.Unlock()
+	}
+	for _, p := range [][]byte{viewTTLRecordTable(oid), viewTTLIndexTable(oid)} {
+		if err := b.DeleteRange(p, prefixEnd(p), nil); err != nil {
+			return err
+		}
+	}
+	return b.Delete(viewTTLExpiredKey(oid), nil)
+}
+
+// sweepViews runs an epoch when views have a TTL, even with no table
+// change: it expires their operator keys and removes their expired rows.
+func (sw *ttlSweeper) sweepViews(ctx context.Context) error {
+	m := sw.srv.views
+	if m == nil || !sw.hasViews() {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil
+	}
+	return m.runEpochLocked(ctx)
+}
+
+// fillViewTTLRows fills the ttl, ttl_time and expired_rows columns of the
+// streamdb.state_tables rows of views with a TTL.
+func (sw *ttlSweeper) fillViewTTLRows(rows []types.Row) []types.Row {
+	m := sw.srv.views
+	if m == nil || !sw.hasViews() {
+		return rows
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	opExpired := map[uint32]map[uint32]int64{}
+	for _, r := range rows {
+		oid := uint32(r[1].Int())
+		vt := sw.view(oid)
+		if vt == nil {
+			continue
+		}
+		r[6] = types.DInterval(types.IntervalValue{Micros: vt.ttl})
+		r[7] = types.DString(ttlTimeProcessing)
+		if uint32(r[0].Int()) == oid {
+			r[8] = types.DInt(vt.expired.Load())
+			continue
+		}
+		if _, ok := opExpired[oid]; !ok {
+			if v := m.views[oid]; v != nil && v.df != nil {
+				opExpired[oid] = v.df.TTLExpiredEntries()
+			}
+		}
+		r[8] = types.DInt(opExpired[oid][uint32(r[0].Int())])
+	}
+	return rows
+}

@@ -25,10 +25,27 @@ func connString(srv *server.Server) string {
 	return "postgres://streamdb@" + srv.PGAddr() + "/streamdb?sslmode=disable"
 }
 
+// forEachServer runs a check against streamdb and against PostgreSQL 15
+// (a throwaway cluster), so the check's own expectations are known good.
+func forEachServer(t *testing.T, check func(t *testing.T, url string)) {
+	t.Run("streamdb", func(t *testing.T) {
+		check(t, connString(startServer(t)))
+	})
+	t.Run("postgresql", func(t *testing.T) {
+		check(t, testutil.StartPostgres(t).ConnString())
+	})
+}
+
 // connect opens a pgx connection with the given execution mode.
 func connect(t *testing.T, srv *server.Server, mode pgx.QueryExecMode) *pgx.Conn {
 	t.Helper()
-	cfg, err := pgx.ParseConfig(connString(srv))
+	return connectURL(t, connString(srv), mode)
+}
+
+// connectURL opens a pgx connection to a URL with the given execution mode.
+func connectURL(t *testing.T, url string, mode pgx.QueryExecMode) *pgx.Conn {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		t.Fatal(err)
 	}

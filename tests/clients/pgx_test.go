@@ -31,11 +31,14 @@ var allExecModes = []pgx.QueryExecMode{
 // executed, unnamed statements, and the simple protocol with client-side
 // parameter interpolation.
 func TestPgxExecModes(t *testing.T) {
-	srv := startServer(t)
+	forEachServer(t, func(t *testing.T, url string) { pgxExecModes(t, url) })
+}
+
+func pgxExecModes(t *testing.T, url string) {
 	for _, mode := range allExecModes {
 		t.Run(mode.String(), func(t *testing.T) {
 			ctx := context.Background()
-			conn := connect(t, srv, mode)
+			conn := connectURL(t, url, mode)
 			table := "modes_" + identSafe(mode.String())
 			mustExec(t, conn, "CREATE TABLE "+table+" (id int PRIMARY KEY, label text, amount numeric(12,2), at timestamptz)")
 			base := time.Date(2024, 3, 4, 5, 6, 7, 0, time.UTC)
@@ -182,11 +185,14 @@ func abs(x int32) int32 {
 // in binary format (cached statements) and in text format (simple
 // protocol), both through a SELECT of the parameter and through a table.
 func TestPgxTypeRoundTrip(t *testing.T) {
-	srv := startServer(t)
+	forEachServer(t, func(t *testing.T, url string) { pgxTypeRoundTrip(t, url) })
+}
+
+func pgxTypeRoundTrip(t *testing.T, url string) {
 	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeSimpleProtocol} {
 		t.Run(mode.String(), func(t *testing.T) {
 			ctx := context.Background()
-			conn := connect(t, srv, mode)
+			conn := connectURL(t, url, mode)
 			for i, c := range roundTripCases() {
 				param := c.value
 				if mode == pgx.QueryExecModeSimpleProtocol && c.simpleValue != nil {
@@ -230,9 +236,12 @@ func TestPgxTypeRoundTrip(t *testing.T) {
 }
 
 func TestPgxCopy(t *testing.T) {
-	srv := startServer(t)
+	forEachServer(t, func(t *testing.T, url string) { pgxCopy(t, url) })
+}
+
+func pgxCopy(t *testing.T, url string) {
 	ctx := context.Background()
-	conn := connect(t, srv, pgx.QueryExecModeCacheStatement)
+	conn := connectURL(t, url, pgx.QueryExecModeCacheStatement)
 	mustExec(t, conn, "CREATE TABLE copied (id int PRIMARY KEY, name text, score float8, born date)")
 
 	checkLoaded := func(t *testing.T, table string) {

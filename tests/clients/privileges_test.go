@@ -6,9 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cockroachdb/errors"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/streamdb/streamdb/tests/testutil"
 )
 
@@ -83,7 +81,7 @@ func TestPrivilegeFunctions(t *testing.T) {
 		}
 		for _, c := range errorChecks {
 			_, err := reader.Exec(ctx, c.query)
-			if code := sqlState(err); code != c.code {
+			if code := sqlstate(err); code != c.code {
 				t.Errorf("%s: error %v (SQLSTATE %q), want SQLSTATE %s", c.query, err, code, c.code)
 			}
 		}
@@ -113,13 +111,4 @@ func TestPrivilegeFunctions(t *testing.T) {
 		defer owner.Close(context.Background())
 		run(t, owner, fmt.Sprintf("postgres://reader@%s/streamdb?sslmode=disable", pg.Addr))
 	})
-}
-
-// sqlState is the SQLSTATE of a server error, "" for none.
-func sqlState(err error) string {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return pgErr.Code
-	}
-	return ""
 }

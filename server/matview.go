@@ -130,7 +130,12 @@ func (sess *session) explainMaterializedView(st parser.Statement, ct *pg_query.C
 		name = ct.Into.Rel.Relname
 	}
 	lines := []string{fmt.Sprintf("StreamMaterialize %s  [view rows by key group, max_parallelism %d]", name, maxParallelism)}
-	return append(lines, indent(exec.ExplainStream(plan))...), nil
+	lines = append(lines, indent(exec.ExplainStream(plan))...)
+	workers, err := sess.srv.views.explainWorkers(context.Background(), plan, ct.Into) // views_parallel.go
+	if err != nil {
+		return nil, err
+	}
+	return append(lines, workers...), nil
 }
 
 // showMaterializedViews answers SHOW MATERIALIZED VIEWS.

@@ -1,11 +1,14 @@
 package server
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
+	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"github.com/streamdb/streamdb/catalog"
 	"github.com/streamdb/streamdb/sql/exec"
+	"github.com/streamdb/streamdb/sql/planner"
 	"github.com/streamdb/streamdb/sql/types"
 )
 
@@ -42,4 +45,30 @@ func dataflowWorkers(df *exec.Dataflow) types.Datum {
 		return types.DInt(1)
 	}
 	return types.DInt(int64(df.Workers()))
+}
+
+// explainWorkers describes how a view being explained would be split
+// among workers (EXPLAIN CREATE MATERIALIZED VIEW): the same parallelism
+// and options as creating it.
+func (m *viewManager) explainWorkers(ctx context.Context, plan planner.Node, into *pg_query.IntoClause) ([]string, error) {
+	if m == nil {
+		return nil, nil
+	}
+	d := &catalog.Descriptor{Kind: catalog.KindMaterializedView, Options: map[string]string{}}
+	if into != nil {
+		for _, o := range into.Options {
+			if def := o.GetDefElem(); def != nil {
+				d.Options[strings.ToLower(def.Defname)] = defString(def.Arg)
+			}
+		}
+	}
+	workers, err := m.viewParallelism(d)
+	if err != nil {
+		return nil, err
+	}
+	df, err := exec.NewParallelDataflow(ctx, viewEnv(), plan, m.dataflowOptions(d), workers)
+	if err != nil {
+		return nil, err
+	}
+	return df.ExplainWorkers(), nil
 }

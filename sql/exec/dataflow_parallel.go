@@ -3,7 +3,9 @@ package exec
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/cockroachdb/errors"
@@ -116,6 +118,43 @@ func (d *Dataflow) Workers() int {
 	return len(d.par.workers)
 }
 
+// ExplainWorkers describes how the dataflow is split among workers: the
+// key-group range of each and where every exchange routes (for EXPLAIN).
+func (d *Dataflow) ExplainWorkers() []string {
+	if d.par == nil {
+		line := "Workers: 1"
+		if d.serialReason != "" {
+			line += " (serial because of " + d.serialReason + ")"
+		}
+		return []string{line}
+	}
+	n := len(d.par.workers)
+	var ranges []string
+	for w := 0; w < n; w++ {
+		lo, hi := keyGroupRange(w, n)
+		ranges = append(ranges, fmt.Sprintf("%d-%d", lo, hi-1))
+	}
+	lines := []string{fmt.Sprintf("Workers: %d, key groups %s of %d", n, strings.Join(ranges, ", "), MaxParallelism)}
+	for _, x := range d.par.explain {
+		lines = append(lines, "  "+x)
+	}
+	return lines
+}
+
+func describeExchange(x int, label string, r exchangeRoute) string {
+	switch {
+	case r.singleton:
+		return fmt.Sprintf("Exchange %d -> %s: all rows to worker 0 (no partitioning key)", x, label)
+	case r.keyCols == nil:
+		return fmt.Sprintf("Exchange %d -> %s: by key group of the whole row", x, label)
+	}
+	cols := make([]string, len(r.keyCols))
+	for i, c := range r.keyCols {
+		cols[i] = fmt.Sprint(c)
+	}
+	return fmt.Sprintf("Exchange %d -> %s: by key group of input columns (%s)", x, label, strings.Join(cols, ", "))
+}
+
 // SerialReason says why a dataflow asked to run in parallel runs on one
 // worker ("" when it does not apply).
 func (d *Dataflow) SerialReason() string { return d.serialReason }
@@ -162,6 +201,8 @@ type parallelRuntime struct {
 	// singletonTables are the state tables of single-worker operators.
 	singletonTables map[uint32]bool
 	exchanges       int
+	// explain describes each exchange, for EXPLAIN.
+	explain []string
 	// routeBuf and slab are the coordinator's scratch for splitting
 	// table changes.
 	routeBuf []byte
@@ -213,10 +254,13 @@ func (rt *parallelRuntime) wire(w int) error {
 			for port, child := range children {
 				x := next
 				next++
-				if w == 0 && routes[port].singleton {
-					for _, in := range p.inputs {
-						rt.singletonTables[in.tableID] = true
+				if w == 0 {
+					if routes[port].singleton {
+						for _, in := range p.inputs {
+							rt.singletonTables[in.tableID] = true
+						}
 					}
+					rt.explain = append(rt.explain, describeExchange(x, p.inputs[port].label, routes[port]))
 				}
 				send := &rnode{op: newExchangeSend(rt, x, routes[port]), inputs: []*rnode{child}}
 				child.parent, child.port = send, 0

@@ -398,3 +398,46 @@ func TestParallelStateStaysInOwnersKeyGroups(t *testing.T) {
 		}
 	}
 }
+
+func TestExplainWorkers(t *testing.T) {
+	ctx := context.Background()
+	var plan planner.Node
+	for _, tc := range parallelCases() {
+		if tc.name == "join then group by the other side's column" {
+			plan = tc.plan(t)
+		}
+	}
+	df, err := NewParallelDataflow(ctx, nil, plan, DataflowOptions{}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(df.ExplainWorkers(), "\n")
+	want := `Workers: 4, key groups 0-31, 32-63, 64-95, 96-127 of 128
+  Exchange 0 -> hash aggregate: by key group of input columns (3)
+  Exchange 1 -> hash join (left input): by key group of input columns (0)
+  Exchange 2 -> hash join (right input): by key group of input columns (0)`
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	top := &planner.Limit{Input: &planner.Sort{Input: plan, Keys: parseSortKeys(t, "1 desc")},
+		Count: &planner.Const{Value: types.DInt(3), Typ: types.Int8}}
+	if df, err = NewParallelDataflow(ctx, nil, top, DataflowOptions{}, 2); err != nil {
+		t.Fatal(err)
+	}
+	if got := df.ExplainWorkers()[1]; got != "  Exchange 0 -> top-n: all rows to worker 0 (no partitioning key)" {
+		t.Fatalf("top-n exchange: %s", got)
+	}
+	ts := []*types.T{types.Int4, types.Timestamp}
+	wmPlan := &planner.Aggregate{Input: testScan(1, ts...), GroupCols: []int{0}, Aggs: []planner.AggCall{parseAggCall(t, "max:1", ts)}}
+	wm := DataflowOptions{InputWatermark: func(uint32) (int, int64, bool) { return 1, 5e6, true }}
+	if df, err = NewParallelDataflow(ctx, nil, wmPlan, wm, 4); err != nil {
+		t.Fatal(err)
+	}
+	if df.Workers() != 1 || df.SerialReason() != "an input with a WATERMARK" {
+		t.Fatalf("watermarked input: %d workers (%q)", df.Workers(), df.SerialReason())
+	}
+	serial := &Dataflow{serialReason: parallelObstacle(&Dataflow{}, DataflowOptions{EmitOnWindowClose: true})}
+	if got := serial.ExplainWorkers(); len(got) != 1 || got[0] != "Workers: 1 (serial because of EMIT ON WINDOW CLOSE)" {
+		t.Fatalf("serial dataflow: %v", got)
+	}
+}

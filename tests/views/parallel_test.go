@@ -54,6 +54,24 @@ func TestRestartWithDifferentParallelism(t *testing.T) {
 			t.Fatalf("parallelism = %s: got %v, want SQLSTATE 22023", bad, err)
 		}
 	}
+	for sql, want := range map[string][]string{
+		"EXPLAIN CREATE MATERIALIZED VIEW x WITH (parallelism = 2) AS SELECT k, count(*) FROM a GROUP BY k": {
+			"Workers: 2, key groups 0-63, 64-127 of 128", "Exchange 0 -> hash aggregate: by key group of input columns"},
+		"EXPLAIN CREATE MATERIALIZED VIEW x AS " + views[3].query: {
+			"Workers: 4, key groups 0-31, 32-63, 64-95, 96-127 of 128", "Exchange 0 -> top-n: all rows to worker 0"},
+		"EXPLAIN CREATE MATERIALIZED VIEW x AS " + views[1].query: {
+			"Exchange 1 -> hash join (left input): by key group", "Exchange 2 -> hash join (right input): by key group"},
+	} {
+		plan, err := in.query(sql)
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		for _, w := range want {
+			if !strings.Contains(strings.Join(plan, "\n"), w) {
+				t.Errorf("%s: no %q in\n%s", sql, w, strings.Join(plan, "\n"))
+			}
+		}
+	}
 	if !r.flushAndCompare("after backfill on 4 workers") {
 		return
 	}

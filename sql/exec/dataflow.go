@@ -425,7 +425,8 @@ func (d *Dataflow) buildOp(node planner.Node) (*rnode, error) {
 		if len(n.Funcs) > 0 {
 			part = n.Funcs[0].PartitionBy
 		}
-		return d.unary(d.persist(op, part), n.Input)
+		// Windows close by watermark (window_close_partition.go).
+		return d.unary(d.persist(newWindowPartitions(op), part), n.Input)
 	}
 	return nil, types.Unsupported(fmt.Sprintf("plan node %T in a materialized view", node))
 }

@@ -333,6 +333,9 @@ func partitioning(p *persistOp) []exchangeRoute {
 			return single()
 		}
 		return byStateKey()
+	case *windowPartitions:
+		// The window with event-time closing (window_close_partition.go).
+		return partitioning(&persistOp{inner: op.window, inputs: p.inputs})
 	case *window:
 		// The state is keyed by the first function's partition; that is a
 		// valid routing only when every function partitions by it.

@@ -321,7 +321,7 @@ func (d *Dataflow) persist(op Operator, keyCols ...[]int) Operator {
 		name = "top-n"
 	case *setOp:
 		name = "set operation"
-	case *window:
+	case *window, *windowPartitions:
 		name = "window"
 	}
 	for port, cols := range keyCols {

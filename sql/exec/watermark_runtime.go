@@ -256,6 +256,16 @@ func (d *Dataflow) build(node planner.Node) (*rnode, error) {
 	o.obs, _ = inner.(WatermarkObserver)
 	o.exp, _ = inner.(StateExpirer)
 	o.fwd, _ = inner.(WatermarkForwarder)
+	if wp, ok := inner.(*windowPartitions); ok {
+		wp.configure(w.inputs[0].capable)
+		if node == d.eowcTarget {
+			if wp.timePart < 0 {
+				return nil, types.Errorf(types.CodeFeatureNotSupported, "EMIT ON WINDOW CLOSE needs a PARTITION BY column that carries a watermark (window_start or window_end of TUMBLE/HOP over a table or source with a WATERMARK clause)")
+			}
+			wp.eowc = true
+			d.eowcSet = true
+		}
+	}
 	if wa, ok := inner.(*windowAgg); ok {
 		wa.configure(w.inputs[0].capable)
 		if node == d.eowcTarget {
@@ -363,6 +373,19 @@ func (d *Dataflow) watermarkRules(node planner.Node, rn *rnode, w *wmNode) error
 				w.rules = append(w.rules, &wmRule{out: width + r, srcs: srcs})
 			}
 		}
+	case *planner.Window:
+		// Output rows are the input's plus the functions' columns; a
+		// partition column's watermark holds (rows change only in open
+		// partitions).
+		for c := range w.inputs[0].capable {
+			shared := len(n.Funcs) > 0
+			for _, f := range n.Funcs {
+				shared = shared && containsInt(f.PartitionBy, c)
+			}
+			if shared {
+				w.rules = append(w.rules, &wmRule{out: c, srcs: []wmSrc{{0, c}}})
+			}
+		}
 	case *planner.SetOp:
 		if n.Kind == planner.Union && n.All {
 			for c := range w.inputs[0].capable {
@@ -440,13 +463,15 @@ func eowcTargetOf(plan planner.Node) (planner.Node, error) {
 			plan = n.Input
 		case *planner.Sort:
 			plan = n.Input
+		case *planner.Window:
+			return n, nil
 		case *planner.Aggregate:
 			if len(n.GroupCols) == 0 {
 				return nil, types.Errorf(types.CodeFeatureNotSupported, "EMIT ON WINDOW CLOSE needs a windowed aggregate; an aggregate without GROUP BY has no window")
 			}
 			return n, nil
 		default:
-			return nil, types.Errorf(types.CodeFeatureNotSupported, "EMIT ON WINDOW CLOSE needs a windowed aggregate at the top of the query (GROUP BY window_start or window_end of TUMBLE/HOP); this query's result is not one")
+			return nil, types.Errorf(types.CodeFeatureNotSupported, "EMIT ON WINDOW CLOSE needs a windowed aggregate or top-N at the top of the query (GROUP BY window_start or window_end of TUMBLE/HOP, or row_number() OVER (PARTITION BY window_start ...) <= N); this query's result is neither")
 		}
 	}
 }

@@ -39,7 +39,41 @@ func streamdbTables() []*virtualTable {
 	for _, t := range tables {
 		t.generate = runtimeRows(t.qualified(), t.columns)
 	}
+	// One row per sink. Sinks are not relations (nothing can be read
+	// from them), so pg_class does not list them; this is where BI and
+	// IDE users find them, with what they read and where they write.
+	tables = append(tables, &virtualTable{schema: sd, name: "sinks", oid: 13106, relkind: "v",
+		columns: cols(`sink_oid oid, schema_name text, sink_name text, owner text,
+			connector text, definition text, options text[]`),
+		generate: (*virtualContext).streamdbSinks})
 	return tables
+}
+
+// sinkConnectorOption marks a materialized view that is a sink without an
+// outside system (connector = 'blackhole'; server/blackhole_sink.go).
+const sinkConnectorOption = "sink.connector"
+
+func (v *virtualContext) streamdbSinks() []types.Row {
+	var rows []types.Row
+	for _, d := range v.in.Relations {
+		connector := d.Options["connector"]
+		switch {
+		case d.Kind == KindSink:
+		case d.Kind == KindMaterializedView && d.Options[sinkConnectorOption] != "":
+			connector = d.Options[sinkConnectorOption]
+		default:
+			continue
+		}
+		opts := types.Null
+		if o := optionsText(d.Options); o != nil {
+			opts = dTextArray(o)
+		}
+		rows = append(rows, types.Row{
+			dOID(d.OID), dStr(d.Namespace), dStr(d.Name), dStr(d.Owner),
+			dStr(connector), dStr(d.Query), opts,
+		})
+	}
+	return rows
 }
 
 // runtimeRows returns a generator that passes through the rows the runtime

@@ -53,7 +53,9 @@ func testInput() *VirtualInput {
 		Columns: []Column{{Name: "last_value", TypeOid: types.OidInt8, Typmod: -1, AttNum: 1}},
 		OwnedBy: 16384, OwnedByCol: 1,
 	}
-	sink := &Descriptor{OID: 16394, Kind: KindSink, Namespace: "public", Name: "out"}
+	sink := &Descriptor{OID: 16394, Kind: KindSink, Namespace: "public", Name: "out", Owner: "streamdb",
+		Query:   "SELECT * FROM public.totals",
+		Options: map[string]string{"connector": "kafka", "topic": "t", "streamdb.input_oid": "16392"}}
 	return &VirtualInput{
 		Relations:  []*Descriptor{t1, t2, view, mv, seq, sink},
 		Namespaces: []NamespaceInfo{{OID: NamespacePublic, Name: "public", Owner: "streamdb"}},
@@ -465,4 +467,18 @@ func BenchmarkGenerateVirtual(b *testing.B) {
 			}
 		})
 	}
+}
+
+func TestSinksAndOptions(t *testing.T) {
+	in := testInput()
+	in.Relations = append(in.Relations, &Descriptor{OID: 16395, Kind: KindMaterializedView, Namespace: "public", Name: "discard",
+		Query: " SELECT 1;", Options: map[string]string{"sink.connector": "blackhole", "bound_names": "[]", "search_path": "public"}})
+	sinks := gen(t, in, "streamdb.sinks")
+	sinks.one("sink_name", "out").expect("connector", "kafka", "definition", "SELECT * FROM public.totals", "options", "{connector=kafka,topic=t}", "owner", "streamdb")
+	sinks.one("sink_name", "discard").expect("connector", "blackhole", "options", "{sink.connector=blackhole}")
+	// The server's bookkeeping options are not shown as reloptions.
+	gen(t, in, "pg_catalog.pg_class").one("relname", "discard").expect("reloptions", "{sink.connector=blackhole}")
+	settings := gen(t, in, "pg_catalog.pg_settings")
+	settings.one("name", "max_index_keys").expect("setting", "32", "context", "internal")
+	settings.one("name", "max_identifier_length").expect("setting", "63")
 }

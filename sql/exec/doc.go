@@ -17,6 +17,12 @@
 //     join first), then its final barrier; a LIMIT that has its rows stops
 //     the producers below it with a private sentinel.
 //   - state.go: the keyed state operators keep (Go maps for now).
+//   - watermark.go (the contract), watermark_runtime.go, watermark_state.go:
+//     event time in views: input watermarks, late rows, propagation through
+//     the plan, expiry of persisted state; window_close.go and
+//     window_close_partition.go close windows of aggregates and windowed
+//     top-N (EMIT ON WINDOW CLOSE), hash_join_watermark.go expires joins on
+//     window keys.
 //   - one file per operator; stateful ones (aggregate, hash_join, distinct,
 //     set_op, topn) handle retractions and emit per barrier only what
 //     changed; sort, limit, window and DISTINCT ON are batch only.

@@ -271,6 +271,6 @@ func (r *sinkRunner) dataflowRow() types.Row {
 	return types.Row{
 		types.DInt(int64(r.desc.OID)), types.DString(r.desc.Name), types.DString("kafka sink"), types.DString(r.status),
 		types.DInt(1), types.DInt(1), types.DInt(int64(r.position)), types.Datum{}, types.DInt(r.produced), types.DInt(r.produced), types.DInt(0), le,
-		types.DTimestampTZ(r.started.UnixMicro()),
+		types.DTimestampTZ(r.started.UnixMicro()), types.Datum{}, types.Datum{}, // watermark, late_rows
 	}
 }

@@ -668,7 +668,7 @@ func (m *kafkaManager) runtimeRows(in *catalog.VirtualInput) {
 		in.RuntimeRows["streamdb.dataflows"] = append(in.RuntimeRows["streamdb.dataflows"], types.Row{
 			types.DInt(int64(g.desc.OID)), types.DString(g.desc.Name), types.DString("kafka source"), types.DString(status),
 			types.DInt(1), types.DInt(1), null, null, types.DInt(applied), types.DInt(applied - nerr), types.DInt(nerr), le,
-			types.DTimestampTZ(started.UnixMicro()),
+			types.DTimestampTZ(started.UnixMicro()), null, null, // watermark, late_rows
 		})
 	}
 	for _, r := range sinks {

@@ -447,7 +447,7 @@ func (m *nexmarkManager) runtimeRows(in *catalog.VirtualInput) {
 		in.RuntimeRows["streamdb.dataflows"] = append(in.RuntimeRows["streamdb.dataflows"], types.Row{
 			types.DInt(int64(r.desc.OID)), types.DString(r.desc.Name), types.DString("nexmark source"), types.DString(status),
 			types.DInt(1), types.DInt(1), null, null, types.DInt(rows), types.DInt(rows), types.DInt(0), le,
-			types.DTimestampTZ(r.started.UnixMicro()),
+			types.DTimestampTZ(r.started.UnixMicro()), null, null, // watermark, late_rows
 		})
 	}
 }

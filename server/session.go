@@ -38,6 +38,9 @@ type session struct {
 	txn        *state.Txn
 	txnStart   time.Time
 	savepoints []namedSavepoint
+	// created lists the relations created in the open transaction block,
+	// dropped again if it rolls back (txn_ddl.go).
+	created []uint32
 	// currval is the last value nextval returned per sequence.
 	currval map[uint32]int64
 	// viewSnap pins the state store while a statement reads views.
@@ -52,6 +55,8 @@ type session struct {
 type namedSavepoint struct {
 	name string
 	sp   state.Savepoint
+	// created is len(session.created) when the savepoint was taken.
+	created int
 }
 
 // NewSession implements pgwire.Backend.
@@ -106,6 +111,7 @@ func (sess *session) Close() {
 		sess.txn.Rollback()
 		sess.txn = nil
 	}
+	sess.undoCreations(0)
 	sess.releaseAdvisoryLocks() // advisory.go
 	sess.srv.mu.Lock()
 	delete(sess.srv.sessions, sess.info.BackendPID)
@@ -367,7 +373,9 @@ func (sess *session) runStatement(ctx context.Context, st parser.Statement, para
 	}
 	if sess.status == txnOpen {
 		sp := sess.txn.Savepoint()
+		before := sess.relationsBefore()
 		err := sess.execute(ctx, st, paramTypes, params, w, simple)
+		sess.noteCreated(before)
 		if err != nil {
 			sess.txn.RollbackTo(sp)
 			sess.status = txnFailed
@@ -412,6 +420,10 @@ func (sess *session) endTxn(commit bool) {
 	if sess.txn != nil && !commit {
 		sess.txn.Rollback()
 	}
+	if !commit {
+		sess.undoCreations(0)
+	}
+	sess.created = nil
 	sess.releaseXactLocks()
 	sess.txn = nil
 	sess.status = txnIdle
@@ -423,12 +435,17 @@ func (sess *session) commitTxn() error {
 	sess.txn = nil
 	sess.status = txnIdle
 	sess.savepoints = nil
+	created := sess.created
+	sess.created = nil
 	sess.releaseXactLocks()
 	if tx == nil {
 		return nil
 	}
 	writes := tx.HasWrites()
 	if err := tx.Commit(); err != nil {
+		// The block failed to commit, so it rolled back, CREATEs included.
+		sess.created = created
+		sess.undoCreations(0)
 		return err
 	}
 	if writes {
@@ -476,7 +493,7 @@ func (sess *session) transactionStmt(ts *pg_query.TransactionStmt, w pgwire.Resu
 		if sess.status == txnFailed {
 			return types.Errorf(types.CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 		}
-		sess.savepoints = append(sess.savepoints, namedSavepoint{name: ts.SavepointName, sp: sess.txn.Savepoint()})
+		sess.savepoints = append(sess.savepoints, namedSavepoint{name: ts.SavepointName, sp: sess.txn.Savepoint(), created: len(sess.created)})
 		return w.Complete("SAVEPOINT")
 	case pg_query.TransactionStmtKind_TRANS_STMT_RELEASE:
 		i := sess.findSavepoint(ts.SavepointName)
@@ -494,6 +511,7 @@ func (sess *session) transactionStmt(ts *pg_query.TransactionStmt, w pgwire.Resu
 			return types.Errorf("3B001", "savepoint %q does not exist", ts.SavepointName)
 		}
 		sess.txn.RollbackTo(sess.savepoints[i].sp)
+		sess.undoCreations(sess.savepoints[i].created)
 		sess.savepoints = sess.savepoints[:i+1]
 		sess.status = txnOpen
 		return w.Complete("ROLLBACK")

@@ -154,6 +154,9 @@ func checkUp(t *testing.T, tg *target) {
 	if !tg.streamdb {
 		return
 	}
+	if got := queryString(t, tg, "SELECT string_agg(relation_name || ':' || kind, ',' ORDER BY relation_name) FROM streamdb.dataflows"); got != "spend:materialized view,spend_out:kafka sink" {
+		t.Errorf("streamdb.dataflows = %q, want the view and the sink", got)
+	}
 	if _, err := tg.conn.Exec(tg.ctx, "INSERT INTO orders VALUES (4, 'cy', 5)"); err != nil {
 		t.Fatal(err)
 	}
@@ -388,4 +391,125 @@ func testDbmate(t *testing.T, tg *target, scheme string) {
 	if got := queryString(t, tg, "SELECT count(*)::text FROM schema_migrations"); got != "0" {
 		t.Errorf("schema_migrations after rollback has %s rows", got)
 	}
+}
+
+// badUp creates a table, a view over it and (streamdb) a sink from the
+// view, then fails: the tools run it in one transaction, which must leave
+// none of the three behind.
+func (tg *target) badUp() string {
+	up := "CREATE TABLE extra (id bigint PRIMARY KEY, n bigint);\nCREATE MATERIALIZED VIEW extra_v AS SELECT count(*) AS c, sum(n) AS n FROM extra;\n"
+	if tg.streamdb {
+		up += fmt.Sprintf("CREATE SINK extra_out FROM extra_v WITH (connector = 'kafka', topic = 'extra_out', properties.bootstrap.server = '%s', primary_key = 'c') FORMAT UPSERT ENCODE JSON;\n", tg.broker)
+	}
+	return up + "SELECT 1/0;\n"
+}
+
+func checkNoExtra(t *testing.T, tg *target) {
+	t.Helper()
+	if got := queryString(t, tg, "SELECT count(*)::text FROM pg_class WHERE relname IN ('extra', 'extra_v', 'extra_out', 'extra_pkey')"); got != "0" {
+		t.Errorf("after a failed migration, %s of extra/extra_v/extra_out/extra_pkey remain", got)
+	}
+	if tg.streamdb {
+		if n := queryString(t, tg, "SELECT count(*)::text FROM streamdb.dataflows WHERE relation_name LIKE 'extra%'"); n != "0" {
+			t.Errorf("after a failed migration, %s dataflows remain", n)
+		}
+	}
+}
+
+func TestFailedMigration(t *testing.T) {
+	t.Run("golang-migrate", func(t *testing.T) {
+		eachTarget(t, func(t *testing.T, tg *target) {
+			dir := writeFiles(t, map[string]string{
+				"1_init.up.sql": initUp, "1_init.down.sql": initDown,
+				"2_bad.up.sql": tg.badUp(), "2_bad.down.sql": "DROP TABLE extra;\n",
+			})
+			m, err := migrate.New("file://"+dir, tg.url("pgx5"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			if err := m.Up(); err == nil || !strings.Contains(err.Error(), "22012") {
+				t.Fatalf("up: %v, want a division by zero (22012)", err)
+			}
+			if got := queryString(t, tg, "SELECT version || ' ' || dirty FROM schema_migrations"); got != "2 true" {
+				t.Errorf("schema_migrations = %q, want 2 true", got)
+			}
+			checkNoExtra(t, tg)
+		})
+	})
+	t.Run("dbmate", func(t *testing.T) {
+		eachTarget(t, func(t *testing.T, tg *target) {
+			dir := writeFiles(t, map[string]string{
+				"20240101000001_init.sql": "-- migrate:up\n" + initUp + "\n-- migrate:down\n" + initDown,
+				"20240101000002_bad.sql":  "-- migrate:up\n" + tg.badUp() + "\n-- migrate:down\nDROP TABLE extra;\n",
+			})
+			u, err := url.Parse(tg.url("postgres"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			db := dbmate.New(u)
+			db.AutoDumpSchema = false
+			db.MigrationsDir = []string{dir}
+			db.Log = io.Discard
+			if err := db.Migrate(); err == nil || !strings.Contains(err.Error(), "22012") {
+				t.Fatalf("migrate: %v, want a division by zero (22012)", err)
+			}
+			if got := queryString(t, tg, "SELECT string_agg(version, ',' ORDER BY version) FROM schema_migrations"); got != "20240101000001" {
+				t.Errorf("schema_migrations = %q, want only the first migration", got)
+			}
+			checkNoExtra(t, tg)
+		})
+	})
+}
+
+// TestRollbackUndoesCreate checks the transaction rules the tools rely on,
+// as Postgres has them: ROLLBACK, ROLLBACK TO SAVEPOINT and a disconnect
+// undo the CREATEs of the block; COMMIT keeps them.
+func TestRollbackUndoesCreate(t *testing.T) {
+	eachTarget(t, func(t *testing.T, tg *target) {
+		exec := func(conn *pgx.Conn, sqls ...string) {
+			t.Helper()
+			for _, q := range sqls {
+				if _, err := conn.Exec(tg.ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+		}
+		tables := func() string {
+			t.Helper()
+			return queryString(t, tg, "SELECT coalesce(string_agg(relname::text, ',' ORDER BY relname), '') FROM pg_class WHERE relname LIKE 'rb\\_%'")
+		}
+		exec(tg.conn, "BEGIN", "CREATE TABLE rb_a (id serial PRIMARY KEY, v int)", "INSERT INTO rb_a (v) VALUES (1)",
+			"CREATE MATERIALIZED VIEW rb_v AS SELECT count(*) AS n FROM rb_a", "ROLLBACK")
+		if got := tables(); got != "" {
+			t.Errorf("after ROLLBACK: %q remain", got)
+		}
+		exec(tg.conn, "BEGIN", "CREATE TABLE rb_b (id int PRIMARY KEY)", "SAVEPOINT s", "CREATE TABLE rb_c (id int)",
+			"ROLLBACK TO SAVEPOINT s", "CREATE TABLE rb_d (id int)", "COMMIT")
+		if got := tables(); got != "rb_b,rb_b_pkey,rb_d" {
+			t.Errorf("after ROLLBACK TO SAVEPOINT and COMMIT: %q, want rb_b,rb_b_pkey,rb_d", got)
+		}
+		// A failed block ended by COMMIT rolls back.
+		exec(tg.conn, "BEGIN", "CREATE TABLE rb_e (id int)")
+		if _, err := tg.conn.Exec(tg.ctx, "SELECT 1/0"); err == nil {
+			t.Fatal("1/0 did not fail")
+		}
+		exec(tg.conn, "COMMIT")
+		if got := tables(); got != "rb_b,rb_b_pkey,rb_d" {
+			t.Errorf("after a failed block: %q, want rb_b,rb_b_pkey,rb_d", got)
+		}
+		// A session that ends inside a block rolls it back.
+		other := tg.connect(t)
+		exec(other, "BEGIN", "CREATE TABLE rb_f (id int)")
+		other.Close(tg.ctx)
+		deadline := time.Now().Add(10 * time.Second)
+		for tables() != "rb_b,rb_b_pkey,rb_d" {
+			if time.Now().After(deadline) {
+				t.Fatalf("after a disconnect inside a block: %q, want rb_b,rb_b_pkey,rb_d", tables())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		// The names are free again.
+		exec(tg.conn, "CREATE TABLE rb_a (id int)", "DROP TABLE rb_a, rb_b, rb_d")
+	})
 }

@@ -8,7 +8,9 @@
 //   - migrate.mjs with migrations/: node-pg-migrate's CLI and runner, up and
 //     down, its advisory lock and its pgmigrations table, with a table, an
 //     index, a materialized view and (streamdb only) a Kafka sink into an
-//     in-process kfake broker.
+//     in-process kfake broker whose topic the Go test reads back; and a
+//     migration in failing/ that creates the three and then fails, which
+//     must leave nothing behind.
 //
 // package.json and package-lock.json pin exact versions. The tests run
 // `npm ci` into node_modules/ (ignored by git) when it is missing or was

@@ -6,7 +6,8 @@
 //
 // up: the advisory lock keeps a second runner out ("fail" mode) or makes
 // it wait ("wait" mode); the CLI then applies the rest in one transaction;
-// pgmigrations and the objects are checked. down: the CLI rolls back the
+// pgmigrations and the objects are checked; a migration that fails
+// halfway leaves none of its objects. down: the CLI rolls back the
 // sink, then everything, and nothing is left. STREAMDB=0 runs the same
 // checks against PostgreSQL (REFRESH MATERIALIZED VIEW for FLUSH, no sink).
 // Every failed check is printed; the exit status is 1 if any failed.
@@ -156,6 +157,26 @@ if (phase === "up") {
     const free = await one("SELECT pg_try_advisory_lock($1) AS got", [PG_MIGRATE_LOCK_ID]);
     check("the CLI released its lock", free, [{ got: true }]);
     await db.query("SELECT pg_advisory_unlock($1)", [PG_MIGRATE_LOCK_ID]);
+  });
+
+  await section("a failing migration leaves nothing behind", async () => {
+    let err = null;
+    try {
+      await runner(runnerOptions({ dir: join(here, "failing"), migrationsTable: "pgmigrations_failing", count: Infinity }));
+    } catch (e) {
+      err = e;
+    }
+    check("runner error code", err && err.code, "22012");
+    const left = await one(`SELECT relname FROM pg_class
+      WHERE relname IN ('extra', 'extra_v', 'extra_pkey') ORDER BY relname`);
+    check("relations left by the failed migration", left, []);
+    const recorded = await one("SELECT count(*)::int AS n FROM pgmigrations_failing");
+    check("failed migration recorded", recorded, [{ n: 0 }]);
+    if (streamdb) {
+      const flows = await one("SELECT relation_name FROM streamdb.dataflows WHERE relation_name LIKE 'extra%'");
+      check("dataflows left by the failed migration", flows, []);
+    }
+    await db.query("DROP TABLE pgmigrations_failing");
   });
 } else {
   await section("node-pg-migrate down 1 (the sink)", async () => {

@@ -498,13 +498,18 @@ func (d *Dataflow) advanceInputWatermarks() {
 }
 
 // LateRows counts the rows dropped at the inputs for being behind the
-// watermark.
+// watermark, once per input relation (scans of the same relation see the
+// same rows and the same watermark, so they drop the same rows).
 func (d *Dataflow) LateRows() int64 {
-	var n int64
+	perTable := map[uint32]int64{}
 	for _, in := range d.inputs {
 		if in.wm != nil {
-			n += in.wm.late
+			perTable[in.tableID] = max(perTable[in.tableID], in.wm.late)
 		}
+	}
+	var n int64
+	for _, late := range perTable {
+		n += late
 	}
 	return n
 }

@@ -41,6 +41,7 @@ type Options struct {
 	MemtableCount         int
 	CompactionConcurrency int
 	BloomBitsPerKey       int
+	L0CompactionThreshold int
 	Compression           string
 	Profile               string
 	// BarrierInterval is the dataflow epoch length. Default 1s.

@@ -176,6 +176,9 @@ func applyStateOptions(so *state.Options, o Options) {
 	if o.BloomBitsPerKey > 0 {
 		so.BloomBitsPerKey = o.BloomBitsPerKey
 	}
+	if o.L0CompactionThreshold > 0 {
+		so.L0CompactionThreshold = o.L0CompactionThreshold
+	}
 	if o.Compression != "" {
 		so.Compression = o.Compression
 	}

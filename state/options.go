@@ -45,12 +45,19 @@ type Options struct {
 	BlockSize int
 	// L0CompactionThreshold is the number of L0 sublevels that makes L0
 	// compact into the next level (RocksDB
-	// level0_file_num_compaction_trigger). Zero: Pebble's default (4).
+	// level0_file_num_compaction_trigger). Default 32, where RocksDB and
+	// Pebble use 4: every compaction rewrites SSTs that the next
+	// incremental checkpoint must upload again, and with uniformly spread
+	// updates an L0 compaction rewrites most of the next level. The
+	// working state of views is decoded in memory (Pebble is read at
+	// restore and by table scans), so a deeper L0 costs little read time
+	// and saves upload bytes: with 1% of the keys of a 512 MiB store
+	// changed between checkpoints, 200 checkpoints uploaded 4.0% of the
+	// state each on average at 32, 9.5% at 4 (BenchmarkCheckpoint).
 	L0CompactionThreshold int
 	// L0StopWritesThreshold is the number of L0 sublevels at which writes
 	// stop until compactions catch up (RocksDB
-	// level0_stop_writes_trigger). Zero: Pebble's default (12), raised to
-	// L0CompactionThreshold when that is larger.
+	// level0_stop_writes_trigger). Default 3 x L0CompactionThreshold.
 	L0StopWritesThreshold int
 	// LBaseMaxBytes is the size of the first level below L0 (RocksDB
 	// max_bytes_for_level_base). Zero: Pebble's default (64 MiB).
@@ -105,6 +112,12 @@ func (o *Options) EnsureDefaults() {
 		if hdd {
 			o.CompactionConcurrency = 1
 		}
+	}
+	if o.L0CompactionThreshold == 0 {
+		o.L0CompactionThreshold = 32
+	}
+	if o.L0StopWritesThreshold == 0 {
+		o.L0StopWritesThreshold = 3 * o.L0CompactionThreshold
 	}
 	if o.BloomBitsPerKey == 0 {
 		o.BloomBitsPerKey = 10
@@ -172,7 +185,7 @@ func (o *Options) pebbleOptions(listener *pebble.EventListener) (*pebble.Options
 		FS:                          o.fs,
 	}
 	po.L0CompactionThreshold = o.L0CompactionThreshold
-	po.L0StopWritesThreshold = max(o.L0StopWritesThreshold, o.L0CompactionThreshold)
+	po.L0StopWritesThreshold = max(o.L0StopWritesThreshold, o.L0CompactionThreshold+1)
 	po.LBaseMaxBytes = o.LBaseMaxBytes
 	po.Experimental.LevelMultiplier = o.LevelMultiplier
 	concurrency := o.CompactionConcurrency

@@ -22,8 +22,9 @@ import (
 )
 
 // ddl runs schema statements. Catalog changes are durable when the
-// statement returns and are not rolled back with an enclosing transaction
-// block (documented in the README).
+// statement returns; if an enclosing transaction block rolls back, the
+// relations it created are dropped again (txn_ddl.go), other changes stay
+// (documented in the README).
 func (sess *session) ddl(ctx context.Context, st parser.Statement, w pgwire.ResultWriter) error {
 	n := st.AST
 	if err := sess.checkDDL(st); err != nil { // privileges.go

@@ -343,7 +343,8 @@ func TestViewTTLValidation(t *testing.T) {
 	execAll(t, conn, `CREATE TABLE t (k int, v int, at timestamptz)`)
 	for _, c := range []struct{ sql, code string }{
 		{`CREATE MATERIALIZED VIEW v WITH (ttl = 'never') AS SELECT k FROM t`, "22023"},
-		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_time = 'at') AS SELECT k, at FROM t`, "0A000"},
+		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_time = 'nope') AS SELECT k, at FROM t`, "42703"},
+		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_time = 'k') AS SELECT k, at FROM t`, "22023"},
 		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_update = 'on_read_and_write') AS SELECT k FROM t`, "0A000"},
 		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_update = 'sometimes') AS SELECT k FROM t`, "22023"},
 		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour') AS SELECT k FROM t ORDER BY v LIMIT 3`, "0A000"},
@@ -353,4 +354,50 @@ func TestViewTTLValidation(t *testing.T) {
 	wantCol(t, conn, `SELECT count(*) FROM pg_class WHERE relname = 'v'`, "0")
 	// A view without stateful operators has only its rows to expire.
 	execAll(t, conn, `CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour') AS SELECT k FROM t WHERE v > 0`)
+}
+
+// TestViewTTLEventTime covers a view with ttl_time = '<column>': the view's
+// time is the largest value of the column it ever produced; rows expire by
+// their own column, operator keys by the frontier at their last change;
+// the processing clock does not matter; all of it across a restart.
+func TestViewTTLEventTime(t *testing.T) {
+	dir := t.TempDir()
+	clk := newTestClock()
+	s := startTestServer(t, dir, withClock(clk))
+	conn := connectSimple(t, s)
+	execAll(t, conn,
+		`SET TIME ZONE 'UTC'`,
+		`CREATE TABLE ev (k int, at timestamptz)`,
+		`CREATE MATERIALIZED VIEW last WITH (ttl = '1 hour', ttl_time = 'last_at') AS
+			SELECT k, max(at) AS last_at, count(*) AS n FROM ev GROUP BY k`,
+		`INSERT INTO ev VALUES (1, '2025-01-01 00:00+00'), (2, '2025-01-01 00:30+00')`, `FLUSH`,
+	)
+	const q = `SELECT k || '@' || to_char(last_at AT TIME ZONE 'UTC', 'HH24:MI') || 'x' || n FROM last ORDER BY k`
+	clk.advance(10000 * time.Hour) // irrelevant
+	wantCol(t, conn, q, "1@00:00x1 2@00:30x1")
+	// Frontier 01:00: row 1 (00:00 + 1 h) expires; group 1 (changed at
+	// frontier 00:30) stays until 01:30.
+	execAll(t, conn, `INSERT INTO ev VALUES (3, '2025-01-01 01:00+00')`, `FLUSH`)
+	wantCol(t, conn, q, "2@00:30x1 3@01:00x1")
+	// Group 1 still has its state: a new event counts 2.
+	execAll(t, conn, `INSERT INTO ev VALUES (1, '2025-01-01 00:10+00')`, `FLUSH`)
+	wantCol(t, conn, q, "1@00:10x2 2@00:30x1 3@01:00x1")
+	// Frontier 01:40: group 2 (last changed at frontier 00:30) is
+	// forgotten; rows 1 (00:10) and 2 (00:30) expire.
+	execAll(t, conn, `INSERT INTO ev VALUES (4, '2025-01-01 01:40+00')`, `FLUSH`)
+	wantCol(t, conn, q, "3@01:00x1 4@01:40x1")
+	wantCol(t, conn, `SELECT DISTINCT ttl_time FROM streamdb.state_tables WHERE relation_name = 'last'`, "last_at")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = startTestServer(t, dir, withClock(clk))
+	conn = connectSimple(t, s)
+	execAll(t, conn, `SET TIME ZONE 'UTC'`)
+	wantCol(t, conn, q, "3@01:00x1 4@01:40x1")
+	// Group 2 starts afresh (count 1); group 1 (changed at frontier 01:00)
+	// still counts.
+	execAll(t, conn, `INSERT INTO ev VALUES (2, '2025-01-01 01:45+00'), (1, '2025-01-01 01:50+00')`, `FLUSH`)
+	wantCol(t, conn, q, "1@01:50x3 2@01:45x1 3@01:00x1 4@01:40x1")
+	execAll(t, conn, `CHECKPOINT`)
+	wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 'last' AND operator LIKE 'materialize%'`, "3")
 }

@@ -16,10 +16,16 @@ import (
 
 // TTL of materialized views:
 //
-//	CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour') AS ...
+//	CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour'
+//	    [, ttl_time = 'processing' | '<timestamp column of the view>']) AS ...
 //
-// Processing time only (ttl_time = 'processing', ttl_update = 'on_write');
-// an event-time column or 'on_read_and_write' answers 0A000 for views.
+// The view's time is the server clock (processing time, the default) or,
+// with ttl_time naming one of the view's timestamp columns, the view's
+// event-time frontier: the largest value of that column in any row the
+// view ever produced (persisted; the wall clock does not matter).
+// ttl_update = 'on_read_and_write' answers 0A000 for views: a read of a
+// view row cannot refresh the operator state that produced it, so the
+// row and its state would drift apart.
 //
 //   - Operator state expires per operator key (sql/exec/dataflow_ttl.go): a
 //     group, a join key (both sides), a DISTINCT row untouched by any
@@ -29,8 +35,11 @@ import (
 //     cannot forget a key (top-N, set operations, window functions,
 //     windowed aggregates, interval joins, DISTINCT ON, NOT IN) refuse TTL
 //     with 0A000.
-//   - The view's own rows expire too: a row's expiry is the processing
-//     time of the last epoch that changed its count, plus ttl. Expired rows
+//   - An operator key's expiry is the view's time at the last epoch that
+//     changed it, plus ttl.
+//   - The view's own rows expire too: a row's expiry is the view's time at
+//     the last epoch that changed its count, plus ttl (processing time), or
+//     its ttl_time column plus ttl (event time; NULL never expires). Expired rows
 //     are never returned (ad-hoc SELECT filters by the clock at the read;
 //     views over this view backfill without them) and are removed by the
 //     sweep at the next epoch (epochs run every barrier_interval when
@@ -53,10 +62,17 @@ import (
 //	0x40000000|OID (4B BE) | key group (2B) | row key                   -> expiry (8B, ordered)
 //	0x60000000|OID (4B BE) | expiry (8B, ordered) | key group | row key -> empty
 //	state table 0 "ttlexp" | OID                                         -> view rows removed (8B BE)
+//	state table 0 "ttlfront" | OID                                       -> event-time frontier (8B, ordered)
 
 // viewTTL is the TTL state of one view.
 type viewTTL struct {
 	ttl int64 // microseconds
+	// eventCol is the slot of the event-time column in the view's rows;
+	// -1: processing time.
+	eventCol int
+	// frontier is the event-time frontier (math.MinInt64: none yet),
+	// published for readers.
+	frontier atomic.Int64
 	// now is the processing time of the view's current epoch (set and read
 	// by the goroutine running the view's epoch).
 	now     int64
@@ -72,6 +88,17 @@ func viewTTLIndexTable(view uint32) []byte {
 func viewTTLExpiredKey(view uint32) []byte {
 	return binary.BigEndian.AppendUint32(metaKey("ttlexp"), view)
 }
+func viewTTLFrontierKey(view uint32) []byte {
+	return binary.BigEndian.AppendUint32(metaKey("ttlfront"), view)
+}
+
+// readTime is the view's time for a read: the clock or the frontier.
+func (vt *viewTTL) readTime(sw *ttlSweeper) int64 {
+	if vt.eventCol >= 0 {
+		return vt.frontier.Load()
+	}
+	return types.TimestampFromTime(sw.srv.opts.Clock())
+}
 
 func orderedMicros(buf []byte, t int64) []byte {
 	return binary.BigEndian.AppendUint64(buf, uint64(t)^(1<<63))
@@ -79,12 +106,10 @@ func orderedMicros(buf []byte, t int64) []byte {
 
 func fromOrderedMicros(b []byte) int64 { return int64(binary.BigEndian.Uint64(b) ^ (1 << 63)) }
 
-// validateViewTTL checks the TTL options of a new view (processing time,
-// on_write only).
+// validateViewTTL checks the TTL options of a new view (the event-time
+// column is checked against the view's columns by enableView).
 func validateViewTTL(opts map[string]string) error {
-	spec, ok, err := parseTTLOptions(opts, func(string) (int, error) {
-		return -1, types.Unsupported("ttl_time = '<column>' on a materialized view (event-time TTL of views); use a WATERMARK and windows, or processing time")
-	})
+	spec, ok, err := parseTTLOptions(opts, func(string) (int, error) { return 0, nil })
 	if err != nil || !ok {
 		return err
 	}
@@ -94,33 +119,53 @@ func validateViewTTL(opts map[string]string) error {
 	return nil
 }
 
-func viewTTLMicros(d *catalog.Descriptor) (int64, bool) {
+// viewTTLSpec reads a view's TTL: its length and the slot of its
+// event-time column (-1: processing time).
+func viewTTLSpec(d *catalog.Descriptor) (ttl int64, eventCol int, ok bool, err error) {
 	opts := make(map[string]string, len(d.Options))
 	for k, v := range d.Options {
 		opts[k] = v
 	}
-	spec, ok, err := parseTTLOptions(opts, func(string) (int, error) { return -1, types.Unsupported("event-time view TTL") })
+	spec, ok, err := parseTTLOptions(opts, func(col string) (int, error) {
+		for i := range d.Columns {
+			c := &d.Columns[i]
+			if c.Name != col || c.Hidden || c.Dropped {
+				continue
+			}
+			if f := c.Type().Family; f != types.TimestampFamily && f != types.TimestampTZFamily {
+				return -1, types.Errorf(types.CodeInvalidParameterValue, "ttl_time column %q must be of type timestamp or timestamp with time zone, not %s", col, c.Type().Name)
+			}
+			return i, nil
+		}
+		return -1, types.Errorf(types.CodeUndefinedColumn, "column %q named in ttl_time is not a column of materialized view %q", col, d.Name)
+	})
 	if err != nil || !ok {
-		return 0, false
+		return 0, -1, ok, err
 	}
-	return spec.TTL, true
+	return spec.TTL, spec.EventColumn, true, nil
 }
 
 // enableView gives a view's new dataflow its TTL (refusing, 0A000, an
 // operator that cannot forget keys).
 func (sw *ttlSweeper) enableView(m *viewManager, d *catalog.Descriptor, df *exec.Dataflow) error {
-	ttl, ok := viewTTLMicros(d)
-	if !ok {
-		return nil
+	ttl, eventCol, ok, err := viewTTLSpec(d)
+	if err != nil || !ok {
+		return err
 	}
 	if err := df.EnableTTL(ttl); err != nil {
 		return err
 	}
-	vt := &viewTTL{ttl: ttl}
+	vt := &viewTTL{ttl: ttl, eventCol: eventCol}
+	vt.frontier.Store(math.MinInt64)
 	if v, ok, err := m.store.Get(viewTTLExpiredKey(d.OID)); err != nil {
 		return err
 	} else if ok && len(v) == 8 {
 		vt.expired.Store(int64(binary.BigEndian.Uint64(v)))
+	}
+	if v, ok, err := m.store.Get(viewTTLFrontierKey(d.OID)); err != nil {
+		return err
+	} else if ok && len(v) == 8 {
+		vt.frontier.Store(fromOrderedMicros(v))
 	}
 	sw.viewsMu.Lock()
 	sw.views[d.OID] = vt
@@ -149,8 +194,29 @@ func (sw *ttlSweeper) beginViewEpoch(v *viewRuntime) {
 	if vt == nil || v.df == nil {
 		return
 	}
-	vt.now = types.TimestampFromTime(sw.srv.opts.Clock())
+	vt.now = vt.readTime(sw)
 	v.df.SetTTLNow(vt.now)
+}
+
+// advanceFrontier moves an event-time view's frontier over the epoch's
+// output (before its operator keys expire and its rows are swept).
+func (sw *ttlSweeper) advanceFrontier(vt *viewTTL, v *viewRuntime, batch *pebble.Batch) error {
+	f := vt.frontier.Load()
+	for _, ch := range v.epochOut {
+		if !ch.op.IsInsert() || vt.eventCol >= len(ch.row) {
+			continue
+		}
+		if d := ch.row[vt.eventCol]; (d.K == types.KTimestamp || d.K == types.KTimestampTZ) && d.I > f {
+			f = d.I
+		}
+	}
+	vt.now = f
+	v.df.SetTTLNow(f)
+	if f == vt.frontier.Load() {
+		return nil
+	}
+	vt.frontier.Store(f)
+	return batch.Set(viewTTLFrontierKey(v.desc.OID), orderedMicros(nil, f), nil)
 }
 
 // sweepViewRows removes, in the epoch's batch, the view rows whose expiry
@@ -163,6 +229,14 @@ func (sw *ttlSweeper) sweepViewRows(m *viewManager, v *viewRuntime, batch *pebbl
 		return nil
 	}
 	oid := v.desc.OID
+	if vt.eventCol >= 0 {
+		if err := sw.advanceFrontier(vt, v, batch); err != nil {
+			return err
+		}
+		if vt.now == math.MinInt64 {
+			return nil // no event yet: nothing can expire
+		}
+	}
 	rec, idx := viewTTLRecordTable(oid), viewTTLIndexTable(oid)
 	if v.rebuild {
 		if err := batch.DeleteRange(rec, prefixEnd(rec), nil); err != nil {
@@ -236,7 +310,7 @@ func (sw *ttlSweeper) sweepViewRows(m *viewManager, v *viewRuntime, batch *pebbl
 
 // noteViewRow records the new expiry of a view row the epoch wrote (count
 // > 0) or drops the record of a deleted one.
-func (sw *ttlSweeper) noteViewRow(v *viewRuntime, rowKey []byte, count int64, batch *pebble.Batch) error {
+func (sw *ttlSweeper) noteViewRow(v *viewRuntime, rowKey []byte, count int64, row types.Row, batch *pebble.Batch) error {
 	vt := sw.view(v.desc.OID)
 	if vt == nil {
 		return nil
@@ -247,8 +321,19 @@ func (sw *ttlSweeper) noteViewRow(v *viewRuntime, rowKey []byte, count int64, ba
 	if count <= 0 {
 		return batch.Delete(recKey, nil)
 	}
-	exp := vt.now + vt.ttl
-	if vt.now > math.MaxInt64-vt.ttl {
+	base := vt.now
+	if vt.eventCol >= 0 {
+		if vt.eventCol >= len(row) {
+			return batch.Delete(recKey, nil)
+		}
+		d := row[vt.eventCol]
+		if d.K != types.KTimestamp && d.K != types.KTimestampTZ {
+			return batch.Delete(recKey, nil) // NULL event time: never expires
+		}
+		base = d.I
+	}
+	exp := base + vt.ttl
+	if base > math.MaxInt64-vt.ttl {
 		exp = math.MaxInt64
 	}
 	if err := batch.Set(recKey, orderedMicros(nil, exp), nil); err != nil {
@@ -273,7 +358,8 @@ type viewRowFilter struct {
 // rowFilter returns the filter of a scan of view oid over r, nil when the
 // view has no TTL.
 func (sw *ttlSweeper) rowFilter(r pebble.Reader, oid uint32) (*viewRowFilter, error) {
-	if sw.view(oid) == nil {
+	vt := sw.view(oid)
+	if vt == nil {
 		return nil, nil
 	}
 	rec := viewTTLRecordTable(oid)
@@ -281,7 +367,7 @@ func (sw *ttlSweeper) rowFilter(r pebble.Reader, oid uint32) (*viewRowFilter, er
 	if err != nil {
 		return nil, errors.Wrap(err, "view scan")
 	}
-	return &viewRowFilter{now: types.TimestampFromTime(sw.srv.opts.Clock()), it: it, valid: it.First()}, nil
+	return &viewRowFilter{now: vt.readTime(sw), it: it, valid: it.First()}, nil
 }
 
 // live reports whether the view row stored under key (view OID | key
@@ -355,6 +441,9 @@ func (sw *ttlSweeper) fillViewTTLRows(rows []types.Row) []types.Row {
 		}
 		r[6] = types.DInterval(types.IntervalValue{Micros: vt.ttl})
 		r[7] = types.DString(ttlTimeProcessing)
+		if v := m.views[oid]; vt.eventCol >= 0 && v != nil && vt.eventCol < len(v.desc.Columns) {
+			r[7] = types.DString(v.desc.Columns[vt.eventCol].Name)
+		}
 		if uint32(r[0].Int()) == oid {
 			r[8] = types.DInt(vt.expired.Load())
 			continue

@@ -971,7 +971,7 @@ func (m *viewManager) applyRows(v *viewRuntime, out *types.Chunk, batch *pebble.
 		}
 	}
 	for key, p := range pending {
-		if err := m.srv.ttl.noteViewRow(v, []byte(key), p.count, batch); err != nil { // ttl_view.go
+		if err := m.srv.ttl.noteViewRow(v, []byte(key), p.count, p.row, batch); err != nil { // ttl_view.go
 			return err
 		}
 		k := viewRowKey(nil, oid, []byte(key))

@@ -381,6 +381,9 @@ func (d *Dataflow) buildOp(node planner.Node) (*rnode, error) {
 		}
 		return d.unary(op, n.Input)
 	case *planner.Join:
+		if len(n.Interval) > 0 {
+			return d.buildIntervalJoin(n) // interval_join.go
+		}
 		op, err := newHashJoin(ec, n)
 		if err != nil {
 			return nil, err
@@ -490,6 +493,9 @@ func streamOpName(n planner.Node) (name, stateDesc string) {
 	case *planner.ProjectSet:
 		return "StreamProjectSet", ""
 	case *planner.Join:
+		if len(n.Interval) > 0 {
+			return intervalJoinName(n), "left rows, right rows, by join key, expired by watermark"
+		}
 		return fmt.Sprintf("StreamHashJoin (%s, %d keys)", n.Kind, len(n.LeftKeys)), "left rows, right rows, by join key"
 	case *planner.Aggregate:
 		return fmt.Sprintf("StreamHashAgg (%d group columns, %d aggregates)", len(n.GroupCols), len(n.Aggs)), "input rows by group"

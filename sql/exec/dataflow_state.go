@@ -295,6 +295,9 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 		if err := d.restoreWatermarks(store); err != nil {
 			return err
 		}
+		if err := d.restoreIntervalBounds(ctx); err != nil { // interval_join.go
+			return err
+		}
 		b := types.Barrier{Epoch: types.Epoch(epoch)}
 		for op := range restoredOps {
 			if err := op.Barrier(ctx, b, discard{}); err != nil {
@@ -313,6 +316,8 @@ func (d *Dataflow) persist(op Operator, keyCols ...[]int) Operator {
 	switch op.(type) {
 	case *hashJoin:
 		name = "hash join"
+	case *intervalJoin:
+		name = "interval join"
 	case *aggregate, *windowAgg:
 		name = "hash aggregate"
 	case *distinct:

@@ -111,6 +111,10 @@ type Join struct {
 	On        Expr
 	NullAware bool
 	Cols      types.Schema
+	// Interval is set on an inner join whose condition bounds one side's
+	// event time by the other's (stream_interval_join.go): the dataflow
+	// runs it as an interval join, expiring rows by watermark.
+	Interval []IntervalBound
 }
 
 // SortKey orders by one column.

@@ -49,7 +49,7 @@ func StreamPlan(node Node) (Node, error) {
 	if err := checkProctime(out); err != nil { // stream_proctime.go
 		return nil, err
 	}
-	return out, nil
+	return markIntervalJoins(out), nil // stream_interval_join.go
 }
 
 func streamRewrite(node Node) (Node, error) {

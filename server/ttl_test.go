@@ -10,6 +10,8 @@ import (
 	"github.com/cockroachdb/errors"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // testClock is a clock the test moves by hand (the server reads it from
@@ -400,4 +402,46 @@ func TestViewTTLEventTime(t *testing.T) {
 	wantCol(t, conn, q, "1@01:50x3 2@01:45x1 3@01:00x1 4@01:40x1")
 	execAll(t, conn, `CHECKPOINT`)
 	wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 'last' AND operator LIKE 'materialize%'`, "3")
+}
+
+// TestTTLKafkaTable: a Kafka CDC table takes a TTL like any table (here
+// event time): rows its source writes expire by the table's frontier.
+func TestTTLKafkaTable(t *testing.T) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "ev"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	broker := cluster.ListenAddrs()[0]
+	s := startTestServer(t, t.TempDir(), withClock(newTestClock()), func(o *Options) {
+		o.Settings = map[string]string{"kafka.partition_check_interval": "200ms"}
+	})
+	conn := connectSimple(t, s)
+	execAll(t, conn, `CREATE TABLE ev (id int PRIMARY KEY, at timestamptz) WITH (connector = 'kafka', topic = 'ev',
+		properties.bootstrap.server = '`+broker+`', scan.startup.mode = 'earliest', ttl = '1 hour', ttl_time = 'at')
+		FORMAT PLAIN ENCODE JSON`)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(broker))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	for _, v := range []string{
+		`{"id": 1, "at": "2025-01-01 00:00:00+00"}`,
+		`{"id": 2, "at": "2025-01-01 00:30:00+00"}`,
+		`{"id": 3, "at": "2025-01-01 01:00:00+00"}`,
+	} {
+		if err := cl.ProduceSync(context.Background(), &kgo.Record{Topic: "ev", Value: []byte(v)}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Wait for the last record; row 1 expired when it arrived.
+	for range 400 {
+		if queryCol(t, conn, `SELECT count(*) FROM ev WHERE id = 3`) == "1" {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	wantCol(t, conn, `SELECT id FROM ev ORDER BY id`, "2 3")
+	execAll(t, conn, `CHECKPOINT`)
+	wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 'ev'`, "1")
 }

@@ -38,9 +38,9 @@ type session struct {
 	txn        *state.Txn
 	txnStart   time.Time
 	savepoints []namedSavepoint
-	// created lists the relations created in the open transaction block,
-	// dropped again if it rolls back (txn_ddl.go).
-	created []uint32
+	// created lists the relations and indexes created in the open
+	// transaction block, dropped again if it rolls back (txn_ddl.go).
+	created []createdObject
 	// currval is the last value nextval returned per sequence.
 	currval map[uint32]int64
 	// viewSnap pins the state store while a statement reads views.

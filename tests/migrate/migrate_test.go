@@ -463,8 +463,9 @@ func TestFailedMigration(t *testing.T) {
 }
 
 // TestRollbackUndoesCreate checks the transaction rules the tools rely on,
-// as Postgres has them: ROLLBACK, ROLLBACK TO SAVEPOINT and a disconnect
-// undo the CREATEs of the block; COMMIT keeps them.
+// as Postgres has them: ROLLBACK, ROLLBACK TO SAVEPOINT, a failed block and
+// a disconnect undo the CREATEs (tables, views, indexes) of the block;
+// COMMIT keeps them.
 func TestRollbackUndoesCreate(t *testing.T) {
 	eachTarget(t, func(t *testing.T, tg *target) {
 		exec := func(conn *pgx.Conn, sqls ...string) {
@@ -509,7 +510,13 @@ func TestRollbackUndoesCreate(t *testing.T) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
+		// An index on an existing table goes too, with its entries.
+		exec(tg.conn, "INSERT INTO rb_d VALUES (1)", "BEGIN", "CREATE UNIQUE INDEX rb_d_id ON rb_d (id)", "ROLLBACK")
+		if got := tables(); got != "rb_b,rb_b_pkey,rb_d" {
+			t.Errorf("after a rolled-back CREATE INDEX: %q, want rb_b,rb_b_pkey,rb_d", got)
+		}
+		exec(tg.conn, "INSERT INTO rb_d VALUES (1)")
 		// The names are free again.
-		exec(tg.conn, "CREATE TABLE rb_a (id int)", "DROP TABLE rb_a, rb_b, rb_d")
+		exec(tg.conn, "CREATE TABLE rb_a (id int)", "CREATE INDEX rb_d_id ON rb_d (id)", "DROP TABLE rb_a, rb_b, rb_d")
 	})
 }

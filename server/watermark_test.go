@@ -53,9 +53,10 @@ const windowAggState = `SELECT auction, count(*) AS num, window_start, window_en
     FROM HOP(%[1]s, date_time, INTERVAL '2' SECOND, INTERVAL '10' SECOND)
     GROUP BY auction, window_start, window_end`
 
-// TestWindowStateBounded runs q5's windowed aggregates and join over a
-// nexmark bid source with a WATERMARK on date_time, twice: over N and over
-// 2N events. Once the watermark passes a window its state is dropped, so
+// TestWindowStateBounded runs q5 (windowed aggregates joined on the
+// window), its first aggregate alone, and q7 (a windowed max joined back to
+// the bids by an interval join) over a nexmark bid source with a WATERMARK
+// on date_time, twice: over N and over 2N events. Once the watermark passes a window its state is dropped, so
 // the state left at the end covers the last few open windows only and does
 // not double with the input: the entry counts of the two runs are about
 // equal (a count assertion, not a timing one). Without expiry the larger
@@ -77,10 +78,11 @@ func TestWindowStateBounded(t *testing.T) {
 			WITH (connector = 'nexmark', nexmark.table.type = 'bid', nexmark.event.num = %d, nexmark.max.chunk.size = 2000, nexmark.min.event.gap.in.ns = 10000000)`, run.name, run.events))
 		execAll(t, conn,
 			"CREATE MATERIALIZED VIEW agg_"+run.name+" AS "+fmt.Sprintf(windowAggState, run.name),
-			"CREATE MATERIALIZED VIEW q5_"+run.name+" AS "+fmt.Sprintf(windowStateViews["q5"], run.name))
+			"CREATE MATERIALIZED VIEW q5_"+run.name+" AS "+fmt.Sprintf(windowStateViews["q5"], run.name),
+			"CREATE MATERIALIZED VIEW q7_"+run.name+" AS "+fmt.Sprintf(windowStateViews["q7"], run.name))
 		waitNexmark(t, s)
 		execAll(t, conn, "FLUSH")
-		for _, v := range []string{"agg_", "q5_"} {
+		for _, v := range []string{"agg_", "q5_", "q7_"} {
 			view := v + run.name
 			entries[view] = queryInt(t, conn, "SELECT coalesce(sum(keys), 0) FROM streamdb.state_tables WHERE relation_name = '"+view+"' AND operator <> 'materialize (view rows)'")
 			rows := queryInt(t, conn, "SELECT count(*) FROM "+view)
@@ -92,15 +94,17 @@ func TestWindowStateBounded(t *testing.T) {
 		}
 		// Dropping closed windows loses nothing: with no late row the view
 		// equals the query run ad hoc over all the events.
-		if late := queryInt(t, conn, "SELECT late_rows FROM streamdb.dataflows WHERE relation_name = 'q5_"+run.name+"'"); late == 0 {
-			got := textRows(t, conn, "SELECT * FROM q5_"+run.name)
-			want := textRows(t, conn, fmt.Sprintf(windowStateViews["q5"], run.name))
-			if strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Errorf("q5 over %s: the view has %d rows, the query %d (or they differ)", run.name, len(got), len(want))
+		for _, q := range []string{"q5", "q7"} {
+			if late := queryInt(t, conn, "SELECT late_rows FROM streamdb.dataflows WHERE relation_name = '"+q+"_"+run.name+"'"); late == 0 {
+				got := textRows(t, conn, "SELECT * FROM "+q+"_"+run.name)
+				want := textRows(t, conn, fmt.Sprintf(windowStateViews[q], run.name))
+				if strings.Join(got, "\n") != strings.Join(want, "\n") {
+					t.Errorf("%s over %s: the view has %d rows, the query %d (or they differ)", q, run.name, len(got), len(want))
+				}
 			}
 		}
 	}
-	for _, v := range []string{"agg_", "q5_"} {
+	for _, v := range []string{"agg_", "q5_", "q7_"} {
 		small, large := entries[v+"bid_n"], entries[v+"bid_2n"]
 		if small == 0 || float64(large) > 1.5*float64(small) {
 			t.Errorf("%s: %d state entries after %d events, %d after %d: state grows with the input", v, small, n, large, 2*n)

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"math"
+	"sort"
 	"strconv"
 	"time"
 
@@ -106,7 +107,8 @@ func pgCatalogTables() []*virtualTable {
 			generate: (*virtualContext).pgAm},
 		{schema: "pg_catalog", name: "pg_opclass", oid: 2616, relkind: "r",
 			columns: cols(`oid oid, opcmethod oid, opcname name, opcnamespace oid, opcowner oid,
-				opcfamily oid, opcintype oid, opcdefault bool, opckeytype oid`)},
+				opcfamily oid, opcintype oid, opcdefault bool, opckeytype oid`),
+			generate: (*virtualContext).pgOpclass},
 		{schema: "pg_catalog", name: "pg_settings", oid: 12003, relkind: "v",
 			columns: cols(`name text, setting text, unit text, category text, short_desc text,
 				extra_desc text, context text, vartype text, source text, min_val text,
@@ -579,7 +581,9 @@ func (v *virtualContext) pgIndex() []types.Row {
 			options := make([]int16, len(ix.Columns))
 			for k, s := range ix.Columns {
 				if s >= 0 && s < len(r.d.Columns) {
-					collations[k] = typCollation(columnType(&r.d.Columns[s]))
+					t := columnType(&r.d.Columns[s])
+					collations[k] = typCollation(t)
+					opclasses[k] = defaultBtreeOpclass(t).oid
 				}
 			}
 			rows = append(rows, types.Row{
@@ -1219,5 +1223,52 @@ func (v *virtualContext) pgAggregate() []types.Row {
 			types.Null, types.Null,
 		})
 	}
+	return rows
+}
+
+// btreeOpclass is a row of pg_opclass: the default btree operator class of
+// a type (Postgres' OIDs), which pg_index.indclass names per key column.
+type btreeOpclass struct {
+	oid, family uint32
+	name        string
+}
+
+// btreeOpclasses by input type OID, for the types streamdb indexes.
+var btreeOpclasses = map[uint32]btreeOpclass{
+	types.OidBool: {10003, 424, "bool_ops"}, types.OidBytea: {10006, 428, "bytea_ops"},
+	types.OidChar: {10007, 429, "char_ops"}, types.OidName: {10028, 1994, "name_ops"},
+	types.OidInt8: {3124, 1976, "int8_ops"}, types.OidInt2: {1979, 1976, "int2_ops"},
+	types.OidInt4: {1978, 1976, "int4_ops"}, types.OidText: {3126, 1994, "text_ops"},
+	types.OidOid: {1981, 1989, "oid_ops"}, types.OidFloat4: {10012, 1970, "float4_ops"},
+	types.OidFloat8: {3123, 1970, "float8_ops"}, types.OidBPChar: {10004, 426, "bpchar_ops"},
+	types.OidDate: {3122, 434, "date_ops"}, types.OidTime: {10038, 1996, "time_ops"},
+	types.OidTimestamp: {3128, 434, "timestamp_ops"}, types.OidTimestampTZ: {3127, 434, "timestamptz_ops"},
+	types.OidInterval: {10022, 1982, "interval_ops"}, types.OidNumeric: {3125, 1988, "numeric_ops"},
+	types.OidAnyArray: {10000, 397, "array_ops"}, types.OidJSONB: {10088, 4033, "jsonb_ops"},
+}
+
+// defaultBtreeOpclass is the operator class an index key of type t gets:
+// varchar shares text's, arrays share anyarray's (as in Postgres).
+func defaultBtreeOpclass(t *types.T) btreeOpclass {
+	switch {
+	case t == nil:
+		return btreeOpclass{}
+	case t.Oid == types.OidVarchar:
+		return btreeOpclasses[types.OidText]
+	case t.Family == types.ArrayFamily:
+		return btreeOpclasses[types.OidAnyArray]
+	}
+	return btreeOpclasses[t.Oid]
+}
+
+func (v *virtualContext) pgOpclass() []types.Row {
+	rows := make([]types.Row, 0, len(btreeOpclasses))
+	for intype, c := range btreeOpclasses {
+		rows = append(rows, types.Row{
+			dOID(c.oid), dOID(AmBtree), dStr(c.name), dOID(NamespacePgCatalog), dOID(BootstrapSuperuserOID),
+			dOID(c.family), dOID(intype), dBool(true), dOID(0),
+		})
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i][0].I < rows[j][0].I })
 	return rows
 }

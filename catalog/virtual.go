@@ -354,7 +354,15 @@ type virtualTable struct {
 	columns types.Schema
 	// generate returns the rows; nil means the table is always empty.
 	generate func(v *virtualContext) []types.Row
+	// xmin: the table has the hidden system column xmin (the catalogs of
+	// pg_catalog), which GenerateVirtual fills.
+	xmin bool
 }
+
+// catalogXmin is the xmin every catalog row shows. Postgres' is the
+// inserting transaction; IDEs (DataGrip's "state numbers") only compare it
+// between introspections, and streamdb's catalog rows carry no history.
+const catalogXmin = 1
 
 func (t *virtualTable) qualified() string { return t.schema + "." + t.name }
 
@@ -377,6 +385,12 @@ func buildVirtualRegistry() *virtualRegistry {
 	r := &virtualRegistry{byName: make(map[string]*virtualTable, len(all))}
 	seenOID := make(map[uint32]string, len(all))
 	for _, t := range all {
+		if t.schema == "pg_catalog" && t.relkind == "r" {
+			// Every Postgres table has the system column xmin; SELECT *
+			// does not show it, but DataGrip selects it by name.
+			t.columns = append(t.columns[:len(t.columns):len(t.columns)], types.Column{Name: "xmin", Type: types.Oid, Hidden: true})
+			t.xmin = true
+		}
 		q := t.qualified()
 		if _, dup := r.byName[q]; dup {
 			panic("catalog: duplicate system table " + q)
@@ -399,9 +413,11 @@ func systemDescriptor(t *virtualTable) *Descriptor {
 	if t.relkind == "v" {
 		d.Kind = KindView
 	}
-	d.Columns = make([]Column, len(t.columns))
+	d.Columns = make([]Column, 0, len(t.columns))
 	for i, c := range t.columns {
-		d.Columns[i] = Column{Name: c.Name, TypeOid: c.Type.Oid, Typmod: c.Type.Typmod, AttNum: int16(i + 1)}
+		if !c.Hidden { // system columns are not attributes
+			d.Columns = append(d.Columns, Column{Name: c.Name, TypeOid: c.Type.Oid, Typmod: c.Type.Typmod, AttNum: int16(i + 1)})
+		}
 	}
 	return d
 }
@@ -438,7 +454,17 @@ func GenerateVirtual(qualified string, in *VirtualInput) ([]types.Row, error) {
 	if t.generate == nil {
 		return nil, nil
 	}
-	return t.generate(newVirtualContext(in)), nil
+	rows := t.generate(newVirtualContext(in))
+	if t.xmin {
+		for i, r := range rows {
+			// A copy: a generator may hand out rows that share memory.
+			withXmin := make(types.Row, len(r)+1)
+			copy(withXmin, r)
+			withXmin[len(r)] = types.DInt(catalogXmin)
+			rows[i] = withXmin
+		}
+	}
+	return rows, nil
 }
 
 // The column mini-language: "name type, name type, ...". Types are

@@ -61,12 +61,16 @@ func QueryNames() []string {
 }
 
 // SourceDDL creates the three Nexmark sources bounded to events events of
-// all kinds (the column lists of the reference query file), writing
+// all kinds (unbounded when events is 0) (the column lists of the reference query file), writing
 // chunk rows per table-store transaction.
 func SourceDDL(events int64, chunk int) []string {
+	bound := ""
+	if events > 0 {
+		bound = ", nexmark.event.num = " + strconv.FormatInt(events, 10)
+	}
 	with := func(kind string) string {
-		return "WITH (connector = 'nexmark', nexmark.table.type = '" + kind + "', nexmark.event.num = " +
-			strconv.FormatInt(events, 10) + ", nexmark.max.chunk.size = " + strconv.Itoa(chunk) + ")"
+		return "WITH (connector = 'nexmark', nexmark.table.type = '" + kind + "'" + bound +
+			", nexmark.max.chunk.size = " + strconv.Itoa(chunk) + ")"
 	}
 	return []string{
 		`CREATE SOURCE person (id BIGINT, name VARCHAR, email_address VARCHAR, credit_card VARCHAR, city VARCHAR, state VARCHAR,

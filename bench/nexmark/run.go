@@ -290,7 +290,8 @@ func QueryDDL(relation string, q Query, variant string) string {
 func waitSourcesDone(ctx context.Context, conn *pgx.Conn, relation string) error {
 	for {
 		var finished int
-		if err := conn.QueryRow(ctx, "SELECT count(*) FROM streamdb.dataflows WHERE kind = 'nexmark source' AND status = 'finished'").Scan(&finished); err != nil {
+		// A bounded source's high watermark is its event count.
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM streamdb.sources WHERE connector = 'nexmark' AND "offset" >= high_watermark`).Scan(&finished); err != nil {
 			return errors.Wrap(err, "polling the sources")
 		}
 		if relation != "" {

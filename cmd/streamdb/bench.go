@@ -47,21 +47,39 @@ type benchFlags struct {
 	workDir            string
 	keep               bool
 	timeout            time.Duration
+	suite              bool
+	recovery           string
+	recoveryEvents     int64
+	recoveryQuery      string
+	freshness          bool
+	freshnessDuration  time.Duration
+	serving            bool
+	servingDuration    time.Duration
+	servingClients     int
 }
 
 func newBenchFlags(stderr io.Writer, bf *benchFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("streamdb bench nexmark", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&bf.queries, "query", "q0", "comma-separated Nexmark `queries` (q0,q1,...) or \"all\"")
-	fs.Int64Var(&bf.events, "events", 1_000_000, "events of all kinds per run")
+	fs.StringVar(&bf.queries, "query", "q0", "comma-separated Nexmark `queries` (q0,q1,...), \"all\", or \"\" for none")
+	fs.Int64Var(&bf.events, "events", 1_000_000, "events of all kinds per run (with --suite: per cheap query; the heavy ones get a fifth)")
 	fs.DurationVar(&bf.checkpointInterval, "checkpoint-interval", 10*time.Second, "server checkpoint interval")
 	fs.StringVar(&bf.variants, "variant", nexmark.VariantView, "comma-separated `variants`: view, blackhole")
-	fs.StringVar(&bf.out, "out", "", "write results.json, results.md and throughput.svg into this `dir`")
+	fs.StringVar(&bf.out, "out", "", "write results.json, results.md and throughput.svg into this `dir` (default: print the table)")
 	fs.IntVar(&bf.chunk, "chunk", 10_000, "generator rows per source transaction (nexmark.max.chunk.size)")
-	fs.BoolVar(&bf.generator, "generator", true, "also run the generator alone to report its CPU share")
+	fs.BoolVar(&bf.generator, "generator", true, "also run the generator alone (sources, no query) to report its CPU share")
 	fs.StringVar(&bf.workDir, "work-dir", "", "`dir` for the servers' data directories (default the system temp dir)")
 	fs.BoolVar(&bf.keep, "keep", false, "keep the servers' data directories and logs")
 	fs.DurationVar(&bf.timeout, "timeout", 30*time.Minute, "bound on each run")
+	fs.BoolVar(&bf.suite, "suite", false, "run make bench's suite: every query, view and blackhole at 10 s checkpoints, q0/q17/q20 views at 1 s (--query and --variant are ignored)")
+	fs.StringVar(&bf.recovery, "recovery", "", "run the recovery benchmark in these `modes` (local,store)")
+	fs.Int64Var(&bf.recoveryEvents, "recovery-events", 1_000_000, "events before the kill -9 of the recovery benchmark")
+	fs.StringVar(&bf.recoveryQuery, "recovery-query", "q20", "query of the recovery benchmark")
+	fs.BoolVar(&bf.freshness, "freshness", false, "run the freshness benchmark")
+	fs.DurationVar(&bf.freshnessDuration, "freshness-duration", 20*time.Second, "freshness measurement time")
+	fs.BoolVar(&bf.serving, "serving", false, "run the serving benchmark (q17 point SELECTs, next to PostgreSQL)")
+	fs.DurationVar(&bf.servingDuration, "serving-duration", 10*time.Second, "serving measurement time per system")
+	fs.IntVar(&bf.servingClients, "serving-clients", 64, "serving benchmark clients")
 	return fs
 }
 
@@ -70,52 +88,97 @@ func runBench(ctx context.Context, bf benchFlags, fs *flag.FlagSet, stdout, stde
 	if err != nil {
 		return errors.Wrap(err, "finding the streamdb binary")
 	}
-	queries := strings.Split(bf.queries, ",")
-	if bf.queries == "all" {
-		queries = nexmark.QueryNames()
-	}
-	for _, q := range queries {
-		if _, err := nexmark.LookupQuery(strings.TrimSpace(q)); err != nil {
-			return err
+	var specs []nexmark.RunSpec
+	switch {
+	case bf.suite:
+		specs = nexmark.DefaultSuite(bf.events)
+	case bf.queries != "":
+		queries := strings.Split(bf.queries, ",")
+		if bf.queries == "all" {
+			queries = nexmark.QueryNames()
+		}
+		for _, q := range queries {
+			if _, err := nexmark.LookupQuery(strings.TrimSpace(q)); err != nil {
+				return err
+			}
+			for _, v := range strings.Split(bf.variants, ",") {
+				specs = append(specs, nexmark.RunSpec{Query: strings.TrimSpace(q), Variant: strings.TrimSpace(v),
+					Events: bf.events, CheckpointInterval: bf.checkpointInterval})
+			}
 		}
 	}
-	report := nexmark.NewReport("streamdb bench nexmark " + strings.Join(fs.Args(), " "))
-	report.Command = "streamdb bench nexmark" + flagLine(fs)
+	report := nexmark.NewReport("streamdb bench nexmark" + flagLine(fs))
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(stderr, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
 	}
-	base := nexmark.RunOptions{Binary: binary, WorkDir: bf.workDir, KeepData: bf.keep, Events: bf.events, Chunk: bf.chunk,
-		CheckpointInterval: bf.checkpointInterval, Timeout: bf.timeout, Logf: logf}
-	var gen *nexmark.QueryResult
-	if bf.generator {
+	fail := func(what string, err error) {
+		report.Errors = append(report.Errors, fmt.Sprintf("%s: %v", what, err))
+		logf("%s: %v", what, err)
+	}
+	base := nexmark.RunOptions{Binary: binary, WorkDir: bf.workDir, KeepData: bf.keep, Chunk: bf.chunk, Timeout: bf.timeout, Logf: logf}
+	generators := map[int64]*nexmark.QueryResult{}
+	for _, spec := range specs {
+		if !bf.generator || generators[spec.Events] != nil || ctx.Err() != nil {
+			continue
+		}
 		opts := base
-		opts.Variant = nexmark.VariantGenerator
+		opts.Variant, opts.Events, opts.CheckpointInterval = nexmark.VariantGenerator, spec.Events, bf.checkpointInterval
 		g, err := nexmark.RunQuery(ctx, opts)
 		if err != nil {
-			report.Errors = append(report.Errors, fmt.Sprintf("generator: %v", err))
-			logf("generator: %v", err)
-		} else {
-			report.Generator = append(report.Generator, g)
-			gen = &g
+			fail(fmt.Sprintf("generator (%d events)", spec.Events), err)
+			continue
+		}
+		report.Generator = append(report.Generator, g)
+		generators[spec.Events] = &g
+	}
+	for _, spec := range specs {
+		if ctx.Err() != nil {
+			break
+		}
+		opts := base
+		opts.Query, opts.Variant, opts.Events, opts.CheckpointInterval = spec.Query, spec.Variant, spec.Events, spec.CheckpointInterval
+		res, err := nexmark.RunQuery(ctx, opts)
+		if err != nil {
+			res.Error = err.Error()
+			fail(fmt.Sprintf("%s %s", spec.Query, spec.Variant), err)
+		} else if g := generators[spec.Events]; g != nil {
+			res.FillGenerator(*g)
+		}
+		report.Runs = append(report.Runs, res)
+		fmt.Fprintln(stdout, res)
+	}
+	if bf.recovery != "" {
+		for _, mode := range strings.Split(bf.recovery, ",") {
+			if ctx.Err() != nil {
+				break
+			}
+			rc, err := nexmark.RunRecovery(ctx, nexmark.RecoveryOptions{Binary: binary, WorkDir: bf.workDir, KeepData: bf.keep,
+				Query: bf.recoveryQuery, Events: bf.recoveryEvents, Chunk: bf.chunk, CheckpointInterval: bf.checkpointInterval,
+				Mode: strings.TrimSpace(mode), Timeout: bf.timeout, Logf: logf})
+			if err != nil {
+				rc.Error = err.Error()
+				fail("recovery "+mode, err)
+			}
+			report.Recovery = append(report.Recovery, rc)
 		}
 	}
-	for _, q := range queries {
-		for _, variant := range strings.Split(bf.variants, ",") {
-			opts := base
-			opts.Query, opts.Variant = strings.TrimSpace(q), strings.TrimSpace(variant)
-			res, err := nexmark.RunQuery(ctx, opts)
-			if err != nil {
-				res.Error = err.Error()
-				report.Errors = append(report.Errors, fmt.Sprintf("%s %s: %v", res.Query, res.Variant, err))
-			} else if gen != nil {
-				res.FillGenerator(*gen)
-			}
-			report.Runs = append(report.Runs, res)
-			fmt.Fprintln(stdout, res)
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
+	if bf.freshness && ctx.Err() == nil {
+		fr, err := nexmark.RunFreshness(ctx, nexmark.FreshnessOptions{Binary: binary, WorkDir: bf.workDir, KeepData: bf.keep,
+			Duration: bf.freshnessDuration, CheckpointInterval: bf.checkpointInterval, Logf: logf})
+		if err != nil {
+			fr.Error = err.Error()
+			fail("freshness", err)
 		}
+		report.Freshness = &fr
+	}
+	if bf.serving && ctx.Err() == nil {
+		sv, err := nexmark.RunServing(ctx, nexmark.ServingOptions{Binary: binary, WorkDir: bf.workDir, KeepData: bf.keep,
+			Clients: bf.servingClients, Duration: bf.servingDuration, CheckpointInterval: bf.checkpointInterval, Logf: logf})
+		if err != nil {
+			sv.Error = err.Error()
+			fail("serving", err)
+		}
+		report.Serving = &sv
 	}
 	report.Finished = time.Now().UTC()
 	if bf.out != "" {
@@ -126,8 +189,11 @@ func runBench(ctx context.Context, bf benchFlags, fs *flag.FlagSet, stdout, stde
 	} else {
 		fmt.Fprint(stdout, nexmark.Markdown(report))
 	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	if len(report.Errors) > 0 {
-		return errors.Newf("%d runs failed", len(report.Errors))
+		return errors.Newf("%d benchmark runs failed (see the report)", len(report.Errors))
 	}
 	return nil
 }

@@ -1,0 +1,191 @@
+package nexmark
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cockroachdb/errors"
+	"github.com/jackc/pgx/v5"
+)
+
+// Recovery modes.
+const (
+	// RecoverLocal restarts on the same data directory: the state store is
+	// restored from the local checkpoint copy (hard links).
+	RecoverLocal = "local"
+	// RecoverStore deletes the state store and the local checkpoint copy
+	// before the restart, so the state is downloaded from the checkpoint
+	// store.
+	RecoverStore = "store"
+)
+
+// RecoveryOptions configure RunRecovery.
+type RecoveryOptions struct {
+	Binary   string
+	WorkDir  string
+	KeepData bool
+	// Query is the query under test (default q20, the largest join state).
+	Query string
+	// Events is the number of events generated before the kill (default
+	// 1,000,000); the sources are bounded to 1.5× that, so a backlog of
+	// at least Events/2 remains after the restart.
+	Events int64
+	Chunk  int
+	// CheckpointInterval of the server (default 10s); a CHECKPOINT is also
+	// taken right before the kill, so the state size at the kill is the
+	// checkpointed one.
+	CheckpointInterval time.Duration
+	Mode               string
+	Timeout            time.Duration
+	Logf               func(format string, args ...any)
+}
+
+// RecoveryResult is one kill -9 and restart.
+type RecoveryResult struct {
+	Query string `json:"query"`
+	Mode  string `json:"mode"`
+	// EventsAtKill is the slowest source's position at the kill; the
+	// sources then continue to TotalEvents.
+	EventsAtKill int64 `json:"events_at_kill"`
+	TotalEvents  int64 `json:"total_events"`
+	// StateBytesAtKill is the query's live state (streamdb.state_tables)
+	// when it was killed; CheckpointBytes the size of the last checkpoint
+	// (bytes uploaded + reused).
+	StateBytesAtKill int64 `json:"state_bytes_at_kill"`
+	CheckpointBytes  int64 `json:"checkpoint_bytes"`
+	// ReadySeconds: restart → the server accepts connections (restore
+	// included). FirstOutputSeconds: restart → the query's dataflow has
+	// emitted its first row since the restart. CaughtUpSeconds: restart →
+	// every source finished and FLUSH returned (the backlog processed).
+	ReadySeconds       float64 `json:"ready_seconds"`
+	FirstOutputSeconds float64 `json:"first_output_seconds"`
+	CaughtUpSeconds    float64 `json:"caught_up_seconds"`
+	// OutageSeconds is kill → first new output.
+	Error string `json:"error,omitempty"`
+}
+
+// RunRecovery builds up state, kills the server with SIGKILL and measures
+// the restart.
+func RunRecovery(ctx context.Context, opts RecoveryOptions) (RecoveryResult, error) {
+	if opts.Query == "" {
+		opts.Query = "q20"
+	}
+	if opts.Events <= 0 {
+		opts.Events = 1_000_000
+	}
+	if opts.Chunk <= 0 {
+		opts.Chunk = 10_000
+	}
+	if opts.CheckpointInterval <= 0 {
+		opts.CheckpointInterval = 10 * time.Second
+	}
+	if opts.Mode == "" {
+		opts.Mode = RecoverLocal
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 30 * time.Minute
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	if opts.WorkDir == "" {
+		opts.WorkDir = os.TempDir()
+	}
+	res := RecoveryResult{Query: opts.Query, Mode: opts.Mode, TotalEvents: opts.Events * 3 / 2}
+	query, err := LookupQuery(opts.Query)
+	if err != nil {
+		return res, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	dir, err := os.MkdirTemp(opts.WorkDir, "streamdb-bench-recovery-")
+	if err != nil {
+		return res, errors.Wrap(err, "creating the data directory")
+	}
+	if !opts.KeepData {
+		defer os.RemoveAll(dir)
+	}
+	dataDir := filepath.Join(dir, "data")
+	srv, err := StartServer(ctx, ServerOptions{Binary: opts.Binary, DataDir: dataDir, CheckpointInterval: opts.CheckpointInterval})
+	if err != nil {
+		return res, err
+	}
+	defer srv.Stop()
+	conn, err := srv.Connect(ctx)
+	if err != nil {
+		return res, err
+	}
+	relation := "nexmark_" + query.Name
+	for _, ddl := range append(SourceDDL(res.TotalEvents, opts.Chunk), QueryDDL(relation, query, VariantView)) {
+		if _, err := conn.Exec(ctx, ddl); err != nil {
+			conn.Close(ctx)
+			return res, errors.Wrap(err, "creating the sources and the view")
+		}
+	}
+	opts.Logf("recovery %s (%s): %d events before the kill", query.Name, opts.Mode, opts.Events)
+	for {
+		if err := conn.QueryRow(ctx, `SELECT coalesce(min("offset"), 0)::bigint FROM streamdb.sources WHERE connector = 'nexmark'`).Scan(&res.EventsAtKill); err != nil {
+			conn.Close(ctx)
+			return res, errors.Wrap(err, "polling the sources")
+		}
+		if res.EventsAtKill >= opts.Events {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := conn.Exec(ctx, "CHECKPOINT"); err != nil {
+		conn.Close(ctx)
+		return res, errors.Wrap(err, "CHECKPOINT")
+	}
+	_ = conn.QueryRow(ctx, "SELECT coalesce(sum(live_bytes), 0)::bigint FROM streamdb.state_tables WHERE relation_name = $1", relation).Scan(&res.StateBytesAtKill)
+	_ = conn.QueryRow(ctx, "SELECT (bytes_uploaded + bytes_reused)::bigint FROM streamdb.checkpoints WHERE status = 'completed' ORDER BY epoch DESC LIMIT 1").Scan(&res.CheckpointBytes)
+	conn.Close(ctx)
+	if err := srv.Kill(); err != nil {
+		return res, err
+	}
+	if opts.Mode == RecoverStore {
+		for _, sub := range []string{"state", "checkpoints-local"} {
+			if err := os.RemoveAll(filepath.Join(dataDir, sub)); err != nil {
+				return res, errors.Wrapf(err, "removing %s", sub)
+			}
+		}
+	}
+	if err := srv.Start(ctx); err != nil {
+		return res, err
+	}
+	restarted := srv.Started
+	res.ReadySeconds = time.Since(restarted).Seconds()
+	conn, err = srv.Connect(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer conn.Close(context.Background())
+	for {
+		var rowsOut int64
+		err := conn.QueryRow(ctx, "SELECT rows_out FROM streamdb.dataflows WHERE relation_name = $1", relation).Scan(&rowsOut)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return res, errors.Wrap(err, "polling the view")
+		}
+		if rowsOut > 0 {
+			res.FirstOutputSeconds = time.Since(restarted).Seconds()
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return res, errors.Wrap(ctx.Err(), "waiting for the first output after the restart")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if err := waitSourcesDone(ctx, conn, relation); err != nil {
+		return res, err
+	}
+	if _, err := conn.Exec(ctx, "FLUSH"); err != nil {
+		return res, errors.Wrap(err, "FLUSH")
+	}
+	res.CaughtUpSeconds = time.Since(restarted).Seconds()
+	opts.Logf("recovery %s (%s): ready %.2f s, first output %.2f s, caught up %.2f s (state %s at the kill)", query.Name, opts.Mode,
+		res.ReadySeconds, res.FirstOutputSeconds, res.CaughtUpSeconds, bytesHuman(res.StateBytesAtKill))
+	return res, nil
+}

@@ -906,6 +906,9 @@ func (sess *session) createIndex(is *pg_query.IndexStmt, w pgwire.ResultWriter) 
 	if is.NullsNotDistinct {
 		return types.Unsupported("UNIQUE NULLS NOT DISTINCT")
 	}
+	if is.Unique && d.Options[optTTL] != "" { // ttl.go
+		return types.Unsupported("a UNIQUE index on a table with a TTL")
+	}
 	name := is.Idxname
 	if name == "" {
 		name = d.Name + "_" + strings.Join(colNames, "_") + "_idx"
@@ -1066,6 +1069,9 @@ func (sess *session) alterTable(ctx context.Context, at *pg_query.AlterTableStmt
 			}
 			if isPK(nd, slot) {
 				return types.Unsupported("dropping a primary key column")
+			}
+			if ttlColumn(nd, slot) { // ttl.go
+				return types.Unsupported("dropping the ttl_time column of a table with a TTL")
 			}
 			if err := sess.checkViewColumnDrop(d, nd.Columns[slot], cmd.Behavior == pg_query.DropBehavior_DROP_CASCADE); err != nil {
 				return err

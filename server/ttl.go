@@ -157,6 +157,12 @@ func parseTTLOptions(opts map[string]string, column func(string) (int, error)) (
 	return spec, true, nil
 }
 
+// ttlColumn reports whether slot is the ttl_time column of a table.
+func ttlColumn(desc *catalog.Descriptor, slot int) bool {
+	a, err := strconv.Atoi(desc.Options[optTTLAttNum])
+	return err == nil && slot < len(desc.Columns) && int(desc.Columns[slot].AttNum) == a
+}
+
 // tableTTLSpec is the TTL of a stored table descriptor (validated at
 // creation).
 func tableTTLSpec(desc *catalog.Descriptor) (state.TTLSpec, bool, error) {

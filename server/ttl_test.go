@@ -276,6 +276,10 @@ func TestTTLValidation(t *testing.T) {
 	execAll(t, conn, `CREATE TABLE ok (id int, at timestamp) WITH (ttl = '1 day 2 hours', ttl_time = 'at', ttl_update = 'ON_READ_AND_WRITE')`)
 	wantCol(t, conn, `SELECT ttl::text FROM streamdb.state_tables WHERE relation_name = 'ok'`, "26:00:00")
 	wantCode(t, conn, `ALTER TABLE ok SET (ttl = '2 hours')`, "0A000")
+	wantCode(t, conn, `ALTER TABLE ok DROP COLUMN at`, "0A000")
+	wantCode(t, conn, `CREATE UNIQUE INDEX ok_id ON ok (id)`, "0A000")
+	execAll(t, conn, `ALTER TABLE ok RENAME COLUMN at TO seen`, `CREATE INDEX ok_seen ON ok (seen)`)
+	wantCol(t, conn, `SELECT ttl_time FROM streamdb.state_tables WHERE relation_name = 'ok'`, "seen")
 }
 
 // TestViewTTL covers a view's own TTL (processing time, on_write): its

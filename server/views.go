@@ -456,6 +456,7 @@ func (m *viewManager) backfillWith(ctx context.Context, v *viewRuntime, skipUp f
 		return err
 	}
 	tx := m.srv.tables.Begin()
+	tx.SkipTTLRefresh() // ttl.go: a backfill is not a user read
 	defer tx.Rollback()
 	if err := m.syncTables(); err != nil {
 		return err

@@ -315,9 +315,15 @@ func (ts *TableStore) advanceFrontiers(b *pebble.Batch, tc *ttlCommit) (func(), 
 // txnTTL is a transaction's TTL view: the processing time it reads at
 // (taken at the first TTL read) and the expiry refreshes its reads owe.
 type txnTTL struct {
-	now     int64
-	refresh []ttlRefresh
+	now       int64
+	refresh   []ttlRefresh
+	noRefresh bool
 }
+
+// SkipTTLRefresh makes the transaction's reads leave the expiry of
+// 'on_read_and_write' rows alone: for internal reads (a view's backfill),
+// which are not reads of the user's.
+func (tx *Txn) SkipTTLRefresh() { tx.ttl.noRefresh = true }
 
 type ttlRefresh struct {
 	t      *ttlTable
@@ -343,7 +349,7 @@ func (tx *Txn) ttlLive(t *ttlTable, rowKey []byte, expiry int64, ok bool) bool {
 	if expiry <= now {
 		return false
 	}
-	if t.spec.RefreshOnRead {
+	if t.spec.RefreshOnRead && !tx.ttl.noRefresh {
 		if next := addSat(now, t.spec.TTL); next > expiry {
 			tx.ttl.refresh = append(tx.ttl.refresh, ttlRefresh{t: t, rowKey: append([]byte(nil), rowKey...), expiry: next})
 		}

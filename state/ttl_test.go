@@ -168,6 +168,13 @@ func TestTTLProcessingOnReadAndWrite(t *testing.T) {
 		t.Fatal(ok, err)
 	}
 	tx.Rollback()
+	// An internal read (SkipTTLRefresh) refreshes nothing.
+	tx = ts.Begin()
+	tx.SkipTTLRefresh()
+	if _, ok, err := tx.Get(tbl, key(2)); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	tx.Rollback()
 	clk.advance(10 * time.Minute)
 	tx = ts.Begin()
 	if _, ok, _ := tx.Get(tbl, key(2)); ok {

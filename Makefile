@@ -94,8 +94,22 @@ vulncheck:
 		printf '%s\n' "$$out"; exit $$rc; \
 	fi
 
-bench:
+# make bench: the Go benchmarks under bench/ (go test -bench), then the
+# Nexmark suite (bench/nexmark, `streamdb bench nexmark --suite`): every
+# query as a view and as a black-hole sink with checkpoints every 10 s
+# (BENCH_EVENTS events, a fifth for the heavy queries), q0/q17/q20 again
+# at 1 s, recovery (q20, BENCH_RECOVERY_EVENTS before the kill -9; local
+# and store restore), freshness and serving (next to PostgreSQL 15).
+# Writes $(BENCH_OUT)/results.json, results.md and throughput.svg; about
+# 20-30 minutes on 2 cores at the defaults.
+BENCH_EVENTS          ?= 1000000
+BENCH_RECOVERY_EVENTS ?= 1000000
+BENCH_OUT             ?= docs/bench
+BENCH_FLAGS           ?=
+bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./bench/...
+	$(BIN) bench nexmark --suite --events $(BENCH_EVENTS) --recovery local,store \
+		--recovery-events $(BENCH_RECOVERY_EVENTS) --freshness --serving --out $(BENCH_OUT) $(BENCH_FLAGS)
 
 lint:
 	$(GO) test -count=1 ./internal/lint

@@ -53,7 +53,9 @@ type intervalJoin struct {
 	widths  [2]int
 	bounds  []planner.IntervalBound
 	boundAt []int64 // per bound; math.MinInt64: not set yet
-	// heaps[i] orders the stored rows of bounds[i].Side by bounds[i].Col.
+	// heaps[i] orders the stored rows of bounds[i].Side by bounds[i].Col,
+	// from the first watermark that sets boundAt[i] on. Rows removed by a
+	// retraction stay until their time expires.
 	heaps   []timedRows
 	wms     [2][]types.Watermark
 	keyBuf  []byte
@@ -226,7 +228,7 @@ func (j *intervalJoin) pushRow(ctx context.Context, s int, op types.Op, r types.
 		self.buckets[string(j.keyBuf)] = append(self.buckets[string(j.keyBuf)], r)
 		self.rows++
 		for i, b := range j.bounds {
-			if b.Side == s {
+			if b.Side == s && j.boundAt[i] != math.MinInt64 {
 				j.heaps[i].push(timedRow{t: r[b.Col].I, row: r})
 			}
 		}
@@ -299,11 +301,21 @@ func (j *intervalJoin) Barrier(ctx context.Context, _ types.Barrier, out Emitter
 		if !ok {
 			continue
 		}
+		side := &j.sides[b.Side]
+		h := &j.heaps[i]
+		if j.boundAt[i] == math.MinInt64 {
+			// The first watermark: index the rows stored so far. (Until a
+			// bound exists nothing can expire, and without watermarks
+			// the heap would only grow, with every row ever inserted.)
+			for _, rows := range side.buckets {
+				for _, r := range rows {
+					h.push(timedRow{t: r[b.Col].I, row: r})
+				}
+			}
+		}
 		if at := saturatingAdd(wm, b.Offset); at > j.boundAt[i] {
 			j.boundAt[i] = at
 		}
-		h := &j.heaps[i]
-		side := &j.sides[b.Side]
 		for len(*h) > 0 && (*h)[0].t < j.boundAt[i] {
 			e := h.pop()
 			j.keyBuf, _ = appendColsKey(j.keyBuf[:0], e.row, side.keys)

@@ -241,6 +241,11 @@ func TestIntervalJoinScripts(t *testing.T) {
 				rows := ij.StoredRows()
 				var sb strings.Builder
 				fmt.Fprintf(&sb, "stored rows: left %d, right %d; changes behind the bounds (joined, not stored): %d\n", rows[0], rows[1], ij.Unstored())
+				indexed := 0
+				for _, h := range ij.heaps {
+					indexed += len(h)
+				}
+				fmt.Fprintf(&sb, "time index entries: %d\n", indexed)
 				for _, info := range h.df.StateTableInfos() {
 					n := 0
 					_ = h.store.ScanPrefix(StateTablePrefix(info.ID), func(k, v []byte) error { n++; return nil })

@@ -129,10 +129,33 @@ func checkInt(v string) (string, error) {
 
 func checkDuration(v string) (string, error) {
 	v = strings.TrimSpace(v)
-	if v != "0" && parseDurationSetting(v) <= 0 {
+	if v == "0" {
+		return v, nil
+	}
+	d := parseDurationSetting(v)
+	if d <= 0 {
 		return "", types.Errorf(types.CodeInvalidParameterValue, "invalid value for parameter \"statement_timeout\": %q", v)
 	}
-	return v, nil
+	return formatMillisSetting(d), nil
+}
+
+// formatMillisSetting shows a millisecond setting as Postgres' SHOW does:
+// rounded to milliseconds, in the largest unit that divides it exactly
+// (200 -> 200ms, 60000 -> 1min).
+func formatMillisSetting(d time.Duration) string {
+	ms := (d + time.Millisecond/2).Milliseconds()
+	if ms == 0 {
+		return "0"
+	}
+	for _, u := range []struct {
+		ms   int64
+		name string
+	}{{86_400_000, "d"}, {3_600_000, "h"}, {60_000, "min"}, {1000, "s"}} {
+		if ms%u.ms == 0 {
+			return strconv.FormatInt(ms/u.ms, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(ms, 10) + "ms"
 }
 
 func checkEncoding(v string) (string, error) {

@@ -240,6 +240,27 @@ await section("errors with SQLSTATE and position", async () => {
   }
 });
 
+// Settings in the connection config travel in the startup message.
+await section("settings from the connection config", async () => {
+  const client = new pg.Client({ connectionString: url, statement_timeout: 250, application_name: "node-suite" });
+  await client.connect();
+  try {
+    const shown = await client.query("SELECT current_setting('application_name') AS app, current_setting('statement_timeout') AS st");
+    check("startup settings", shown.rows, [{ app: "node-suite", st: "250ms" }]);
+    const err = await expectError(client, "SELECT pg_sleep(5)");
+    check("statement_timeout code", err.code, "57014");
+    for (const [value, want] of [["1000", "1s"], ["'90s'", "90s"], ["'2min'", "2min"], ["3600000", "1h"], ["0", "0"]]) {
+      await client.query(`SET statement_timeout = ${value}`);
+      const { rows } = await client.query("SHOW statement_timeout");
+      check(`SHOW statement_timeout after SET ${value}`, rows, [{ statement_timeout: want }]);
+    }
+    const act = await client.query("SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()");
+    check("pg_stat_activity application_name", act.rows, [{ application_name: "node-suite" }]);
+  } finally {
+    await client.end();
+  }
+});
+
 await section("cleanup", async () => {
   await pool.query("DROP MATERIALIZED VIEW item_totals");
   await pool.query("DROP TABLE items");

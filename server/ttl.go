@@ -50,7 +50,7 @@ import (
 //     the table's time, deletes the rows whose expiry still matches and
 //     drops the walked index range with one range delete. The rows it
 //     removes are counted in streamdb.state_tables.expired_rows and in
-//     streamdb_ttl_expired_rows_total on /metrics.
+//     streamdb_ttl_expired_rows on /metrics.
 //   - Expiry is not a delete: nothing is written to the change log, so a
 //     materialized view over the table keeps what it computed from the
 //     expired rows (DESIGN.md section 4: rows of a view expire only if the
@@ -235,8 +235,8 @@ func (s *Server) startTTL() error {
 func (s *Server) startTTLSweeper() {
 	sw := s.ttl
 	sw.expired = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "streamdb_ttl_expired_rows_total",
-		Help: "Rows removed by TTL sweeps since the relation was created, by relation.",
+		Name: "streamdb_ttl_expired_rows",
+		Help: "Rows removed by TTL sweeps since the relation was created, by relation (a gauge: it is loaded from the store at start).",
 	}, []string{"relation"})
 	if s.reg != nil {
 		s.reg.MustRegister(sw.expired)

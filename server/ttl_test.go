@@ -181,6 +181,9 @@ func TestTableTTLProcessingTime(t *testing.T) {
 			wantCol(t, conn, `SELECT id FROM t ORDER BY id`, "")
 			execAll(t, conn, `CHECKPOINT`)
 			wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 't'`, "3")
+			if got := ttlMetric(t, s, "public.t"); got != 3 {
+				t.Fatalf("streamdb_ttl_expired_rows{relation=public.t} = %v, want 3", got)
+			}
 			wantCol(t, conn, `SELECT n FROM n`, "4")
 		})
 	}
@@ -339,6 +342,9 @@ func TestViewTTL(t *testing.T) {
 	wantCol(t, conn, aggQ, "1:1:7")
 	execAll(t, conn, `CHECKPOINT`)
 	wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 'agg' AND operator LIKE 'materialize%'`, "2")
+	if got := ttlMetric(t, s, "public.agg"); got != 2 {
+		t.Fatalf("streamdb_ttl_expired_rows{relation=public.agg} = %v, want 2", got)
+	}
 	execAll(t, conn, `INSERT INTO t VALUES (2, 1)`, `FLUSH`)
 	wantCol(t, conn, aggQ, "1:1:7 2:1:1")
 }
@@ -448,4 +454,27 @@ func TestTTLKafkaTable(t *testing.T) {
 	wantCol(t, conn, `SELECT id FROM ev ORDER BY id`, "2 3")
 	execAll(t, conn, `CHECKPOINT`)
 	wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 'ev'`, "1")
+}
+
+// ttlMetric reads streamdb_ttl_expired_rows{relation} from the server's
+// metrics registry (-1: absent).
+func ttlMetric(t *testing.T, s *Server, relation string) float64 {
+	t.Helper()
+	mfs, err := s.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "streamdb_ttl_expired_rows" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "relation" && l.GetValue() == relation {
+					return m.GetGauge().GetValue()
+				}
+			}
+		}
+	}
+	return -1
 }

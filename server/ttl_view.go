@@ -55,7 +55,7 @@ import (
 //     starts every expiry afresh.
 //   - Counters: streamdb.state_tables.expired_rows (view rows removed, and
 //     operator state entries removed, per state table) and
-//     streamdb_ttl_expired_rows_total{relation} on /metrics.
+//     streamdb_ttl_expired_rows{relation} on /metrics.
 //
 // Layout in the view state store (view OIDs are below 2^23):
 //

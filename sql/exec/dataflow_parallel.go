@@ -606,12 +606,47 @@ func (s *keyGroupStore) ScanPrefix(prefix []byte, fn func(key, value []byte) err
 	})
 }
 
-// stateChanges drains every worker's epoch buffers (the workers' entries
-// are disjoint: each key group has one owner).
+// stateChanges drains every worker's epoch buffers. The workers encode
+// their changes concurrently (the entries are disjoint: each key group has
+// one owner); the caller's set and del, which fill one batch, are then
+// called from this goroutine.
 func (rt *parallelRuntime) stateChanges(store StateStore, fresh bool, set func(key, value []byte) error, del func(key []byte) error) error {
-	for _, wk := range rt.workers {
-		if err := wk.df.StateChanges(store, fresh, set, del); err != nil {
-			return err
+	type change struct {
+		key, value []byte // value nil: a delete
+	}
+	changes := make([][]change, len(rt.workers))
+	errs := make([]error, len(rt.workers))
+	var wg sync.WaitGroup
+	for w, wk := range rt.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[w] = wk.df.StateChanges(store, fresh,
+				func(k, v []byte) error {
+					if v == nil {
+						v = []byte{}
+					}
+					changes[w] = append(changes[w], change{k, v})
+					return nil
+				},
+				func(k []byte) error { changes[w] = append(changes[w], change{key: k}); return nil })
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for _, cs := range changes {
+		for _, c := range cs {
+			var err error
+			if c.value == nil {
+				err = del(c.key)
+			} else {
+				err = set(c.key, c.value)
+			}
+			if err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cockroachdb/errors"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 var (
@@ -98,5 +100,39 @@ func checkQ12View(t *testing.T, conn *pgx.Conn, view string) {
 	dup := queryInt(t, conn, "SELECT count(*) FROM (SELECT bidder, window_start FROM "+view+" GROUP BY bidder, window_start HAVING count(*) > 1) AS d")
 	if dup != 0 {
 		t.Fatalf("%d (bidder, window) pairs appear twice in %s", dup, view)
+	}
+}
+
+// TestProctimeInViews checks where a view accepts proctime(): in a select
+// list over an append-only source (evaluated once per row), not over a
+// table (a DELETE would re-read the clock for the retraction), not in a
+// WHERE or over an aggregate. Every refusal is 0A000.
+func TestProctimeInViews(t *testing.T) {
+	s := startTestServer(t, t.TempDir())
+	conn := connectSimple(t, s)
+	execAll(t, conn, nexmarkDDL(50, "")...)
+	execAll(t, conn, "CREATE TABLE plain (id int, v int)")
+	execAll(t, conn,
+		"CREATE MATERIALIZED VIEW stamped AS SELECT auction, proctime() AS p FROM bid",
+		"CREATE MATERIALIZED VIEW stamped_join AS SELECT b.auction, proctime() AS p FROM bid AS b JOIN auction AS a ON a.id = b.auction")
+	for _, bad := range []string{
+		"CREATE MATERIALIZED VIEW x AS SELECT id, proctime() FROM plain",
+		"CREATE MATERIALIZED VIEW x AS SELECT auction FROM bid WHERE proctime() > '2000-01-01'",
+		"CREATE MATERIALIZED VIEW x AS SELECT c, proctime() FROM (SELECT count(*) AS c FROM bid) AS g",
+		"CREATE MATERIALIZED VIEW x AS SELECT a.id, proctime() FROM auction AS a LEFT JOIN bid AS b ON a.id = b.auction",
+	} {
+		_, err := conn.Exec(context.Background(), bad)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "0A000" {
+			t.Fatalf("%s: got %v, want 0A000", bad, err)
+		}
+	}
+	waitNexmark(t, s)
+	execAll(t, conn, "FLUSH")
+	if n := queryInt(t, conn, "SELECT count(*) FROM stamped WHERE p IS NULL OR p > now()"); n != 0 {
+		t.Fatalf("%d rows stamped NULL or in the future", n)
+	}
+	if n, want := queryInt(t, conn, "SELECT count(*) FROM stamped"), queryInt(t, conn, "SELECT count(*) FROM bid"); n != want || n == 0 {
+		t.Fatalf("%d stamped rows, %d bids", n, want)
 	}
 }

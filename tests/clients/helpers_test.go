@@ -25,17 +25,6 @@ func connString(srv *server.Server) string {
 	return "postgres://streamdb@" + srv.PGAddr() + "/streamdb?sslmode=disable"
 }
 
-// forEachServer runs a check against streamdb and against PostgreSQL 15
-// (a throwaway cluster), so the check's own expectations are known good.
-func forEachServer(t *testing.T, check func(t *testing.T, url string)) {
-	t.Run("streamdb", func(t *testing.T) {
-		check(t, connString(startServer(t)))
-	})
-	t.Run("postgresql", func(t *testing.T) {
-		check(t, testutil.StartPostgres(t).ConnString())
-	})
-}
-
 // connect opens a pgx connection with the given execution mode.
 func connect(t *testing.T, srv *server.Server, mode pgx.QueryExecMode) *pgx.Conn {
 	t.Helper()

@@ -16,7 +16,6 @@ import (
 	"github.com/cockroachdb/errors"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/streamdb/streamdb/tests/testutil"
 )
 
 // The introspection suite runs the catalog queries that BI tools, IDEs,
@@ -172,7 +171,11 @@ var introspectionExceptions = map[string]exception{
 	"sqlalchemy/get_view_definition-matview.sql": {mask: []string{"view_def"}, reason: viewText},
 }
 
-func TestIntrospectionFixtures(t *testing.T) {
+// introspectionFixtures runs every fixture against a fresh streamdb and the
+// PostgreSQL database at pgURL (named streamdb, owned by the superuser
+// streamdb, as current_database() and owners show in results); called by
+// TestAgainstPostgres, which owns the PostgreSQL cluster.
+func introspectionFixtures(t *testing.T, pgURL string) {
 	files, err := filepath.Glob("testdata/introspection/*/*.sql")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no fixtures found: %v", err)
@@ -184,25 +187,7 @@ func TestIntrospectionFixtures(t *testing.T) {
 	sdb := connect(t, srv, pgx.QueryExecModeCacheStatement)
 	mustExec(t, sdb, introspectionSchema...)
 
-	pg := testutil.StartPostgres(t)
-	admin, err := pgx.Connect(ctx, pg.ConnString())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
-		`CREATE ROLE streamdb SUPERUSER LOGIN CREATEROLE CREATEDB REPLICATION BYPASSRLS`,
-		`CREATE DATABASE streamdb OWNER streamdb`,
-	} {
-		if _, err := admin.Exec(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	admin.Close(ctx)
-	pgConn, err := pgx.Connect(ctx, fmt.Sprintf("postgres://streamdb@%s/streamdb?sslmode=disable", pg.Addr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pgConn.Close(context.Background())
+	pgConn := connectURL(t, pgURL, pgx.QueryExecModeCacheStatement)
 	mustExec(t, pgConn, introspectionSchema...)
 	// Our schemas are owned by the bootstrap superuser; PostgreSQL 15 gives
 	// public to pg_database_owner.

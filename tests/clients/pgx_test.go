@@ -31,7 +31,7 @@ var allExecModes = []pgx.QueryExecMode{
 // executed, unnamed statements, and the simple protocol with client-side
 // parameter interpolation.
 func TestPgxExecModes(t *testing.T) {
-	forEachServer(t, func(t *testing.T, url string) { pgxExecModes(t, url) })
+	pgxExecModes(t, connString(startServer(t))) // and on PostgreSQL: TestAgainstPostgres
 }
 
 func pgxExecModes(t *testing.T, url string) {
@@ -185,7 +185,7 @@ func abs(x int32) int32 {
 // in binary format (cached statements) and in text format (simple
 // protocol), both through a SELECT of the parameter and through a table.
 func TestPgxTypeRoundTrip(t *testing.T) {
-	forEachServer(t, func(t *testing.T, url string) { pgxTypeRoundTrip(t, url) })
+	pgxTypeRoundTrip(t, connString(startServer(t))) // and on PostgreSQL: TestAgainstPostgres
 }
 
 func pgxTypeRoundTrip(t *testing.T, url string) {
@@ -236,7 +236,7 @@ func pgxTypeRoundTrip(t *testing.T, url string) {
 }
 
 func TestPgxCopy(t *testing.T) {
-	forEachServer(t, func(t *testing.T, url string) { pgxCopy(t, url) })
+	pgxCopy(t, connString(startServer(t))) // and on PostgreSQL: TestAgainstPostgres
 }
 
 func pgxCopy(t *testing.T, url string) {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/streamdb/streamdb/tests/testutil"
 )
 
 // TestPrivilegeFunctions: BI tools (Metabase's sync, DBeaver, pgAdmin) ask
@@ -15,6 +14,15 @@ import (
 // granted SELECT on one table must see true for that one and false for the
 // others, on streamdb exactly as on PostgreSQL 15.
 func TestPrivilegeFunctions(t *testing.T) {
+	srv := startServer(t)
+	admin := connect(t, srv, pgx.QueryExecModeCacheStatement)
+	privilegeChecks(t, admin, "postgres://reader@"+srv.PGAddr()+"/streamdb?sslmode=disable")
+}
+
+// privilegeChecks creates the objects and the role reader as admin, then
+// asks as reader (whose URL is given); TestAgainstPostgres runs it on
+// PostgreSQL 15.
+func privilegeChecks(t *testing.T, admin *pgx.Conn, readerURL string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	setup := []string{
@@ -58,57 +66,30 @@ func TestPrivilegeFunctions(t *testing.T) {
 		{`SELECT has_table_privilege('nobody', 'granted', 'SELECT')`, "42704"},
 		{`SELECT has_column_privilege('granted', 'nosuch', 'SELECT')`, "42703"},
 	}
-	run := func(t *testing.T, admin *pgx.Conn, readerURL string) {
-		for _, q := range setup {
-			if _, err := admin.Exec(ctx, q); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
-		reader, err := pgx.Connect(ctx, readerURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer reader.Close(context.Background())
-		for _, c := range checks {
-			var got any
-			if err := reader.QueryRow(ctx, c.query).Scan(&got); err != nil {
-				t.Errorf("%s: %v", c.query, err)
-				continue
-			}
-			if s := fmt.Sprint(got); s != c.want {
-				t.Errorf("%s = %s, want %s", c.query, s, c.want)
-			}
-		}
-		for _, c := range errorChecks {
-			_, err := reader.Exec(ctx, c.query)
-			if code := sqlstate(err); code != c.code {
-				t.Errorf("%s: error %v (SQLSTATE %q), want SQLSTATE %s", c.query, err, code, c.code)
-			}
+	for _, q := range setup {
+		if _, err := admin.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	t.Run("streamdb", func(t *testing.T) {
-		srv := startServer(t)
-		admin := connect(t, srv, pgx.QueryExecModeCacheStatement)
-		run(t, admin, "postgres://reader@"+srv.PGAddr()+"/streamdb?sslmode=disable")
-	})
-	t.Run("postgresql", func(t *testing.T) {
-		pg := testutil.StartPostgres(t)
-		admin, err := pgx.Connect(ctx, pg.ConnString())
-		if err != nil {
-			t.Fatal(err)
+	reader, err := pgx.Connect(ctx, readerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close(context.Background())
+	for _, c := range checks {
+		var got any
+		if err := reader.QueryRow(ctx, c.query).Scan(&got); err != nil {
+			t.Errorf("%s: %v", c.query, err)
+			continue
 		}
-		defer admin.Close(context.Background())
-		// The same names as streamdb: a superuser called streamdb owns it all.
-		for _, q := range []string{`CREATE ROLE streamdb SUPERUSER LOGIN`, `CREATE DATABASE streamdb OWNER streamdb`} {
-			if _, err := admin.Exec(ctx, q); err != nil {
-				t.Fatal(err)
-			}
+		if s := fmt.Sprint(got); s != c.want {
+			t.Errorf("%s = %s, want %s", c.query, s, c.want)
 		}
-		owner, err := pgx.Connect(ctx, fmt.Sprintf("postgres://streamdb@%s/streamdb?sslmode=disable", pg.Addr))
-		if err != nil {
-			t.Fatal(err)
+	}
+	for _, c := range errorChecks {
+		_, err := reader.Exec(ctx, c.query)
+		if code := sqlstate(err); code != c.code {
+			t.Errorf("%s: error %v (SQLSTATE %q), want SQLSTATE %s", c.query, err, code, c.code)
 		}
-		defer owner.Close(context.Background())
-		run(t, owner, fmt.Sprintf("postgres://reader@%s/streamdb?sslmode=disable", pg.Addr))
-	})
+	}
 }

@@ -19,6 +19,7 @@
 //	'm' "commitseq"                                   -> last commit seq (8B BE)
 //	'm' "rowid" | tableOID (4B BE)                    -> row-id high-water mark (8B BE)
 //	'm' "seq"   | seqOID (4B BE)                      -> sequence record (see sequence.go)
+//	'e', 'x', 'm' "ttl..."                            -> row TTL records and index (see ttl.go)
 //	'c' ...                                           -> owned by package catalog
 //
 // The row key is the concatenation of types.AppendKey(d, false) over the

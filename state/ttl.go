@@ -255,21 +255,23 @@ func (ts *TableStore) TTL(oid uint32) (TTLStatus, bool) {
 type ttlCommit struct {
 	now    int64
 	events map[*ttlTable]int64 // largest event time written per event-time table
+	// keyBuf and valBuf are reused for every row (the batch copies them).
+	keyBuf, valBuf []byte
 }
 
 // writeTTLRecords adds the expiry record and index entry of a written row
 // (or removes the record of a deleted one) to b.
 func (ts *TableStore) writeTTLRecords(b *pebble.Batch, tc *ttlCommit, t *ttlTable, rowKey []byte, row types.Row) error {
-	ek := expiryKey(nil, t.oid, rowKey)
+	tc.keyBuf = expiryKey(tc.keyBuf[:0], t.oid, rowKey)
 	if row == nil {
-		return b.Delete(ek, nil)
+		return b.Delete(tc.keyBuf, nil)
 	}
 	if tc.now == 0 {
 		tc.now = ts.ttl.nowMicros()
 	}
 	exp, ok := t.expiryOf(row, tc.now)
 	if !ok {
-		return b.Delete(ek, nil)
+		return b.Delete(tc.keyBuf, nil)
 	}
 	if t.spec.EventColumn >= 0 {
 		ev := exp - t.spec.TTL
@@ -280,10 +282,12 @@ func (ts *TableStore) writeTTLRecords(b *pebble.Batch, tc *ttlCommit, t *ttlTabl
 			tc.events[t] = ev
 		}
 	}
-	if err := b.Set(ek, orderedTime(nil, exp), nil); err != nil {
+	tc.valBuf = orderedTime(tc.valBuf[:0], exp)
+	if err := b.Set(tc.keyBuf, tc.valBuf, nil); err != nil {
 		return err
 	}
-	return b.Set(ttlIndexKey(nil, t.oid, exp, rowKey), nil, nil)
+	tc.keyBuf = ttlIndexKey(tc.keyBuf[:0], t.oid, exp, rowKey)
+	return b.Set(tc.keyBuf, nil, nil)
 }
 
 // advanceFrontiers adds the new event-time frontiers of a commit to b and
@@ -318,6 +322,7 @@ type txnTTL struct {
 	now       int64
 	refresh   []ttlRefresh
 	noRefresh bool
+	keyBuf    []byte
 }
 
 // SkipTTLRefresh makes the transaction's reads leave the expiry of
@@ -359,7 +364,8 @@ func (tx *Txn) ttlLive(t *ttlTable, rowKey []byte, expiry int64, ok bool) bool {
 
 // ttlGetLive reads the expiry record of one snapshot row.
 func (tx *Txn) ttlGetLive(t *ttlTable, rowKey []byte) (bool, error) {
-	v, closer, err := tx.snap.Get(expiryKey(nil, t.oid, rowKey))
+	tx.ttl.keyBuf = expiryKey(tx.ttl.keyBuf[:0], t.oid, rowKey)
+	v, closer, err := tx.snap.Get(tx.ttl.keyBuf)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return tx.ttlLive(t, rowKey, 0, false), nil
 	}

@@ -156,7 +156,9 @@ func (o *opTTL) keyOf(in *stateInput, r types.Row) []byte {
 	return o.keyBuf
 }
 
-func (o *opTTL) key(in *stateInput, r types.Row) (string, *ttlKey) {
+// key returns the encoding of r's operator key (valid until the next call)
+// and its tracking entry.
+func (o *opTTL) key(in *stateInput, r types.Row) ([]byte, *ttlKey) {
 	k := o.keyOf(in, r)
 	tk := o.keys[string(k)]
 	if tk == nil {
@@ -169,7 +171,7 @@ func (o *opTTL) key(in *stateInput, r types.Row) (string, *ttlKey) {
 	if tk.rows[in.port] == nil {
 		tk.rows[in.port] = map[string]struct{}{}
 	}
-	return string(k), tk
+	return k, tk
 }
 
 // admit records an input chunk for persistence (instead of persistOp) and
@@ -206,8 +208,8 @@ func (o *opTTL) admit(in *stateInput, c *types.Chunk) *types.Chunk {
 		if _, ok := tk.rows[in.port][string(o.rowBuf)]; !ok {
 			tk.rows[in.port][string(o.rowBuf)] = struct{}{}
 		}
-		if _, ok := o.touched[k]; !ok {
-			o.touched[k] = tk
+		if _, ok := o.touched[string(k)]; !ok {
+			o.touched[string(k)] = tk
 		}
 	}
 	if out == nil {

@@ -80,10 +80,48 @@ func (tg *target) viewMigration() (up, down string) {
 	return viewUp + fmt.Sprintf(sinkUp, tg.broker), sinkDown + viewDown
 }
 
-// eachTarget runs fn against streamdb and against PostgreSQL, as subtests.
-func eachTarget(t *testing.T, fn func(t *testing.T, tg *target)) {
-	t.Run("streamdb", func(t *testing.T) { fn(t, startStreamdb(t)) })
-	t.Run("postgres", func(t *testing.T) { fn(t, startPostgres(t)) })
+// suite is one group of checks that runs against both targets.
+type suite struct {
+	name string
+	run  func(t *testing.T, tg *target)
+}
+
+func suites() []suite {
+	return []suite{
+		{"advisory-locks", testAdvisoryLocks},
+		{"golang-migrate", testGolangMigrate},
+		{"dbmate-redshift-scheme", func(t *testing.T, tg *target) { testDbmate(t, tg, "redshift") }},
+		{"dbmate-postgres-scheme", func(t *testing.T, tg *target) { testDbmate(t, tg, "postgres") }},
+		{"golang-migrate-failed", testFailedGolangMigrate},
+		{"dbmate-failed", testFailedDbmate},
+		{"rollback-undoes-create", testRollbackUndoesCreate},
+	}
+}
+
+// TestMigrations runs every suite against its own streamdb server, and
+// against one PostgreSQL cluster, a fresh database per suite (one cluster
+// keeps the added test time small).
+func TestMigrations(t *testing.T) {
+	t.Run("streamdb", func(t *testing.T) {
+		for _, s := range suites() {
+			t.Run(s.name, func(t *testing.T) { s.run(t, startStreamdb(t)) })
+		}
+	})
+	t.Run("postgres", func(t *testing.T) {
+		pg := testutil.StartPostgres(t)
+		admin := &target{addr: pg.Addr, user: "postgres", database: "postgres", ctx: testContext(t)}
+		admin.conn = admin.connect(t)
+		for i, s := range suites() {
+			t.Run(s.name, func(t *testing.T) {
+				tg := &target{addr: pg.Addr, user: "postgres", database: fmt.Sprintf("suite_%d", i), ctx: testContext(t)}
+				if _, err := admin.conn.Exec(admin.ctx, "CREATE DATABASE "+tg.database); err != nil {
+					t.Fatal(err)
+				}
+				tg.conn = tg.connect(t)
+				s.run(t, tg)
+			})
+		}
+	})
 }
 
 func testContext(t *testing.T) context.Context {
@@ -102,14 +140,6 @@ func startStreamdb(t *testing.T) *target {
 	srv := testutil.StartServer(t)
 	tg := &target{streamdb: true, addr: srv.PGAddr(), user: "streamdb", database: "streamdb",
 		broker: cluster.ListenAddrs()[0], ctx: testContext(t)}
-	tg.conn = tg.connect(t)
-	return tg
-}
-
-func startPostgres(t *testing.T) *target {
-	t.Helper()
-	pg := testutil.StartPostgres(t)
-	tg := &target{addr: pg.Addr, user: "postgres", database: "postgres", ctx: testContext(t)}
 	tg.conn = tg.connect(t)
 	return tg
 }
@@ -224,10 +254,6 @@ func waitForTopic(ctx context.Context, broker, topic string, want map[string]str
 	return nil
 }
 
-func TestAdvisoryLocks(t *testing.T) {
-	eachTarget(t, testAdvisoryLocks)
-}
-
 func testAdvisoryLocks(t *testing.T, tg *target) {
 	a, b := tg.conn, tg.connect(t)
 	ctx := tg.ctx
@@ -315,10 +341,6 @@ func testAdvisoryLocks(t *testing.T, tg *target) {
 	}
 }
 
-func TestGolangMigrate(t *testing.T) {
-	eachTarget(t, testGolangMigrate)
-}
-
 func testGolangMigrate(t *testing.T, tg *target) {
 	up, down := tg.viewMigration()
 	dir := writeFiles(t, map[string]string{
@@ -346,20 +368,12 @@ func testGolangMigrate(t *testing.T, tg *target) {
 	}
 }
 
-// TestDbmate runs dbmate's postgres driver, which wraps each migration in
+// testDbmate runs dbmate's postgres driver, which wraps each migration in
 // a transaction. With a postgres:// URL the driver quotes its table name
 // with "select quote_ident(unnest($1::text[]))"; the redshift:// scheme
 // runs the same driver code except that it quotes on the client (and does
 // not switch to the "postgres" database for create/drop, which Migrate
 // and Rollback do not use).
-func TestDbmate(t *testing.T) {
-	for _, scheme := range []string{"redshift", "postgres"} {
-		t.Run(scheme+"-scheme", func(t *testing.T) {
-			eachTarget(t, func(t *testing.T, tg *target) { testDbmate(t, tg, scheme) })
-		})
-	}
-}
-
 func testDbmate(t *testing.T, tg *target, scheme string) {
 	up, down := tg.viewMigration()
 	dir := writeFiles(t, map[string]string{
@@ -416,107 +430,100 @@ func checkNoExtra(t *testing.T, tg *target) {
 	}
 }
 
-func TestFailedMigration(t *testing.T) {
-	t.Run("golang-migrate", func(t *testing.T) {
-		eachTarget(t, func(t *testing.T, tg *target) {
-			dir := writeFiles(t, map[string]string{
-				"1_init.up.sql": initUp, "1_init.down.sql": initDown,
-				"2_bad.up.sql": tg.badUp(), "2_bad.down.sql": "DROP TABLE extra;\n",
-			})
-			m, err := migrate.New("file://"+dir, tg.url("pgx5"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer m.Close()
-			if err := m.Up(); err == nil || !strings.Contains(err.Error(), "22012") {
-				t.Fatalf("up: %v, want a division by zero (22012)", err)
-			}
-			if got := queryString(t, tg, "SELECT version || ' ' || dirty FROM schema_migrations"); got != "2 true" {
-				t.Errorf("schema_migrations = %q, want 2 true", got)
-			}
-			checkNoExtra(t, tg)
-		})
+func testFailedGolangMigrate(t *testing.T, tg *target) {
+	dir := writeFiles(t, map[string]string{
+		"1_init.up.sql": initUp, "1_init.down.sql": initDown,
+		"2_bad.up.sql": tg.badUp(), "2_bad.down.sql": "DROP TABLE extra;\n",
 	})
-	t.Run("dbmate", func(t *testing.T) {
-		eachTarget(t, func(t *testing.T, tg *target) {
-			dir := writeFiles(t, map[string]string{
-				"20240101000001_init.sql": "-- migrate:up\n" + initUp + "\n-- migrate:down\n" + initDown,
-				"20240101000002_bad.sql":  "-- migrate:up\n" + tg.badUp() + "\n-- migrate:down\nDROP TABLE extra;\n",
-			})
-			u, err := url.Parse(tg.url("postgres"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			db := dbmate.New(u)
-			db.AutoDumpSchema = false
-			db.MigrationsDir = []string{dir}
-			db.Log = io.Discard
-			if err := db.Migrate(); err == nil || !strings.Contains(err.Error(), "22012") {
-				t.Fatalf("migrate: %v, want a division by zero (22012)", err)
-			}
-			if got := queryString(t, tg, "SELECT string_agg(version, ',' ORDER BY version) FROM schema_migrations"); got != "20240101000001" {
-				t.Errorf("schema_migrations = %q, want only the first migration", got)
-			}
-			checkNoExtra(t, tg)
-		})
-	})
+	m, err := migrate.New("file://"+dir, tg.url("pgx5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.Up(); err == nil || !strings.Contains(err.Error(), "22012") {
+		t.Fatalf("up: %v, want a division by zero (22012)", err)
+	}
+	if got := queryString(t, tg, "SELECT version || ' ' || dirty FROM schema_migrations"); got != "2 true" {
+		t.Errorf("schema_migrations = %q, want 2 true", got)
+	}
+	checkNoExtra(t, tg)
 }
 
-// TestRollbackUndoesCreate checks the transaction rules the tools rely on,
+func testFailedDbmate(t *testing.T, tg *target) {
+	dir := writeFiles(t, map[string]string{
+		"20240101000001_init.sql": "-- migrate:up\n" + initUp + "\n-- migrate:down\n" + initDown,
+		"20240101000002_bad.sql":  "-- migrate:up\n" + tg.badUp() + "\n-- migrate:down\nDROP TABLE extra;\n",
+	})
+	u, err := url.Parse(tg.url("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := dbmate.New(u)
+	db.AutoDumpSchema = false
+	db.MigrationsDir = []string{dir}
+	db.Log = io.Discard
+	if err := db.Migrate(); err == nil || !strings.Contains(err.Error(), "22012") {
+		t.Fatalf("migrate: %v, want a division by zero (22012)", err)
+	}
+	if got := queryString(t, tg, "SELECT string_agg(version, ',' ORDER BY version) FROM schema_migrations"); got != "20240101000001" {
+		t.Errorf("schema_migrations = %q, want only the first migration", got)
+	}
+	checkNoExtra(t, tg)
+}
+
+// testRollbackUndoesCreate checks the transaction rules the tools rely on,
 // as Postgres has them: ROLLBACK, ROLLBACK TO SAVEPOINT, a failed block and
 // a disconnect undo the CREATEs (tables, views, indexes) of the block;
 // COMMIT keeps them.
-func TestRollbackUndoesCreate(t *testing.T) {
-	eachTarget(t, func(t *testing.T, tg *target) {
-		exec := func(conn *pgx.Conn, sqls ...string) {
-			t.Helper()
-			for _, q := range sqls {
-				if _, err := conn.Exec(tg.ctx, q); err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
+func testRollbackUndoesCreate(t *testing.T, tg *target) {
+	exec := func(conn *pgx.Conn, sqls ...string) {
+		t.Helper()
+		for _, q := range sqls {
+			if _, err := conn.Exec(tg.ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
 			}
 		}
-		tables := func() string {
-			t.Helper()
-			return queryString(t, tg, "SELECT coalesce(string_agg(relname::text, ',' ORDER BY relname), '') FROM pg_class WHERE relname LIKE 'rb\\_%'")
+	}
+	tables := func() string {
+		t.Helper()
+		return queryString(t, tg, "SELECT coalesce(string_agg(relname::text, ',' ORDER BY relname), '') FROM pg_class WHERE relname LIKE 'rb\\_%'")
+	}
+	exec(tg.conn, "BEGIN", "CREATE TABLE rb_a (id serial PRIMARY KEY, v int)", "INSERT INTO rb_a (v) VALUES (1)",
+		"CREATE MATERIALIZED VIEW rb_v AS SELECT count(*) AS n FROM rb_a", "ROLLBACK")
+	if got := tables(); got != "" {
+		t.Errorf("after ROLLBACK: %q remain", got)
+	}
+	exec(tg.conn, "BEGIN", "CREATE TABLE rb_b (id int PRIMARY KEY)", "SAVEPOINT s", "CREATE TABLE rb_c (id int)",
+		"ROLLBACK TO SAVEPOINT s", "CREATE TABLE rb_d (id int)", "COMMIT")
+	if got := tables(); got != "rb_b,rb_b_pkey,rb_d" {
+		t.Errorf("after ROLLBACK TO SAVEPOINT and COMMIT: %q, want rb_b,rb_b_pkey,rb_d", got)
+	}
+	// A failed block ended by COMMIT rolls back.
+	exec(tg.conn, "BEGIN", "CREATE TABLE rb_e (id int)")
+	if _, err := tg.conn.Exec(tg.ctx, "SELECT 1/0"); err == nil {
+		t.Fatal("1/0 did not fail")
+	}
+	exec(tg.conn, "COMMIT")
+	if got := tables(); got != "rb_b,rb_b_pkey,rb_d" {
+		t.Errorf("after a failed block: %q, want rb_b,rb_b_pkey,rb_d", got)
+	}
+	// A session that ends inside a block rolls it back.
+	other := tg.connect(t)
+	exec(other, "BEGIN", "CREATE TABLE rb_f (id int)")
+	other.Close(tg.ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for tables() != "rb_b,rb_b_pkey,rb_d" {
+		if time.Now().After(deadline) {
+			t.Fatalf("after a disconnect inside a block: %q, want rb_b,rb_b_pkey,rb_d", tables())
 		}
-		exec(tg.conn, "BEGIN", "CREATE TABLE rb_a (id serial PRIMARY KEY, v int)", "INSERT INTO rb_a (v) VALUES (1)",
-			"CREATE MATERIALIZED VIEW rb_v AS SELECT count(*) AS n FROM rb_a", "ROLLBACK")
-		if got := tables(); got != "" {
-			t.Errorf("after ROLLBACK: %q remain", got)
-		}
-		exec(tg.conn, "BEGIN", "CREATE TABLE rb_b (id int PRIMARY KEY)", "SAVEPOINT s", "CREATE TABLE rb_c (id int)",
-			"ROLLBACK TO SAVEPOINT s", "CREATE TABLE rb_d (id int)", "COMMIT")
-		if got := tables(); got != "rb_b,rb_b_pkey,rb_d" {
-			t.Errorf("after ROLLBACK TO SAVEPOINT and COMMIT: %q, want rb_b,rb_b_pkey,rb_d", got)
-		}
-		// A failed block ended by COMMIT rolls back.
-		exec(tg.conn, "BEGIN", "CREATE TABLE rb_e (id int)")
-		if _, err := tg.conn.Exec(tg.ctx, "SELECT 1/0"); err == nil {
-			t.Fatal("1/0 did not fail")
-		}
-		exec(tg.conn, "COMMIT")
-		if got := tables(); got != "rb_b,rb_b_pkey,rb_d" {
-			t.Errorf("after a failed block: %q, want rb_b,rb_b_pkey,rb_d", got)
-		}
-		// A session that ends inside a block rolls it back.
-		other := tg.connect(t)
-		exec(other, "BEGIN", "CREATE TABLE rb_f (id int)")
-		other.Close(tg.ctx)
-		deadline := time.Now().Add(10 * time.Second)
-		for tables() != "rb_b,rb_b_pkey,rb_d" {
-			if time.Now().After(deadline) {
-				t.Fatalf("after a disconnect inside a block: %q, want rb_b,rb_b_pkey,rb_d", tables())
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		// An index on an existing table goes too, with its entries.
-		exec(tg.conn, "INSERT INTO rb_d VALUES (1)", "BEGIN", "CREATE UNIQUE INDEX rb_d_id ON rb_d (id)", "ROLLBACK")
-		if got := tables(); got != "rb_b,rb_b_pkey,rb_d" {
-			t.Errorf("after a rolled-back CREATE INDEX: %q, want rb_b,rb_b_pkey,rb_d", got)
-		}
-		exec(tg.conn, "INSERT INTO rb_d VALUES (1)")
-		// The names are free again.
-		exec(tg.conn, "CREATE TABLE rb_a (id int)", "CREATE INDEX rb_d_id ON rb_d (id)", "DROP TABLE rb_a, rb_b, rb_d")
-	})
+		time.Sleep(20 * time.Millisecond)
+	}
+	// An index on an existing table goes too, with its entries.
+	exec(tg.conn, "INSERT INTO rb_d VALUES (1)", "BEGIN", "CREATE UNIQUE INDEX rb_d_id ON rb_d (id)", "ROLLBACK")
+	if got := tables(); got != "rb_b,rb_b_pkey,rb_d" {
+		t.Errorf("after a rolled-back CREATE INDEX: %q, want rb_b,rb_b_pkey,rb_d", got)
+	}
+	exec(tg.conn, "INSERT INTO rb_d VALUES (1)")
+	// The names are free again.
+	exec(tg.conn, "CREATE TABLE rb_a (id int)", "CREATE INDEX rb_d_id ON rb_d (id)", "DROP TABLE rb_a, rb_b, rb_d")
 }

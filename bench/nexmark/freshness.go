@@ -153,8 +153,10 @@ func RunFreshness(ctx context.Context, opts FreshnessOptions) (FreshnessResult, 
 	return res, nil
 }
 
-// probeFreshness inserts marker rows one at a time and times until the
-// marker view shows each.
+// probeFreshness inserts a marker row every opts.MarkerEvery on one
+// connection while a reader polls the marker view's max(seq) on another;
+// when the reader first sees seq s, every marker up to s not yet seen is
+// done, its latency the time since its INSERT was sent.
 func probeFreshness(ctx context.Context, srv *Server, opts FreshnessOptions) ([]float64, error) {
 	ins, err := srv.Connect(ctx)
 	if err != nil {
@@ -166,29 +168,72 @@ func probeFreshness(ctx context.Context, srv *Server, opts FreshnessOptions) ([]
 		return nil, err
 	}
 	defer reader.Close(context.Background())
+	var mu sync.Mutex
+	var sent []time.Time // sent[i] is when marker i+1 was sent
+	insertErr := make(chan error, 1)
+	stopInsert := make(chan struct{})
+	inserterDone := make(chan struct{})
+	go func() {
+		defer close(inserterDone)
+		defer close(insertErr)
+		tick := time.NewTicker(opts.MarkerEvery)
+		defer tick.Stop()
+		deadline := time.Now().Add(opts.Duration)
+		for seq := int64(1); time.Now().Before(deadline); seq++ {
+			mu.Lock()
+			sent = append(sent, time.Now())
+			mu.Unlock()
+			if _, err := ins.Exec(ctx, "INSERT INTO marker VALUES (1, $1)", seq); err != nil {
+				insertErr <- errors.Wrap(err, "inserting a marker")
+				return
+			}
+			select {
+			case <-tick.C:
+			case <-stopInsert:
+				return
+			}
+		}
+	}()
+	defer func() {
+		// Before the connections close: the inserter may be mid-INSERT.
+		close(stopInsert)
+		<-inserterDone
+	}()
 	var latencies []float64
-	deadline := time.Now().Add(opts.Duration)
-	for seq := int64(1); time.Now().Before(deadline); seq++ {
-		sent := time.Now()
-		if _, err := ins.Exec(ctx, "INSERT INTO marker VALUES (1, $1)", seq); err != nil {
-			return nil, errors.Wrap(err, "inserting a marker")
+	var seen int64
+	inserting := true
+	var lastChange time.Time
+	for {
+		var seq int64
+		err := reader.QueryRow(ctx, "SELECT seq FROM marker_v WHERE id = 1").Scan(&seq)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return nil, errors.Wrap(err, "polling the marker view")
 		}
-		for {
-			var seen int64
-			err := reader.QueryRow(ctx, "SELECT seq FROM marker_v WHERE id = 1").Scan(&seen)
-			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-				return nil, errors.Wrap(err, "polling the marker view")
-			}
-			if seen >= seq {
-				break
-			}
-			if time.Since(sent) > time.Minute {
-				return nil, errors.Newf("marker %d not visible after a minute", seq)
-			}
-			time.Sleep(time.Millisecond)
+		now := time.Now()
+		mu.Lock()
+		total := int64(len(sent))
+		for ; seen < seq && seen < total; seen++ {
+			latencies = append(latencies, float64(now.Sub(sent[seen]).Microseconds())/1000)
 		}
-		latencies = append(latencies, float64(time.Since(sent).Microseconds())/1000)
-		time.Sleep(opts.MarkerEvery)
+		mu.Unlock()
+		if inserting {
+			select {
+			case err, ok := <-insertErr:
+				if ok && err != nil {
+					return nil, err
+				}
+				inserting, lastChange = false, now
+			default:
+			}
+		}
+		if !inserting {
+			if seen >= total {
+				return latencies, nil
+			}
+			if now.Sub(lastChange) > time.Minute {
+				return nil, errors.Newf("markers %d..%d not visible a minute after the last insert", seen+1, total)
+			}
+		}
+		time.Sleep(time.Millisecond)
 	}
-	return latencies, nil
 }

@@ -158,14 +158,18 @@ func Markdown(r *Report) string {
 func writeRecoveryMarkdown(b *strings.Builder, r *Report) {
 	if len(r.Recovery) > 0 {
 		b.WriteString("\nRecovery (kill -9, restart; `local` = from the local checkpoint copy, `store` = state dir deleted, restored from the checkpoint store):\n\n")
-		b.WriteString("| query | mode | events at kill | state at kill | checkpoint size | ready s | first new output s | caught up s | backlog events |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
+		b.WriteString("| query | mode | events generated at kill | view input rows at kill | state at kill | last checkpoint size | ready s | first new output s | caught up s | total events |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, rc := range r.Recovery {
 			if rc.Error != "" {
 				fmt.Fprintf(b, "| %s | %s | error: %s |||||| |\n", rc.Query, rc.Mode, rc.Error)
 				continue
 			}
-			fmt.Fprintf(b, "| %s | %s | %d | %s | %s | %.2f | %.2f | %.2f | %d |\n", rc.Query, rc.Mode, rc.EventsAtKill,
-				bytesHuman(rc.StateBytesAtKill), bytesHuman(rc.CheckpointBytes), rc.ReadySeconds, rc.FirstOutputSeconds, rc.CaughtUpSeconds, rc.TotalEvents-rc.EventsAtKill)
+			first := fmt.Sprintf("%.2f", rc.FirstOutputSeconds)
+			if rc.NoBacklog {
+				first = "no backlog"
+			}
+			fmt.Fprintf(b, "| %s | %s | %d | %d | %s | %s | %.2f | %s | %.2f | %d |\n", rc.Query, rc.Mode, rc.EventsAtKill, rc.ViewRowsInAtKill,
+				bytesHuman(rc.StateBytesAtKill), bytesHuman(rc.CheckpointBytes), rc.ReadySeconds, first, rc.CaughtUpSeconds, rc.TotalEvents)
 		}
 	}
 	if f := r.Freshness; f != nil {

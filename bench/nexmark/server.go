@@ -102,7 +102,13 @@ func (s *Server) Start(ctx context.Context) error {
 	s.cmd, s.log = cmd, log
 	s.waitErr = make(chan error, 1)
 	go func() { s.waitErr <- cmd.Wait() }()
-	return s.waitReady(ctx)
+	if err := s.waitReady(ctx); err != nil {
+		// Never leave a server behind (it has its own process group, so
+		// the benchmark's own signals do not reach it).
+		_ = s.Kill()
+		return err
+	}
+	return nil
 }
 
 func (s *Server) waitReady(ctx context.Context) error {
@@ -148,7 +154,9 @@ func (s *Server) Kill() error {
 		return nil
 	}
 	_ = s.cmd.Process.Signal(syscall.SIGKILL)
-	<-s.waitErr
+	err := <-s.waitErr
+	// Keep the exit for a later Start's readiness check.
+	s.waitErr <- err
 	s.cmd = nil
 	return s.log.Close()
 }

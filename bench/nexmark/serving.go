@@ -118,6 +118,10 @@ func RunServing(ctx context.Context, opts ServingOptions) (ServingResult, error)
 	}
 	var keys []servingKey
 	var all [][]any
+	var columns []string
+	for _, f := range rows.FieldDescriptions() {
+		columns = append(columns, f.Name)
+	}
 	for rows.Next() {
 		vals, err := rows.Values()
 		if err != nil {
@@ -149,7 +153,7 @@ func RunServing(ctx context.Context, opts ServingOptions) (ServingResult, error)
 	_ = srv.Stop()
 	pgStats := ServingStats{System: "postgresql", Clients: opts.Clients}
 	res.Postgres = &pgStats
-	if err := servePostgres(ctx, opts, all, keys, &pgStats); err != nil {
+	if err := servePostgres(ctx, opts, columns, all, keys, &pgStats); err != nil {
 		pgStats.Error = err.Error()
 		return res, err
 	}
@@ -157,7 +161,7 @@ func RunServing(ctx context.Context, opts ServingOptions) (ServingResult, error)
 	return res, nil
 }
 
-func servePostgres(ctx context.Context, opts ServingOptions, all [][]any, keys []servingKey, out *ServingStats) error {
+func servePostgres(ctx context.Context, opts ServingOptions, columns []string, all [][]any, keys []servingKey, out *ServingStats) error {
 	pg, err := StartPostgres(ctx, opts.WorkDir)
 	if err != nil {
 		return err
@@ -174,7 +178,7 @@ func servePostgres(ctx context.Context, opts ServingOptions, all [][]any, keys [
 		PRIMARY KEY (auction, day))`); err != nil {
 		return errors.Wrap(err, "creating the PostgreSQL table")
 	}
-	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"nexmark_q17"}, nil, pgx.CopyFromRows(all)); err != nil {
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"nexmark_q17"}, columns, pgx.CopyFromRows(all)); err != nil {
 		return errors.Wrap(err, "loading PostgreSQL")
 	}
 	if _, err := conn.Exec(ctx, "ANALYZE nexmark_q17"); err != nil {

@@ -45,6 +45,10 @@ import (
 //     SELECT, joins, COPY TO do not see them, UPDATE/DELETE do not touch
 //     them, an INSERT of the same primary key succeeds, an upsert sees no
 //     old row. A late event already past the frontier is stored invisible.
+//     A transaction reads at one processing time (taken at its first read
+//     of a TTL table); event-time visibility uses the frontier at each
+//     read. A transaction that read a row before it expired may still
+//     update it afterwards (the row comes back with a new expiry).
 //   - Physical removal: a sweep (every Options.TTLSweepInterval, default
 //     10 s, and at CHECKPOINT) walks the table's expiry-ordered index up to
 //     the table's time, deletes the rows whose expiry still matches and

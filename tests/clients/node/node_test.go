@@ -96,49 +96,57 @@ func streamdbURL(srv *server.Server) string {
 	return "postgres://streamdb@" + srv.PGAddr() + "/streamdb?sslmode=disable"
 }
 
-func TestNodePostgres(t *testing.T) {
+// TestNode runs pg.mjs and migrate.mjs against streamdb, then against one
+// PostgreSQL cluster (a database per script).
+func TestNode(t *testing.T) {
 	node := requireNodeModules(t)
 	t.Run("streamdb", func(t *testing.T) {
-		srv := testutil.StartServer(t)
-		runScript(t, node, []string{"DATABASE_URL=" + streamdbURL(srv), "STREAMDB=1"}, "pg.mjs")
+		t.Run("pg", func(t *testing.T) {
+			srv := testutil.StartServer(t)
+			runScript(t, node, []string{"DATABASE_URL=" + streamdbURL(srv), "STREAMDB=1"}, "pg.mjs")
+		})
+		t.Run("node-pg-migrate", func(t *testing.T) {
+			cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "spend_out"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(cluster.Close)
+			broker := cluster.ListenAddrs()[0]
+			srv := testutil.StartServer(t)
+			env := []string{"DATABASE_URL=" + streamdbURL(srv), "STREAMDB=1", "KAFKA_BROKER=" + broker}
+			runScript(t, node, env, "migrate.mjs", "up")
+			// The script inserted a fourth order after up; the sink from
+			// the view, collapsed by key, equals the view.
+			want := map[string]string{"ann": "2|37.25", "bob": "1|12.50", "cy": "1|5.00"}
+			waitForTopic(t, broker, "spend_out", want)
+			runScript(t, node, env, "migrate.mjs", "down")
+			conn := connect(t, streamdbURL(srv))
+			var flows int
+			if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM streamdb.dataflows").Scan(&flows); err != nil {
+				t.Fatal(err)
+			}
+			if flows != 0 {
+				t.Errorf("%d dataflows (view, sink) left after down", flows)
+			}
+		})
 	})
 	t.Run("postgres", func(t *testing.T) {
 		pg := testutil.StartPostgres(t)
-		runScript(t, node, []string{"DATABASE_URL=" + pg.ConnString(), "STREAMDB=0"}, "pg.mjs")
-	})
-}
-
-func TestNodePgMigrate(t *testing.T) {
-	node := requireNodeModules(t)
-	t.Run("streamdb", func(t *testing.T) {
-		cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "spend_out"))
-		if err != nil {
-			t.Fatal(err)
+		admin := connect(t, pg.ConnString())
+		database := func(t *testing.T, name string) string {
+			if _, err := admin.Exec(context.Background(), "CREATE DATABASE "+name); err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf("postgres://postgres@%s/%s?sslmode=disable", pg.Addr, name)
 		}
-		t.Cleanup(cluster.Close)
-		broker := cluster.ListenAddrs()[0]
-		srv := testutil.StartServer(t)
-		env := []string{"DATABASE_URL=" + streamdbURL(srv), "STREAMDB=1", "KAFKA_BROKER=" + broker}
-		runScript(t, node, env, "migrate.mjs", "up")
-		// The script inserted a fourth order after up; the sink from the
-		// view, collapsed by key, equals the view.
-		want := map[string]string{"ann": "2|37.25", "bob": "1|12.50", "cy": "1|5.00"}
-		waitForTopic(t, broker, "spend_out", want)
-		runScript(t, node, env, "migrate.mjs", "down")
-		conn := connect(t, streamdbURL(srv))
-		var flows int
-		if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM streamdb.dataflows").Scan(&flows); err != nil {
-			t.Fatal(err)
-		}
-		if flows != 0 {
-			t.Errorf("%d dataflows (view, sink) left after down", flows)
-		}
-	})
-	t.Run("postgres", func(t *testing.T) {
-		pg := testutil.StartPostgres(t)
-		env := []string{"DATABASE_URL=" + pg.ConnString(), "STREAMDB=0", "KAFKA_BROKER="}
-		runScript(t, node, env, "migrate.mjs", "up")
-		runScript(t, node, env, "migrate.mjs", "down")
+		t.Run("pg", func(t *testing.T) {
+			runScript(t, node, []string{"DATABASE_URL=" + database(t, "pg_suite"), "STREAMDB=0"}, "pg.mjs")
+		})
+		t.Run("node-pg-migrate", func(t *testing.T) {
+			env := []string{"DATABASE_URL=" + database(t, "migrate_suite"), "STREAMDB=0", "KAFKA_BROKER="}
+			runScript(t, node, env, "migrate.mjs", "up")
+			runScript(t, node, env, "migrate.mjs", "down")
+		})
 	})
 }
 

@@ -134,7 +134,7 @@ func Markdown(r *Report) string {
 			run.Query, run.Variant, ckpt, run.Events, kilo(run.EventsPerSec), kilo(run.EventsPerCoreSec),
 			kilo(run.EventsPerCoreSecExclGenerator), share, target, ratio, mib(run.PeakRSSBytes), mib(run.SteadyRSSBytes),
 			run.CheckpointP50Ms, run.CheckpointP99Ms, len(run.Checkpoints), bytesHuman(run.CheckpointBytesP50),
-			bytesHuman(int64(run.StateBytesPerMillion)), run.LoadAvg[0])
+			stateColumn(run), run.LoadAvg[0])
 	}
 	if len(r.Generator) > 0 {
 		b.WriteString("\nGenerator alone (the three sources writing their tables, no query):\n\n| events | events/s | per core | CPU s | peak RSS MiB |\n|---:|---:|---:|---:|---:|\n")
@@ -198,4 +198,14 @@ func writeRecoveryMarkdown(b *strings.Builder, r *Report) {
 			fmt.Fprintf(b, "| %s | %d | %v | %d | %.0f | %.2f | %.2f |\n", st.System, st.Clients, st.IngestRunning, st.Queries, st.QPS, st.P50Ms, st.P99Ms)
 		}
 	}
+}
+
+// stateColumn is the state per million events from streamdb.state_tables,
+// or, when those estimates are still 0 (nothing flushed to SSTs yet), from
+// the state directory's size on disk, marked as such.
+func stateColumn(run QueryResult) string {
+	if run.StateBytes > 0 || run.Events == 0 {
+		return bytesHuman(int64(run.StateBytesPerMillion))
+	}
+	return bytesHuman(int64(float64(run.StateDirBytes)/(float64(run.Events)/1e6))) + " (disk)"
 }

@@ -146,6 +146,7 @@ func runBench(ctx context.Context, bf benchFlags, fs *flag.FlagSet, stdout, stde
 		}
 		report.Runs = append(report.Runs, res)
 		fmt.Fprintln(stdout, res)
+		checkpointReport(bf.out, report, logf)
 	}
 	if bf.recovery != "" {
 		for _, mode := range strings.Split(bf.recovery, ",") {
@@ -160,6 +161,7 @@ func runBench(ctx context.Context, bf benchFlags, fs *flag.FlagSet, stdout, stde
 				fail("recovery "+mode, err)
 			}
 			report.Recovery = append(report.Recovery, rc)
+			checkpointReport(bf.out, report, logf)
 		}
 	}
 	if bf.freshness && ctx.Err() == nil {
@@ -170,6 +172,7 @@ func runBench(ctx context.Context, bf benchFlags, fs *flag.FlagSet, stdout, stde
 			fail("freshness", err)
 		}
 		report.Freshness = &fr
+		checkpointReport(bf.out, report, logf)
 	}
 	if bf.serving && ctx.Err() == nil {
 		sv, err := nexmark.RunServing(ctx, nexmark.ServingOptions{Binary: binary, WorkDir: bf.workDir, KeepData: bf.keep,
@@ -196,6 +199,17 @@ func runBench(ctx context.Context, bf benchFlags, fs *flag.FlagSet, stdout, stde
 		return errors.Newf("%d benchmark runs failed (see the report)", len(report.Errors))
 	}
 	return nil
+}
+
+// checkpointReport writes the report so far, so that an interrupted suite
+// still leaves its finished runs behind.
+func checkpointReport(out string, report *nexmark.Report, logf func(string, ...any)) {
+	if out == "" {
+		return
+	}
+	if err := nexmark.WriteReport(out, report); err != nil {
+		logf("writing the partial report: %v", err)
+	}
 }
 
 // flagLine renders the flags that were set, for the report.

@@ -160,7 +160,27 @@ func (ts *TableStore) endTxn(startSeq uint64) {
 }
 
 // commit writes tx's changes: see the package documentation.
-func (ts *TableStore) commit(tx *Txn) error {
+func (ts *TableStore) commit(tx *Txn) error { return ts.commitSync(tx, true) }
+
+// CommitUnsynced is Commit without the fsync: the changes are visible at
+// once, and durable with the next synced commit of any transaction (the
+// WAL is one sequence), a view epoch (which syncs the store before it
+// reads the log) or a checkpoint; a crash can lose them until then. Only
+// for writers that can redo the lost tail exactly: a replayable source
+// whose position commits in the same transaction as its rows (the
+// nexmark generator), which then restarts from the last durable position.
+func (tx *Txn) CommitUnsynced() error {
+	if tx.done {
+		return errFinished()
+	}
+	defer tx.finish()
+	if len(tx.ops) == 0 {
+		return nil
+	}
+	return tx.ts.commitSync(tx, false)
+}
+
+func (ts *TableStore) commitSync(tx *Txn, sync bool) error {
 	db := ts.store.db
 
 	// Encode outside the mutex: only conflict checks, log keys and the
@@ -285,7 +305,7 @@ func (ts *TableStore) commit(tx *Txn) error {
 	ts.pruneLastWriteLocked()
 	ts.commitMu.Unlock()
 
-	if ts.store.opts.NoSync {
+	if ts.store.opts.NoSync || !sync {
 		return nil
 	}
 	// One fsync covers every batch applied before it; concurrent callers

@@ -151,7 +151,9 @@ type Generator struct {
 	// of channel-N.
 	hotURLs     [4]string
 	channelURLs []string
-	sb          strings.Builder
+	// channelNames caches "channel-N".
+	channelNames []string
+	sb           strings.Builder
 }
 
 // New returns a generator positioned at event 0.
@@ -203,6 +205,10 @@ func (g *Generator) TimestampMillis(n int64) int64 {
 // Events of other kinds are skipped without drawing their fields (each
 // event has its own Random, so skipping does not change the others).
 func (g *Generator) AppendRows(dst []types.Row, k Kind, max int, maxScan int64) []types.Row {
+	width := len(Columns(k))
+	// Rows are carved out of blocks of datums: one allocation per block,
+	// not one per row.
+	var block []types.Datum
 	added := 0
 	for scanned := int64(0); added < max && scanned < maxScan && !g.Done(); scanned++ {
 		n := g.next
@@ -210,23 +216,40 @@ func (g *Generator) AppendRows(dst []types.Row, k Kind, max int, maxScan int64) 
 		if g.KindOf(n) != k {
 			continue
 		}
-		dst = append(dst, g.Event(n))
+		if len(block) < width {
+			block = make([]types.Datum, width*min(max-added, rowBlock))
+		}
+		row := types.Row(block[:width:width])
+		block = block[width:]
+		g.fill(row, n)
+		dst = append(dst, row)
 		added++
 	}
 	return dst
 }
 
+// rowBlock is how many rows AppendRows allocates at a time.
+const rowBlock = 256
+
 // Event returns the row of event number n (of kind KindOf(n)).
 func (g *Generator) Event(n int64) types.Row {
+	row := make(types.Row, len(Columns(g.KindOf(n))))
+	g.fill(row, n)
+	return row
+}
+
+// fill sets row (of the width of event n's kind) to event n.
+func (g *Generator) fill(row types.Row, n int64) {
 	rnd := newJavaRandom(g.eventSeed(n))
 	ts := g.TimestampMillis(n)
 	switch g.KindOf(n) {
 	case KindPerson:
-		return g.person(n, &rnd, ts)
+		g.person(row, n, &rnd, ts)
 	case KindAuction:
-		return g.auction(n, &rnd, ts)
+		g.auction(row, n, &rnd, ts)
+	default:
+		g.bid(row, n, &rnd, ts)
 	}
-	return g.bid(n, &rnd, ts)
 }
 
 // eventSeed is the seed of event n's Random. Java seeds with n itself; the
@@ -247,7 +270,7 @@ func (g *Generator) eventSeed(n int64) int64 {
 
 func tsDatum(millis int64) types.Datum { return types.DTimestamp(millis * 1000) }
 
-func (g *Generator) person(n int64, rnd *javaRandom, ts int64) types.Row {
+func (g *Generator) person(row types.Row, n int64, rnd *javaRandom, ts int64) {
 	id := g.lastBase0PersonID(n) + FirstPersonID
 	name := firstNames[rnd.nextInt(int32(len(firstNames)))] + " " + lastNames[rnd.nextInt(int32(len(lastNames)))]
 	email := g.nextString(rnd, 7, ' ') + "@" + g.nextString(rnd, 5, ' ') + ".com"
@@ -269,11 +292,11 @@ func (g *Generator) person(n int64, rnd *javaRandom, ts int64) types.Row {
 	state := usStates[rnd.nextInt(int32(len(usStates)))]
 	size := 8 + len(name) + len(email) + len(card) + len(city) + len(state)
 	extra := g.nextExtra(rnd, size, g.cfg.AvgPersonByteSize)
-	return types.Row{types.DInt(id), types.DString(name), types.DString(email), types.DString(card),
-		types.DString(city), types.DString(state), tsDatum(ts), types.DString(extra)}
+	row[0], row[1], row[2], row[3] = types.DInt(id), types.DString(name), types.DString(email), types.DString(card)
+	row[4], row[5], row[6], row[7] = types.DString(city), types.DString(state), tsDatum(ts), types.DString(extra)
 }
 
-func (g *Generator) auction(n int64, rnd *javaRandom, ts int64) types.Row {
+func (g *Generator) auction(row types.Row, n int64, rnd *javaRandom, ts int64) {
 	id := g.lastBase0AuctionID(n) + FirstAuctionID
 	var seller int64
 	if rnd.nextInt(g.cfg.HotSellersRatio) > 0 {
@@ -290,11 +313,11 @@ func (g *Generator) auction(n int64, rnd *javaRandom, ts int64) types.Row {
 	reserve := initialBid + nextPrice(rnd)
 	size := 8 + len(name) + len(desc) + 8 + 8 + 8 + 8 + 8
 	extra := g.nextExtra(rnd, size, g.cfg.AvgAuctionByteSize)
-	return types.Row{types.DInt(id), types.DString(name), types.DString(desc), types.DInt(initialBid), types.DInt(reserve),
-		tsDatum(ts), tsDatum(expires), types.DInt(seller), types.DInt(category), types.DString(extra)}
+	row[0], row[1], row[2], row[3], row[4] = types.DInt(id), types.DString(name), types.DString(desc), types.DInt(initialBid), types.DInt(reserve)
+	row[5], row[6], row[7], row[8], row[9] = tsDatum(ts), tsDatum(expires), types.DInt(seller), types.DInt(category), types.DString(extra)
 }
 
-func (g *Generator) bid(n int64, rnd *javaRandom, ts int64) types.Row {
+func (g *Generator) bid(row types.Row, n int64, rnd *javaRandom, ts int64) {
 	var auction int64
 	if rnd.nextInt(g.cfg.HotAuctionRatio) > 0 {
 		auction = (g.lastBase0AuctionID(n) / hotBlock) * hotBlock
@@ -316,14 +339,27 @@ func (g *Generator) bid(n int64, rnd *javaRandom, ts int64) types.Row {
 		channel, url = hotNames[i], g.hotURLs[i]
 	} else {
 		c := int(rnd.nextInt(channelsNumber))
-		channel, url = "channel-"+strconv.Itoa(c), g.channelURL(c)
+		channel, url = g.channelName(c), g.channelURL(c)
 	}
 	// The Java generator adds FIRST_PERSON_ID to the bidder a second time
 	// (BidGenerator.nextBid); kept so that results compare with Flink's.
 	bidder += FirstPersonID
 	extra := g.nextExtra(rnd, 8+8+8+8, g.cfg.AvgBidByteSize)
-	return types.Row{types.DInt(auction), types.DInt(bidder), types.DInt(price), types.DString(channel),
-		types.DString(url), tsDatum(ts), types.DString(extra)}
+	row[0], row[1], row[2], row[3] = types.DInt(auction), types.DInt(bidder), types.DInt(price), types.DString(channel)
+	row[4], row[5], row[6] = types.DString(url), tsDatum(ts), types.DString(extra)
+}
+
+// channelName is "channel-c", built once per channel.
+func (g *Generator) channelName(c int) string {
+	if g.channelNames == nil {
+		g.channelNames = make([]string, channelsNumber)
+	}
+	if s := g.channelNames[c]; s != "" {
+		return s
+	}
+	s := "channel-" + strconv.Itoa(c)
+	g.channelNames[c] = s
+	return s
 }
 
 // channelURL is the URL of channel-c: a base URL, with a channel_id

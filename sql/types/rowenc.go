@@ -3,6 +3,7 @@ package types
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 
 	"github.com/cockroachdb/apd/v3"
 )
@@ -19,10 +20,21 @@ import (
 //	KInterval                      varint months, varint days, varint micros
 //	KArray                         uvarint elem OID, varint elem typmod, uvarint ndims, uvarint dims, uvarint count, datums
 
+// sharedStringRowMax is the largest encoded row whose strings decodeRow
+// slices from one shared copy.
+const sharedStringRowMax = 4096
+
 // rowFormatMaxDepth bounds array nesting when decoding untrusted bytes.
 const rowFormatMaxDepth = 8
 
 func appendRow(buf []byte, r Row) []byte {
+	// Grow once: appending datum by datum to a small buffer (a fresh
+	// record, a key prefix) would reallocate it several times per row.
+	size := binary.MaxVarintLen64
+	for i := range r {
+		size += 1 + binary.MaxVarintLen64 + len(r[i].S)
+	}
+	buf = slices.Grow(buf, size)
 	buf = binary.AppendUvarint(buf, uint64(len(r)))
 	for i := range r {
 		buf = appendRowDatum(buf, &r[i])
@@ -99,6 +111,8 @@ func errCorruptRow() error {
 type rowReader struct {
 	b   []byte
 	pos int
+	// s, when set, is string(b): strings are sliced from it, not copied.
+	s string
 }
 
 func (r *rowReader) uvarint() (uint64, bool) {
@@ -138,6 +152,13 @@ func decodeRow(b []byte) (Row, error) {
 		return nil, errCorruptRow()
 	}
 	row := make(Row, n)
+	// The strings of a small row share one copy of its bytes: one
+	// allocation per row instead of one per string column. (A large row
+	// copies each string, so a value kept long after the row, such as a
+	// grouping key, does not pin the rest.)
+	if len(b) <= sharedStringRowMax {
+		r.s = string(b)
+	}
 	for i := range row {
 		if row[i], ok = r.datum(0); !ok {
 			return nil, errCorruptRow()
@@ -205,7 +226,13 @@ func (r *rowReader) datum(depth int) (Datum, bool) {
 		return DDecimal(d), true
 	case KString, KBytes, KJSON:
 		b, ok := r.bytes()
-		return Datum{K: k, S: string(b)}, ok
+		if !ok {
+			return Null, false
+		}
+		if r.s != "" {
+			return Datum{K: k, S: r.s[r.pos-len(b) : r.pos]}, true
+		}
+		return Datum{K: k, S: string(b)}, true
 	case KInterval:
 		m, ok1 := r.varint()
 		d, ok2 := r.varint()

@@ -27,33 +27,38 @@ type ProcStat struct {
 
 // ReadProcStat reads /proc/<pid>/stat and /proc/<pid>/status.
 func ReadProcStat(pid int) (ProcStat, error) {
-	var ps ProcStat
 	dir := "/proc/" + strconv.Itoa(pid)
 	stat, err := os.ReadFile(dir + "/stat")
 	if err != nil {
-		return ps, errors.Wrap(err, "reading process CPU time")
+		return ProcStat{}, errors.Wrap(err, "reading process CPU time")
 	}
+	status, err := os.ReadFile(dir + "/status")
+	if err != nil {
+		return ProcStat{}, errors.Wrap(err, "reading process memory")
+	}
+	return parseProcStat(stat, status)
+}
+
+// parseProcStat decodes the contents of /proc/<pid>/stat and status.
+func parseProcStat(stat, status []byte) (ProcStat, error) {
+	var ps ProcStat
 	// The command name (field 2) is in parentheses and may hold spaces:
 	// fields are counted after the last ')'.
 	i := bytes.LastIndexByte(stat, ')')
 	if i < 0 {
-		return ps, errors.Newf("unexpected %s/stat: %q", dir, stat)
+		return ps, errors.Newf("unexpected /proc stat: %q", stat)
 	}
 	fields := strings.Fields(string(stat[i+1:]))
 	// fields[0] is field 3 (state); utime is field 14, stime field 15.
 	if len(fields) < 13 {
-		return ps, errors.Newf("unexpected %s/stat: %q", dir, stat)
+		return ps, errors.Newf("unexpected /proc stat: %q", stat)
 	}
 	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
 	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return ps, errors.Newf("unexpected %s/stat: %q", dir, stat)
+	if err1 != nil || err2 != nil || utime < 0 || stime < 0 {
+		return ps, errors.Newf("unexpected /proc stat: %q", stat)
 	}
 	ps.CPUSeconds = float64(utime+stime) / userHZ
-	status, err := os.ReadFile(dir + "/status")
-	if err != nil {
-		return ps, errors.Wrap(err, "reading process memory")
-	}
 	sc := bufio.NewScanner(bytes.NewReader(status))
 	for sc.Scan() {
 		line := sc.Text()

@@ -583,7 +583,10 @@ func (rt *parallelRuntime) restore(ctx context.Context, store StateStore, epoch 
 	return errors.Join(errs...)
 }
 
-// keyGroupStore shows one worker the state entries it owns.
+// keyGroupStore shows one worker the state entries it owns: a scan of a
+// state table reads only the worker's key-group range (the key group
+// follows the table id in every key), all of it for worker 0 when the
+// table belongs to a single-worker operator, none of it for the others.
 type keyGroupStore struct {
 	StateStore
 	rt *parallelRuntime
@@ -591,19 +594,25 @@ type keyGroupStore struct {
 }
 
 func (s *keyGroupStore) ScanPrefix(prefix []byte, fn func(key, value []byte) error) error {
-	return s.StateStore.ScanPrefix(prefix, func(key, value []byte) error {
-		if len(key) < 6 {
-			return types.Errorf(types.CodeDataCorrupted, "corrupt operator state key %x", key)
-		}
-		owner := 0
-		if !s.rt.singletonTables[binary.BigEndian.Uint32(key[:4])] {
-			owner = int(s.rt.owners[binary.BigEndian.Uint16(key[4:6])%MaxParallelism])
-		}
-		if owner != s.w {
+	if len(prefix) != 4 {
+		return s.StateStore.ScanPrefix(prefix, fn)
+	}
+	if s.rt.singletonTables[binary.BigEndian.Uint32(prefix)] {
+		if s.w != 0 {
 			return nil
 		}
-		return fn(key, value)
-	})
+		return s.StateStore.ScanPrefix(prefix, fn)
+	}
+	lo, hi := keyGroupRange(s.w, len(s.rt.workers))
+	groupPrefix := make([]byte, 6)
+	copy(groupPrefix, prefix)
+	for g := lo; g < hi; g++ {
+		binary.BigEndian.PutUint16(groupPrefix[4:], uint16(g))
+		if err := s.StateStore.ScanPrefix(groupPrefix, fn); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // stateChanges drains every worker's epoch buffers. The workers encode

@@ -656,7 +656,7 @@ func (sess *session) drop(ctx context.Context, ds *pg_query.DropStmt, w pgwire.R
 			name := defString(o)
 			if _, ok := sess.srv.cat.SchemaByName(name); !ok {
 				if ds.MissingOk {
-					_ = w.Notice("NOTICE", types.CodeUndefinedSchema, fmt.Sprintf("schema %q does not exist, skipping", name))
+					_ = w.Notice("NOTICE", types.CodeSuccessfulCompletion, fmt.Sprintf("schema %q does not exist, skipping", name))
 					continue
 				}
 				return types.Errorf(types.CodeUndefinedSchema, "schema %q does not exist", name)
@@ -697,7 +697,7 @@ func (sess *session) drop(ctx context.Context, ds *pg_query.DropStmt, w pgwire.R
 			d, ix := sess.findIndex(schema, name)
 			if d == nil {
 				if ds.MissingOk {
-					_ = w.Notice("NOTICE", types.CodeUndefinedObject, fmt.Sprintf("index %q does not exist, skipping", name))
+					_ = w.Notice("NOTICE", types.CodeSuccessfulCompletion, fmt.Sprintf("index %q does not exist, skipping", name))
 					continue
 				}
 				return types.Errorf(types.CodeUndefinedObject, "index %q does not exist", name)
@@ -712,7 +712,7 @@ func (sess *session) drop(ctx context.Context, ds *pg_query.DropStmt, w pgwire.R
 		if err != nil {
 			if types.Code(err) == types.CodeUndefinedTable || types.Code(err) == types.CodeUndefinedSchema {
 				if ds.MissingOk {
-					_ = w.Notice("NOTICE", types.CodeUndefinedTable, fmt.Sprintf("%s %q does not exist, skipping", word, name))
+					_ = w.Notice("NOTICE", types.CodeSuccessfulCompletion, fmt.Sprintf("%s %q does not exist, skipping", word, name))
 					continue
 				}
 				code := types.CodeUndefinedTable
@@ -988,7 +988,7 @@ func (sess *session) alterTable(ctx context.Context, at *pg_query.AlterTableStmt
 	d, err := sess.relationFor(at.Relation)
 	if err != nil {
 		if at.MissingOk && types.Code(err) == types.CodeUndefinedTable {
-			_ = w.Notice("NOTICE", types.CodeUndefinedTable, fmt.Sprintf("relation %q does not exist, skipping", at.Relation.Relname))
+			_ = w.Notice("NOTICE", types.CodeSuccessfulCompletion, fmt.Sprintf("relation %q does not exist, skipping", at.Relation.Relname))
 			return w.Complete("ALTER TABLE")
 		}
 		return err
@@ -1062,7 +1062,7 @@ func (sess *session) alterTable(ctx context.Context, at *pg_query.AlterTableStmt
 			slot := findSlot(nd, cmd.Name)
 			if slot < 0 {
 				if cmd.MissingOk {
-					_ = w.Notice("NOTICE", types.CodeUndefinedColumn, fmt.Sprintf("column %q of relation %q does not exist, skipping", cmd.Name, d.Name))
+					_ = w.Notice("NOTICE", types.CodeSuccessfulCompletion, fmt.Sprintf("column %q of relation %q does not exist, skipping", cmd.Name, d.Name))
 					continue
 				}
 				return types.Errorf(types.CodeUndefinedColumn, "column %q of relation %q does not exist", cmd.Name, d.Name)
@@ -1162,7 +1162,7 @@ func (sess *session) alterTable(ctx context.Context, at *pg_query.AlterTableStmt
 					return types.Unsupported("dropping the primary key")
 				}
 				if cmd.MissingOk {
-					_ = w.Notice("NOTICE", types.CodeUndefinedObject, fmt.Sprintf("constraint %q of relation %q does not exist, skipping", cmd.Name, d.Name))
+					_ = w.Notice("NOTICE", types.CodeSuccessfulCompletion, fmt.Sprintf("constraint %q of relation %q does not exist, skipping", cmd.Name, d.Name))
 					continue
 				}
 				return types.Errorf(types.CodeUndefinedObject, "constraint %q of relation %q does not exist", cmd.Name, d.Name)
@@ -1261,7 +1261,7 @@ func (sess *session) rename(rs *pg_query.RenameStmt, w pgwire.ResultWriter) erro
 		d, err := sess.relationFor(rs.Relation)
 		if err != nil {
 			if rs.MissingOk && types.Code(err) == types.CodeUndefinedTable {
-				_ = w.Notice("NOTICE", types.CodeUndefinedTable, fmt.Sprintf("relation %q does not exist, skipping", rs.Relation.Relname))
+				_ = w.Notice("NOTICE", types.CodeSuccessfulCompletion, fmt.Sprintf("relation %q does not exist, skipping", rs.Relation.Relname))
 				return w.Complete("ALTER TABLE")
 			}
 			return err

@@ -179,7 +179,7 @@ func (sess *session) dropSink(ds *pg_query.DropStmt, w pgwire.ResultWriter) erro
 		d, err := sess.srv.cat.ResolveRelation(name, schema, sess.settings.searchPath())
 		if err != nil || d.Kind != catalog.KindSink {
 			if ds.MissingOk {
-				_ = w.Notice("NOTICE", types.CodeUndefinedObject, fmt.Sprintf("sink %q does not exist, skipping", name))
+				_ = w.Notice("NOTICE", types.CodeSuccessfulCompletion, fmt.Sprintf("sink %q does not exist, skipping", name))
 				continue
 			}
 			return types.Errorf(types.CodeUndefinedObject, "sink %q does not exist", name)

@@ -156,7 +156,7 @@ func (sess *session) roleDDL(n *pg_query.Node, w interface{ Complete(string) err
 					if nw, ok := w.(interface {
 						Notice(string, string, string) error
 					}); ok {
-						_ = nw.Notice("NOTICE", types.CodeUndefinedObject, "role \""+name+"\" does not exist, skipping")
+						_ = nw.Notice("NOTICE", types.CodeSuccessfulCompletion, "role \""+name+"\" does not exist, skipping")
 					}
 					continue
 				}

@@ -232,6 +232,17 @@ await section("errors with SQLSTATE and position", async () => {
     await client.query("ROLLBACK");
     const { rows } = await client.query("SELECT count(*)::int AS n FROM items WHERE id = 77777");
     check("rolled-back insert", rows, [{ n: 0 }]);
+    // Notices reach the client's "notice" event with severity and code.
+    const notices = [];
+    const onNotice = (n) => notices.push({ severity: n.severity, code: n.code, message: n.message });
+    client.on("notice", onNotice);
+    await client.query("DROP TABLE IF EXISTS no_such_table");
+    await client.query("COMMIT");
+    client.off("notice", onNotice);
+    check("notices", notices, [
+      { severity: "NOTICE", code: "00000", message: 'table "no_such_table" does not exist, skipping' },
+      { severity: "WARNING", code: "25P01", message: "there is no transaction in progress" },
+    ]);
     // The connection is still usable after the errors.
     const ok = await client.query("SELECT 1 AS one");
     check("query after errors", ok.rows, [{ one: 1 }]);

@@ -398,7 +398,7 @@ func (v *virtualContext) isViews() []types.Row {
 		if r.relkind != "v" {
 			continue
 		}
-		def := dStr(r.d.Query)
+		def := dStr(ViewDefinitionText(r.d.Query))
 		if r.system {
 			def = types.Null
 		}

@@ -860,7 +860,7 @@ func (v *virtualContext) pgViews() []types.Row {
 		if r.relkind != "v" {
 			continue
 		}
-		def := r.d.Query
+		def := ViewDefinitionText(r.d.Query)
 		if r.system {
 			def = systemViewDefinition
 		}
@@ -877,7 +877,7 @@ func (v *virtualContext) pgMatviews() []types.Row {
 		}
 		rows = append(rows, types.Row{
 			dStr(r.d.Namespace), dStr(r.d.Name), dStr(v.roleName(r.ownerOID)), types.Null,
-			dBool(len(r.indexes) > 0), dBool(true), dStr(r.d.Query),
+			dBool(len(r.indexes) > 0), dBool(true), dStr(ViewDefinitionText(r.d.Query)),
 		})
 	}
 	return rows

@@ -116,10 +116,25 @@ func wrappedInParens(s string) bool {
 func ViewDefinition(in *VirtualInput, viewOID uint32) (def string, ok bool) {
 	for _, d := range in.Relations {
 		if d.OID == viewOID && (d.Kind == KindView || d.Kind == KindMaterializedView) {
-			return d.Query, true
+			return ViewDefinitionText(d.Query), true
 		}
 	}
 	return "", false
+}
+
+// ViewDefinitionText is a view's query the way pg_get_viewdef,
+// pg_views.definition and information_schema.views print it: a leading
+// space and a closing semicolon (psql's \d+ and \sv and the IDEs show it
+// so). The query itself is the text the view was created with.
+func ViewDefinitionText(query string) string {
+	q := strings.TrimSpace(query)
+	if q == "" {
+		return ""
+	}
+	if !strings.HasSuffix(q, ";") {
+		q += ";"
+	}
+	return " " + q
 }
 
 // RelationComment implements obj_description(oid, 'pg_class') and

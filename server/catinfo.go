@@ -236,11 +236,7 @@ func (ci *catalogInfo) ViewDef(oid uint32) (string, bool) {
 	if !ok || d.Query == "" {
 		return "", false
 	}
-	q := " " + d.Query
-	if !strings.HasSuffix(q, ";") {
-		q += ";"
-	}
-	return q, true
+	return catalog.ViewDefinitionText(d.Query), true
 }
 
 func (ci *catalogInfo) ConstraintDef(oid uint32) (string, bool) {

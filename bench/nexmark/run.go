@@ -156,7 +156,7 @@ type QueryResult struct {
 }
 
 // RunQuery runs one query over a fresh server and measures it.
-func RunQuery(ctx context.Context, opts RunOptions) (QueryResult, error) {
+func RunQuery(ctx context.Context, opts RunOptions) (_ QueryResult, retErr error) {
 	opts.setDefaults()
 	res := QueryResult{Query: opts.Query, Variant: opts.Variant, Events: opts.Events,
 		CheckpointIntervalMs: opts.CheckpointInterval.Milliseconds()}
@@ -178,9 +178,14 @@ func RunQuery(ctx context.Context, opts RunOptions) (QueryResult, error) {
 	if err != nil {
 		return res, errors.Wrap(err, "creating the data directory")
 	}
-	if !opts.KeepData {
-		defer os.RemoveAll(dir)
-	}
+	defer func() {
+		// A failed run keeps its directory: the server log says why.
+		if retErr != nil {
+			retErr = errors.Wrapf(retErr, "server log in %s", filepath.Join(dir, "server.log"))
+		} else if !opts.KeepData {
+			os.RemoveAll(dir)
+		}
+	}()
 	srv, err := StartServer(ctx, ServerOptions{Binary: opts.Binary, DataDir: filepath.Join(dir, "data"),
 		CheckpointInterval: opts.CheckpointInterval, Sets: opts.Sets, LogPath: filepath.Join(dir, "server.log")})
 	if err != nil {

@@ -21,6 +21,7 @@ var (
 	benchL0           = flag.Int("checkpoint.l0_threshold", 0, "BenchmarkCheckpoint: state.Options.L0CompactionThreshold")
 	benchLBase        = flag.Int64("checkpoint.lbase_mb", 0, "BenchmarkCheckpoint: state.Options.LBaseMaxBytes in MiB")
 	benchMult         = flag.Int("checkpoint.level_multiplier", 0, "BenchmarkCheckpoint: state.Options.LevelMultiplier")
+	benchCount        = flag.Int("checkpoint.count", 0, "BenchmarkCheckpoint: incremental checkpoints per run instead of b.N (use with -benchtime 1x for large states: the state is loaded once)")
 )
 
 // BenchmarkCheckpoint measures incremental checkpoints of a state store of
@@ -70,7 +71,11 @@ func BenchmarkCheckpoint(b *testing.B) {
 	b.ResetTimer()
 	var uploaded, total int64
 	var dur time.Duration
-	for i := 0; i < b.N; i++ {
+	n := b.N
+	if *benchCount > 0 {
+		n = *benchCount
+	}
+	for i := 0; i < n; i++ {
 		b.StopTimer()
 		write(randomKeys(r, keys, keys/100))
 		b.StartTimer()
@@ -84,8 +89,8 @@ func BenchmarkCheckpoint(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(100*float64(uploaded)/float64(total), "%uploaded")
-	b.ReportMetric(float64(uploaded)/float64(b.N), "B_uploaded/op")
-	b.ReportMetric(float64(total)/float64(b.N), "B_state/op")
+	b.ReportMetric(float64(uploaded)/float64(n), "B_uploaded/op")
+	b.ReportMetric(float64(total)/float64(n), "B_state/op")
 
 	// Restore: from the local copy (hard links), then from the store.
 	src.close()
@@ -105,6 +110,6 @@ func BenchmarkCheckpoint(b *testing.B) {
 	b.ReportMetric(local.Seconds(), "s_restore_local")
 	b.ReportMetric(remote.Seconds(), "s_restore_store")
 	b.Logf("checkpoints: %.2f%% of %d state bytes uploaded on average, %v each; restore %v from the local copy, %v (%d bytes) from the store",
-		100*float64(uploaded)/float64(total), total/int64(b.N), dur/time.Duration(b.N), local, remote, res.BytesDownloaded)
+		100*float64(uploaded)/float64(total), total/int64(n), dur/time.Duration(n), local, remote, res.BytesDownloaded)
 	_ = os.RemoveAll(dst)
 }

@@ -28,13 +28,26 @@ var dateTemplates = []string{
 }
 
 func matchTemplate(f string) string {
-	for _, t := range dateTemplates {
+	if f == "" {
+		return ""
+	}
+	for _, t := range dateTemplatesByFirst[f[0]] {
 		if strings.HasPrefix(f, t) {
 			return t
 		}
 	}
 	return ""
 }
+
+// dateTemplatesByFirst is dateTemplates by first byte (same order), so
+// that matching a template tries a few candidates, not all of them: to_char
+// runs once per row in views such as Nexmark q17. Read-only after init.
+var dateTemplatesByFirst = func() (idx [256][]string) {
+	for _, t := range dateTemplates {
+		idx[t[0]] = append(idx[t[0]], t)
+	}
+	return idx
+}()
 
 // dtFields is what to_char prints from.
 type dtFields struct {

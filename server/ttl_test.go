@@ -340,6 +340,10 @@ func TestViewTTL(t *testing.T) {
 	wantCol(t, conn, aggQ, "1:1:7 2:2:25")
 	clk.advance(15 * time.Minute) // 95 min: group 2 (touched at 30) expires
 	wantCol(t, conn, aggQ, "1:1:7")
+	// A view over the view backfills without the expired row (its rows
+	// keep what they computed from then on: no TTL of their own).
+	execAll(t, conn, `CREATE MATERIALIZED VIEW down AS SELECT k FROM agg`)
+	wantCol(t, conn, `SELECT k FROM down ORDER BY k`, "1")
 	execAll(t, conn, `CHECKPOINT`)
 	wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 'agg' AND operator LIKE 'materialize%'`, "2")
 	if got := ttlMetric(t, s, "public.agg"); got != 2 {
@@ -347,6 +351,7 @@ func TestViewTTL(t *testing.T) {
 	}
 	execAll(t, conn, `INSERT INTO t VALUES (2, 1)`, `FLUSH`)
 	wantCol(t, conn, aggQ, "1:1:7 2:1:1")
+	wantCol(t, conn, `SELECT k FROM down ORDER BY k`, "1 2")
 }
 
 func TestViewTTLValidation(t *testing.T) {

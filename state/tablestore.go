@@ -192,8 +192,14 @@ func (ts *TableStore) commitSync(tx *Txn, sync bool) error {
 	}
 	records := make([]logRecord, 0, len(tx.ops)+len(tx.ops)/4)
 	newRecord := make([]int32, len(tx.ops)) // op -> record of its new row
+	// All records are encoded into one buffer (the batch copies them), not
+	// one allocation per row; ends[i] is where record i ends in it.
+	var arena []byte
+	ends := make([]int, 0, cap(records))
 	appendRecord := func(table uint32, op types.Op, r types.Row) int32 {
-		records = append(records, logRecord{table: table, value: types.AppendRow([]byte{byte(op)}, r)})
+		arena = types.AppendRow(append(arena, byte(op)), r)
+		ends = append(ends, len(arena))
+		records = append(records, logRecord{table: table})
 		return int32(len(records) - 1)
 	}
 	for i := range tx.ops {
@@ -207,6 +213,13 @@ func (ts *TableStore) commitSync(tx *Txn, sync bool) error {
 			appendRecord(op.table, types.UpdateDelete, op.oldRow)
 			newRecord[i] = appendRecord(op.table, types.UpdateInsert, op.newRow)
 		}
+	}
+	for i := range records {
+		start := 0
+		if i > 0 {
+			start = ends[i-1]
+		}
+		records[i].value = arena[start:ends[i]:ends[i]]
 	}
 
 	// Size the batch up front: growing a large one copies it repeatedly.

@@ -411,7 +411,7 @@ func (v *virtualContext) pgClass() []types.Row {
 			dOID(r.ownerOID), dOID(am), dOID(filenode), dOID(0), dInt(0),
 			types.DFloat(-1), dInt(0), dOID(0), dBool(len(r.indexes) > 0),
 			dBool(false), dChar("p"), dChar(r.relkind), types.DInt(int64(relNatts(d))), dInt(len(d.Checks)),
-			dBool(r.relkind == "v"), dBool(false), dBool(false), dBool(false),
+			dBool(r.relkind == "v" || r.relkind == "m"), dBool(false), dBool(false), dBool(false), // relhasrules: the _RETURN rule of views and matviews
 			dBool(false), dBool(true), dChar(replident), dBool(false),
 			dOID(0), dOID(0), dOID(0), types.Null, reloptions,
 			types.Null,

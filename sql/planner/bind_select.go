@@ -748,6 +748,40 @@ func (b *Binder) bindWith(w *pg_query.WithClause, outer *scope) error {
 // deriveName is the column name Postgres gives an unaliased select-list
 // expression.
 func deriveName(n *pg_query.Node) string {
+	name, _ := figureColname(n)
+	return name
+}
+
+// figureColname follows Postgres' FigureColnameInternal: a name comes with
+// a strength (2: a column, function or keyword name; 1: a type name or
+// "case"; 0: none), and a cast or a CASE takes its operand's (its ELSE
+// branch's) name only when that is strong, so 'x'::regclass::oid is "oid"
+// and CASE ... ELSE c::text END is "c" (psql's \d queries rely on both).
+func figureColname(n *pg_query.Node) (string, int) {
+	switch {
+	case n == nil:
+		return "?column?", 0
+	case n.GetTypeCast() != nil:
+		tc := n.GetTypeCast()
+		if name, strength := figureColname(tc.Arg); strength > 1 {
+			return name, strength
+		}
+		parts := nameList(tc.TypeName.Names)
+		return parts[len(parts)-1], 1
+	case n.GetCaseExpr() != nil:
+		if name, strength := figureColname(n.GetCaseExpr().Defresult); strength > 1 {
+			return name, strength
+		}
+		return "case", 1
+	}
+	if name := deriveOtherName(n); name != "?column?" {
+		return name, 2
+	}
+	return "?column?", 0
+}
+
+// deriveOtherName names the expressions other than casts and CASE.
+func deriveOtherName(n *pg_query.Node) string {
 	switch {
 	case n.GetColumnRef() != nil:
 		f := n.GetColumnRef().Fields
@@ -755,15 +789,6 @@ func deriveName(n *pg_query.Node) string {
 	case n.GetFuncCall() != nil:
 		parts := nameList(n.GetFuncCall().Funcname)
 		return parts[len(parts)-1]
-	case n.GetTypeCast() != nil:
-		tc := n.GetTypeCast()
-		if inner := deriveName(tc.Arg); inner != "?column?" {
-			return inner
-		}
-		parts := nameList(tc.TypeName.Names)
-		return parts[len(parts)-1]
-	case n.GetCaseExpr() != nil:
-		return "case"
 	case n.GetCoalesceExpr() != nil:
 		return "coalesce"
 	case n.GetMinMaxExpr() != nil:

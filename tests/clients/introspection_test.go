@@ -115,8 +115,6 @@ const (
 	// xminValue: xmin of catalog rows is a constant in streamdb, the
 	// inserting transaction in PostgreSQL.
 	xminValue = "xmin of a catalog row is constant (1) in streamdb, a transaction id in PostgreSQL"
-	// planner naming: a column named after an expression.
-	columnNaming = "result column naming of CASE ... END and of a cast of a cast differs (planner: Postgres takes the name from the ELSE branch / the outer type); reported"
 )
 
 // introspectionExceptions, keyed by fixture path under
@@ -144,14 +142,6 @@ var introspectionExceptions = map[string]exception{
 	"psql/dn.sql":                                {rows: rowsPostgresSubset, reason: streamdbSchema},
 	"psql/du.sql":                                {rows: rowsStreamdbSubset, reason: onlyPostgres},
 	"psql/l.sql":                                 {rows: rowsStreamdbSubset, reason: onlyPostgres},
-	"psql/dplus_big_orders-2.sql":                {columns: true, reason: columnNaming},
-	"psql/dplus_customers-2.sql":                 {columns: true, reason: columnNaming},
-	"psql/dplus_orders-2.sql":                    {columns: true, reason: columnNaming},
-	"psql/dplus_customer_totals-2.sql":           {columns: true, reason: columnNaming},
-	"psql/dplus_customers-5.sql":                 {columns: true, reason: columnNaming},
-	"psql/dplus_orders-5.sql":                    {columns: true, reason: columnNaming},
-	"psql/dplus_customer_totals-4.sql":           {columns: true, reason: columnNaming},
-	"psql/sv_big_orders.sql":                     {columns: true, reason: columnNaming},
 	"psql/dplus_customers-3.sql":                 {types: []string{"attstattarget"}, reason: catalogShape},
 	"psql/dplus_orders-3.sql":                    {types: []string{"attstattarget"}, reason: catalogShape},
 	"psql/dplus_customer_totals-3.sql":           {types: []string{"attstattarget"}, reason: catalogShape},

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,6 +67,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	if err := checkListenSecurity(opts); err != nil {
 		return nil, err
+	}
+	if _, set := os.LookupEnv("GOGC"); !set && opts.GCPercent > 0 {
+		debug.SetGCPercent(opts.GCPercent)
 	}
 	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
 		return nil, errors.Wrapf(err, "creating data directory %s", opts.DataDir)

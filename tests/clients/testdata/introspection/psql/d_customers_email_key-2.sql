@@ -1,0 +1,8 @@
+-- tool: psql 15 (Debian postgresql-client-15)
+-- call: d_customers_email_key
+-- source: captured from a PostgreSQL 15 log (log_statement=all) while psql ran the backslash command (the same text psql -E prints)
+SELECT c.relchecks, c.relkind, c.relhasindex, c.relhasrules, c.relhastriggers, c.relrowsecurity, c.relforcerowsecurity, false AS relhasoids, c.relispartition, '', c.reltablespace, CASE WHEN c.reloftype = 0 THEN '' ELSE c.reloftype::pg_catalog.regtype::pg_catalog.text END, c.relpersistence, c.relreplident, am.amname
+    FROM pg_catalog.pg_class c
+     LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid)
+    LEFT JOIN pg_catalog.pg_am am ON (c.relam = am.oid)
+    WHERE c.oid = '{{oid:public.customers_email_key}}';

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -486,5 +487,44 @@ func BenchmarkParallelGroupBy(b *testing.B) {
 			}
 			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
+	}
+}
+
+// failingOp fails on its first chunk.
+type failingOp struct{}
+
+func (failingOp) Push(context.Context, int, *types.Chunk, Emitter) error {
+	return types.Errorf(types.CodeInternalError, "worker operator failed")
+}
+func (failingOp) Barrier(context.Context, types.Barrier, Emitter) error { return nil }
+
+// TestParallelWorkerErrorEndsTheEpoch: an operator error on one worker
+// fails Barrier with that error instead of leaving the others waiting for
+// its exchange barriers, and no worker goroutine is left behind.
+func TestParallelWorkerErrorEndsTheEpoch(t *testing.T) {
+	ctx := context.Background()
+	df, err := NewParallelDataflow(ctx, nil, countAgg(t), DataflowOptions{}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The aggregate of worker 1 is the parent of its exchange receiver.
+	df.par.workers[1].recv[0].parent.op = failingOp{}
+	before := runtime.NumGoroutine()
+	var c types.Chunk
+	for k := int64(0); k < 500; k++ {
+		c.Append(types.Insert, types.Row{types.DInt(k), types.DInt(1)})
+	}
+	if err := df.Push(ctx, 1, &c); err != nil {
+		t.Fatal(err)
+	}
+	_, err = df.Barrier(ctx, 1)
+	if err == nil || !strings.Contains(err.Error(), "worker operator failed") {
+		t.Fatalf("Barrier: %v, want the worker's error", err)
+	}
+	if _, err := df.Barrier(ctx, 2); err == nil {
+		t.Fatal("a failed parallel dataflow ran another epoch")
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		t.Fatalf("%d goroutines before the epoch, %d after", before, after)
 	}
 }

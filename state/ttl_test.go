@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -333,5 +334,91 @@ func TestTTLDropTable(t *testing.T) {
 	}
 	if rows, recs, idx := physicalRows(t, ts); rows+recs+idx != 0 {
 		t.Fatalf("left after drop: %d rows, %d records, %d index entries", rows, recs, idx)
+	}
+}
+
+// TestTTLSweepConcurrentWrites: sweeps running concurrently with writers
+// that keep rewriting every key never remove a live row; once the writes
+// stop and the TTL passes, one sweep removes everything, index included.
+func TestTTLSweepConcurrentWrites(t *testing.T) {
+	ts := openTestTableStore(t, t.TempDir())
+	defer ts.Close()
+	var mu sync.Mutex
+	clk := newManualClock()
+	ts.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return clk.now() })
+	if err := ts.SetTTL(tbl, TTLSpec{TTL: ttlMicros(time.Hour), EventColumn: -1}); err != nil {
+		t.Fatal(err)
+	}
+	const writers, keysPer, rounds = 4, 25, 10
+	stop := make(chan struct{})
+	sweepErr := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				sweepErr <- nil
+				return
+			default:
+			}
+			if _, err := ts.SweepExpired(context.Background()); err != nil {
+				sweepErr <- err
+				return
+			}
+		}
+	}()
+	for round := 0; round < rounds; round++ {
+		var wg sync.WaitGroup
+		for w := 0; w < writers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for k := 0; k < keysPer; k++ {
+					id := int64(w*keysPer + k)
+					tx := ts.Begin()
+					if err := tx.Put(tbl, key(id), row(id, fmt.Sprint(round))); err != nil {
+						t.Error(err)
+					}
+					if err := tx.Commit(); err != nil {
+						t.Error(err)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		mu.Lock()
+		clk.advance(50 * time.Minute) // every row was rewritten within the TTL
+		mu.Unlock()
+		tx := ts.Begin()
+		n := 0
+		err := tx.Scan(context.Background(), tbl, func(_ []byte, r types.Row) error {
+			if r[1].Str() != fmt.Sprint(round) {
+				return fmt.Errorf("row %d has value of round %s in round %d", r[0].Int(), r[1].Str(), round)
+			}
+			n++
+			return nil
+		})
+		tx.Rollback()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != writers*keysPer {
+			t.Fatalf("round %d: %d live rows, want %d", round, n, writers*keysPer)
+		}
+	}
+	close(stop)
+	if err := <-sweepErr; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	clk.advance(time.Hour)
+	mu.Unlock()
+	if n := sweep(t, ts); n != writers*keysPer {
+		t.Fatalf("final sweep removed %d, want %d", n, writers*keysPer)
+	}
+	if rows, recs, idx := physicalRows(t, ts); rows+recs+idx != 0 {
+		t.Fatalf("left: %d rows, %d records, %d index entries", rows, recs, idx)
+	}
+	if st, _ := ts.TTL(tbl); st.Expired != writers*keysPer {
+		t.Fatalf("expired counter %d", st.Expired)
 	}
 }

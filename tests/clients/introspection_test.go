@@ -2,7 +2,6 @@ package clients
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -244,7 +243,7 @@ func runFixture(ctx context.Context, conn *pgx.Conn, text string, oids map[strin
 		name := placeholder.FindStringSubmatch(m)[1]
 		oid, ok := oids[name]
 		if !ok {
-			missing = fmt.Errorf("unknown placeholder object %s", name)
+			missing = errors.Newf("unknown placeholder object %s", name)
 		}
 		return strconv.FormatUint(uint64(oid), 10)
 	})

@@ -23,6 +23,11 @@
 //     window_close_partition.go close windows of aggregates and windowed
 //     top-N (EMIT ON WINDOW CLOSE), hash_join_watermark.go expires joins on
 //     window keys.
+//   - dataflow.go, dataflow_state.go: the standing dataflow of a view and
+//     its persisted state by key group; dataflow_parallel.go and
+//     exchange.go run it on parallel workers, each owning a range of the
+//     key groups, with exchanges in front of the stateful operators and
+//     barriers aligned across workers.
 //   - one file per operator; stateful ones (aggregate, hash_join, distinct,
 //     set_op, topn) handle retractions and emit per barrier only what
 //     changed; sort, limit, window and DISTINCT ON are batch only.

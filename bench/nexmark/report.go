@@ -66,12 +66,28 @@ func WriteReport(dir string, r *Report) error {
 	return nil
 }
 
-// plotRun picks the run to plot: the longest successful run (most samples).
+// ReadReport reads a results.json written by WriteReport (to render it
+// again).
+func ReadReport(path string) (*Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, errors.Wrap(err, "reading the report")
+	}
+	var r Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, errors.Wrapf(err, "decoding %s", path)
+	}
+	return &r, nil
+}
+
+// plotRun picks the run to plot: the successful run with the most samples.
 func (r *Report) plotRun() *QueryResult {
 	var best *QueryResult
 	for i := range r.Runs {
 		run := &r.Runs[i]
 		if run.Error == "" && len(run.Samples) >= 2 && (best == nil || len(run.Samples) > len(best.Samples)) {
+			// Most points: a sample is missed while the server does not
+			// answer its system views.
 			best = run
 		}
 	}

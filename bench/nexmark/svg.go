@@ -39,7 +39,11 @@ func ThroughputSVG(run QueryResult) string {
 	for i := 0; i <= 4; i++ {
 		v := maxV * float64(i) / 4
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd"/>`+"\n", left, y(v), w-right, y(v))
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`+"\n", left-6, y(v)+4, kilo(v))
+		label := "0"
+		if v > 0 {
+			label = kilo(v)
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`+"\n", left-6, y(v)+4, label)
 	}
 	for i := 0; i <= 5; i++ {
 		t := maxT * float64(i) / 5

@@ -56,6 +56,7 @@ type benchFlags struct {
 	serving            bool
 	servingDuration    time.Duration
 	servingClients     int
+	rerender           string
 }
 
 func newBenchFlags(stderr io.Writer, bf *benchFlags) *flag.FlagSet {
@@ -80,6 +81,7 @@ func newBenchFlags(stderr io.Writer, bf *benchFlags) *flag.FlagSet {
 	fs.BoolVar(&bf.serving, "serving", false, "run the serving benchmark (q17 point SELECTs, next to PostgreSQL)")
 	fs.DurationVar(&bf.servingDuration, "serving-duration", 10*time.Second, "serving measurement time per system")
 	fs.IntVar(&bf.servingClients, "serving-clients", 64, "serving benchmark clients")
+	fs.StringVar(&bf.rerender, "rerender", "", "run nothing: render this results.json `file` again into --out")
 	return fs
 }
 
@@ -87,6 +89,17 @@ func runBench(ctx context.Context, bf benchFlags, fs *flag.FlagSet, stdout, stde
 	binary, err := os.Executable()
 	if err != nil {
 		return errors.Wrap(err, "finding the streamdb binary")
+	}
+	if bf.rerender != "" {
+		report, err := nexmark.ReadReport(bf.rerender)
+		if err != nil {
+			return err
+		}
+		if bf.out == "" {
+			fmt.Fprint(stdout, nexmark.Markdown(report))
+			return nil
+		}
+		return nexmark.WriteReport(bf.out, report)
 	}
 	var specs []nexmark.RunSpec
 	switch {
@@ -207,6 +220,7 @@ func checkpointReport(out string, report *nexmark.Report, logf func(string, ...a
 	if out == "" {
 		return
 	}
+	report.Finished = time.Now().UTC()
 	if err := nexmark.WriteReport(out, report); err != nil {
 		logf("writing the partial report: %v", err)
 	}

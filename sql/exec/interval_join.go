@@ -337,10 +337,13 @@ func saturatingAdd(a, b int64) int64 {
 	return a + b
 }
 
-// OutputWatermarks: every stored row and every row still accepted is at or
-// past its side's bounds, so a bounded column's output watermark is its
-// bound (the largest, when several bound it). Equi-key columns carry the
-// smaller of the two sides' watermarks on the pair, as in the hash join.
+// OutputWatermarks: a pair's bounded column comes from a stored row, at or
+// past the column's bound (the largest, when several bound it), or from a
+// row arriving now, at or past its own input's watermark on the column
+// (rows behind the bound are still joined). So the column's output
+// watermark is the smaller of the two, and there is none when its own
+// input has no watermark on it. Equi-key columns carry the smaller of the
+// two sides' watermarks on the pair, as in the hash join.
 func (j *intervalJoin) OutputWatermarks(inputs [][]types.Watermark) []types.Watermark {
 	var out []types.Watermark
 	set := func(col int, v int64) {
@@ -352,17 +355,21 @@ func (j *intervalJoin) OutputWatermarks(inputs [][]types.Watermark) []types.Wate
 		}
 		out = append(out, types.Watermark{Col: col, Micros: v})
 	}
+	if len(inputs) != 2 {
+		return nil
+	}
 	for i, b := range j.bounds {
-		if j.boundAt[i] == math.MinInt64 {
+		own, ok := findWatermark(inputs[b.Side], b.Col)
+		if j.boundAt[i] == math.MinInt64 || !ok {
 			continue
 		}
 		col := b.Col
 		if b.Side == 1 {
 			col += j.widths[0]
 		}
-		set(col, j.boundAt[i])
+		set(col, min(j.boundAt[i], own))
 	}
-	if len(inputs) == 2 {
+	{
 		for k := range j.leftKeys {
 			l, lok := findWatermark(inputs[0], j.leftKeys[k])
 			r, rok := findWatermark(inputs[1], j.rightKeys[k])

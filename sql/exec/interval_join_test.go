@@ -246,6 +246,9 @@ func TestIntervalJoinScripts(t *testing.T) {
 					indexed += len(h)
 				}
 				fmt.Fprintf(&sb, "time index entries: %d\n", indexed)
+				for _, wm := range h.df.OutputWatermarks() {
+					fmt.Fprintf(&sb, "output watermark: column %d at %s\n", wm.Col, formatTimedRow(types.Row{types.DTimestamp(wm.Micros)}))
+				}
 				for _, info := range h.df.StateTableInfos() {
 					n := 0
 					_ = h.store.ScanPrefix(StateTablePrefix(info.ID), func(k, v []byte) error { n++; return nil })

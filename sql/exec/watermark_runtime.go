@@ -373,6 +373,14 @@ func (d *Dataflow) watermarkRules(node planner.Node, rn *rnode, w *wmNode) error
 				w.rules = append(w.rules, &wmRule{out: width + r, srcs: srcs})
 			}
 		}
+		// An interval join computes its own (intervalJoin.OutputWatermarks);
+		// these rules only mark its bounded columns as watermarked for the
+		// operators above.
+		for _, b := range n.Interval {
+			if w.inputs[b.Side].capable[b.Col] && w.inputs[1-b.Side].capable[b.OtherCol] {
+				w.rules = append(w.rules, &wmRule{out: b.Col + b.Side*width, srcs: []wmSrc{{b.Side, b.Col}}})
+			}
+		}
 	case *planner.Window:
 		// Output rows are the input's plus the functions' columns; a
 		// partition column's watermark holds (rows change only in open

@@ -22,7 +22,9 @@
 //     the plan, expiry of persisted state; window_close.go and
 //     window_close_partition.go close windows of aggregates and windowed
 //     top-N (EMIT ON WINDOW CLOSE), hash_join_watermark.go expires joins on
-//     window keys.
+//     window keys, interval_join.go runs joins whose condition bounds one
+//     side's time by the other's and drops rows the watermark puts out of
+//     reach.
 //   - dataflow.go, dataflow_state.go: the standing dataflow of a view and
 //     its persisted state by key group; dataflow_parallel.go and
 //     exchange.go run it on parallel workers, each owning a range of the

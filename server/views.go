@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"path/filepath"
 	"sort"
@@ -333,18 +332,22 @@ func offsetPrefix(view uint32) []byte {
 
 // rowKey is the state key of a view row: view OID | key group | key.
 func viewRowKey(buf []byte, view uint32, rowKey []byte) []byte {
-	h := fnv.New32a()
-	_, _ = h.Write(rowKey)
+	// FNV-1a, inline: hash/fnv's hasher is an allocation per call, and
+	// this runs once per changed view row.
+	h := uint32(2166136261)
+	for _, c := range rowKey {
+		h = (h ^ uint32(c)) * 16777619
+	}
 	buf = binary.BigEndian.AppendUint32(buf[:0], view)
-	buf = binary.BigEndian.AppendUint16(buf, uint16(h.Sum32()%maxParallelism))
+	buf = binary.BigEndian.AppendUint16(buf, uint16(h%maxParallelism))
 	return append(buf, rowKey...)
 }
 
 func viewPrefix(view uint32) []byte { return binary.BigEndian.AppendUint32(nil, view) }
 
-func encodeViewRow(count int64, r types.Row) []byte {
-	v := binary.BigEndian.AppendUint64(nil, uint64(count))
-	return types.AppendRow(v, r)
+// appendViewRow appends a stored view row: its multiplicity, then the row.
+func appendViewRow(buf []byte, count int64, r types.Row) []byte {
+	return types.AppendRow(binary.BigEndian.AppendUint64(buf, uint64(count)), r)
 }
 
 func decodeViewRow(v []byte) (int64, types.Row, error) {
@@ -921,13 +924,18 @@ func (m *viewManager) applyRows(v *viewRuntime, out *types.Chunk, batch *pebble.
 		return nil
 	}
 	oid := v.desc.OID
-	pending := map[string]*pendingRow{}
+	// Sized for the chunk, and the pendingRows carved from one slice
+	// (never grown past its capacity, so the pointers stay valid): one
+	// epoch of q0 changes hundreds of thousands of rows.
+	pending := make(map[string]*pendingRow, len(out.Rows))
+	slab := make([]pendingRow, 0, len(out.Rows))
 	var keyBuf []byte
 	lookup := func(key string) (*pendingRow, error) {
 		if p, ok := pending[key]; ok {
 			return p, nil
 		}
-		p := &pendingRow{}
+		slab = append(slab, pendingRow{})
+		p := &slab[len(slab)-1]
 		switch {
 		case v.rebuild:
 		case v.rowCounts != nil:
@@ -946,8 +954,9 @@ func (m *viewManager) applyRows(v *viewRuntime, out *types.Chunk, batch *pebble.
 		pending[key] = p
 		return p, nil
 	}
+	var k []byte
 	for i, r := range out.Rows {
-		var k []byte
+		k = k[:0]
 		for _, d := range r {
 			k = types.AppendKey(k, d, false)
 		}
@@ -971,11 +980,13 @@ func (m *viewManager) applyRows(v *viewRuntime, out *types.Chunk, batch *pebble.
 			return err
 		}
 	}
+	var valBuf []byte
 	for key, p := range pending {
 		if err := m.srv.ttl.noteViewRow(v, []byte(key), p.count, p.row, batch); err != nil { // ttl_view.go
 			return err
 		}
-		k := viewRowKey(nil, oid, []byte(key))
+		// The batch copies keys and values: one buffer each serves every row.
+		k = viewRowKey(k, oid, []byte(key))
 		if p.count <= 0 {
 			if p.count < 0 {
 				v.rowErrors++
@@ -991,7 +1002,8 @@ func (m *viewManager) applyRows(v *viewRuntime, out *types.Chunk, batch *pebble.
 			}
 			continue
 		}
-		if err := batch.Set(k, encodeViewRow(p.count, p.row), nil); err != nil {
+		valBuf = appendViewRow(valBuf[:0], p.count, p.row)
+		if err := batch.Set(k, valBuf, nil); err != nil {
 			return err
 		}
 		if v.rowCounts != nil {

@@ -12,6 +12,7 @@ var comparableTypes = []*types.T{
 	types.Bool, types.Int2, types.Int4, types.Int8, types.Oid, types.Float4, types.Float8,
 	types.Numeric, types.Text, types.BPChar, types.Name, types.Char, types.Bytea, types.Date,
 	types.Time, types.Timestamp, types.TimestampTZ, types.Interval, types.JSONB, types.AnyArray,
+	types.UUID,
 }
 
 var compareOps = []struct {

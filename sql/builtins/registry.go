@@ -87,6 +87,7 @@ func buildRegistry() *registryTable {
 	registerWindows(b)
 	registerProctime(b)      // proctime.go
 	registerAdvisoryLocks(b) // advisory.go
+	registerUUIDFuncs(b)     // uuid.go
 	sort.SliceStable(b.t.all, func(i, j int) bool { return b.t.all[i].Oid < b.t.all[j].Oid })
 	return b.t
 }

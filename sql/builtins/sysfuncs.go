@@ -1,7 +1,6 @@
 package builtins
 
 import (
-	"crypto/rand"
 	"fmt"
 	"strconv"
 	"strings"
@@ -53,15 +52,6 @@ func registerSysFuncs(b *registryBuilder) {
 	}
 	b.fn(&Overload{Name: "num_nonnulls", Variadic: types.Any, Ret: I, CalledOnNull: true, Fn: countNulls(false)})
 	b.fn(&Overload{Name: "num_nulls", Variadic: types.Any, Ret: I, CalledOnNull: true, Fn: countNulls(true)})
-	b.fn(&Overload{Name: "gen_random_uuid", Ret: T, Volatility: Volatile, Fn: func(_ *Context, _ []types.Datum) (types.Datum, error) {
-		var u [16]byte
-		if _, err := rand.Read(u[:]); err != nil {
-			return types.Null, err
-		}
-		u[6] = u[6]&0x0f | 0x40
-		u[8] = u[8]&0x3f | 0x80
-		return types.DString(fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])), nil
-	}})
 	b.fn(&Overload{Name: "version", Ret: T, Volatility: Stable, Fn: func(ctx *Context, _ []types.Datum) (types.Datum, error) {
 		v := "16.0"
 		if s := session(ctx); s != nil {

@@ -19,7 +19,7 @@ var typeByName = map[string]*types.T{
 	"numeric": types.Numeric, "decimal": types.Numeric,
 	"text": types.Text, "varchar": types.Varchar, "character varying": types.Varchar,
 	"bpchar": types.BPChar, "character": types.BPChar, "char": types.BPChar,
-	"name": types.Name, "bytea": types.Bytea,
+	"name": types.Name, "bytea": types.Bytea, "uuid": types.UUID,
 	"date": types.Date, "time": types.Time, "timestamp": types.Timestamp, "timestamptz": types.TimestampTZ,
 	"interval": types.Interval, "jsonb": types.JSONB, "json": types.JSON,
 	"oid": types.Oid, "regclass": types.RegClass, "regtype": types.RegType, "regproc": types.RegProc,

@@ -130,6 +130,11 @@ func appendBinary(buf []byte, d Datum, t *T) ([]byte, error) {
 			return buf, binaryMismatch(d, t)
 		}
 		return appendArrayBinary(buf, d.Array(), t)
+	case UUIDFamily:
+		if d.K != KBytes || len(d.S) != uuidLen {
+			return buf, binaryMismatch(d, t)
+		}
+		return append(buf, d.S...), nil
 	case VoidFamily:
 		return buf, nil
 	}
@@ -456,6 +461,8 @@ func parseBinary(b []byte, t *T) (Datum, error) {
 			return Null, err
 		}
 		return DArray(a), nil
+	case UUIDFamily:
+		return ParseUUIDBinary(b)
 	case VoidFamily:
 		return Null, nil
 	}

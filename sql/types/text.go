@@ -42,6 +42,9 @@ func appendText(buf []byte, d Datum, t *T, loc *time.Location) []byte {
 		}
 		return append(buf, d.S...)
 	case KBytes:
+		if t != nil && t.Family == UUIDFamily {
+			return AppendUUID(buf, d.S)
+		}
 		return appendByteaHex(buf, d.S)
 	case KDate:
 		return AppendDate(buf, d.I)
@@ -183,6 +186,8 @@ func parseText(s string, t *T, loc *time.Location) (Datum, error) {
 			return Null, err
 		}
 		return DArray(a), nil
+	case UUIDFamily:
+		return ParseUUID(s)
 	case VoidFamily:
 		return Null, nil
 	}

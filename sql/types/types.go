@@ -27,6 +27,7 @@ const (
 	ArrayFamily
 	VoidFamily
 	RecordFamily
+	UUIDFamily // uuid: a KBytes datum of 16 bytes (see uuid.go)
 )
 
 // T is a SQL type: a family, the Postgres OID that identifies it on the wire,
@@ -88,6 +89,7 @@ const (
 	OidAny          uint32 = 2276
 	OidAnyArray     uint32 = 2277
 	OidAnyElement   uint32 = 2283
+	OidUUID         uint32 = 2950
 
 	OidBoolArray        uint32 = 1000
 	OidByteaArray       uint32 = 1001
@@ -112,6 +114,7 @@ const (
 	OidJSONArray        uint32 = 199
 	OidRegClassArray    uint32 = 2210
 	OidRegTypeArray     uint32 = 2211
+	OidUUIDArray        uint32 = 2951
 )
 
 func mk(f Family, oid uint32, width int, name, typName string) *T {
@@ -156,6 +159,7 @@ var (
 	JSON         = mk(JSONFamily, OidJSON, 0, "json", "json")
 	Void         = mk(VoidFamily, OidVoid, 0, "void", "void")
 	Record       = mk(RecordFamily, OidRecord, 0, "record", "record")
+	UUID         = mk(UUIDFamily, OidUUID, 0, "uuid", "uuid")
 	// AnyElement and AnyArray are polymorphic pseudo-types used only in
 	// function signatures.
 	AnyElement = mk(UnknownFamily, OidAnyElement, 0, "anyelement", "anyelement")
@@ -185,6 +189,7 @@ var (
 	JSONArray        = mkArray(OidJSONArray, JSON)
 	RegClassArray    = mkArray(OidRegClassArray, RegClass)
 	RegTypeArray     = mkArray(OidRegTypeArray, RegType)
+	UUIDArray        = mkArray(OidUUIDArray, UUID)
 
 	// Int2Vector and OidVector are the catalog vector types (pg_index.indkey,
 	// pg_proc.proargtypes); they behave as arrays.
@@ -203,7 +208,7 @@ func Builtins() []*T {
 		BoolArray, ByteaArray, CharArray, NameArray, Int2Array, Int4Array, Int8Array, OidArray,
 		TextArray, VarcharArray, BPCharArray, Float4Array, Float8Array, NumericArray, DateArray,
 		TimeArray, TimestampArray, TimestampTZArray, IntervalArray, JSONBArray, JSONArray,
-		RegClassArray, RegTypeArray,
+		RegClassArray, RegTypeArray, UUID, UUIDArray,
 	}
 }
 
@@ -317,7 +322,7 @@ func (t *T) Size() int16 {
 		return 4
 	case TimeFamily, TimestampFamily, TimestampTZFamily:
 		return 8
-	case IntervalFamily:
+	case IntervalFamily, UUIDFamily:
 		return 16
 	case StringFamily:
 		if t.Oid == OidName {
@@ -339,7 +344,7 @@ func (t *T) Category() string {
 		return "N"
 	case StringFamily:
 		return "S"
-	case BytesFamily, JSONFamily:
+	case BytesFamily, JSONFamily, UUIDFamily:
 		return "U"
 	case DateFamily, TimeFamily, TimestampFamily, TimestampTZFamily:
 		return "D"

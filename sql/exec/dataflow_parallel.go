@@ -32,17 +32,20 @@ import (
 // insert, travels one FIFO path (an update pair whose halves land on
 // different workers becomes a delete and an insert).
 //
-// Scheduling: Push only queues (and drains the queues when they grow
-// past drainRows); Barrier queues a barrier for every worker's inputs and
-// runs one goroutine per worker until every queue is empty. A worker
-// processes a message at a time from its queue: table changes, exchange
-// chunks, exchange barriers. An exchange barrier is delivered to its
+// Scheduling: Push queues; once startPending messages are queued it
+// starts one goroutine per worker, which keep running while the caller
+// reads and queues more (the caller waits when more than maxPending are
+// queued); Barrier queues a barrier for every worker's inputs and waits
+// until every queue is empty. A worker processes a message at a time from
+// its queue: table changes, exchange chunks, exchange barriers; it ends
+// when no message is left anywhere, and is started again by the next
+// message sent to it while others still run. An exchange barrier is delivered to its
 // operator only when it has arrived from every upstream worker (barrier
 // alignment), after all their chunks (the queues are FIFO per sender).
 // The epoch is complete when no message is left, which checks that the
 // barrier reached every worker's output; the output is the workers' outputs
-// concatenated, one batch. No goroutine outlives a call, so a dropped view
-// leaks nothing.
+// concatenated, one batch. Workers never wait for the caller, so a view
+// dropped mid-epoch leaks no goroutine: they finish what is queued and end.
 //
 // Restore: every worker restores, concurrently, the state entries of its
 // key-group range (the key group is in the entry's key, so changing P
@@ -190,8 +193,8 @@ type worker struct {
 	marks []int
 	// outBarriers counts the barriers that reached the worker's output.
 	outBarriers int
-	// queued counts source rows queued since the last drain.
-	queued int
+	// running: a goroutine runs this worker (under parallelRuntime.mu).
+	running bool
 }
 
 // parallelRuntime schedules the workers of a parallel dataflow.
@@ -215,6 +218,10 @@ type parallelRuntime struct {
 	inbox   [][]message
 	pending int
 	err     error
+	// active counts the running worker goroutines; ctx is the context
+	// they were started with.
+	active int
+	ctx    context.Context
 }
 
 // newParallelRuntime makes the runtime of workers workers (their
@@ -228,9 +235,14 @@ func newParallelRuntime(workers int) *parallelRuntime {
 	return rt
 }
 
-// drainRows is the number of queued table rows per worker after which
-// Push runs the workers before queueing more (bounds the queued memory).
-const drainRows = 64 * types.ChunkCapacity
+// startPending is the number of queued messages (chunks of up to
+// types.ChunkCapacity rows) at which Push starts the workers; maxPending
+// bounds what is queued: Push waits above it until the workers are back
+// down to maxPending/2.
+const (
+	startPending = 16
+	maxPending   = 256
+)
 
 // wire cuts worker w's operator tree at its exchange points. Every worker
 // is built from the same plan, so exchanges get the same ids everywhere.
@@ -377,34 +389,44 @@ func (o *workerOutput) Barrier(context.Context, types.Barrier, Emitter) error {
 	return nil
 }
 
-// enqueue queues m for worker w; callable from any worker.
+// enqueue queues m for worker w; callable from any worker. While workers
+// run, a worker that had ended is started again for m.
 func (rt *parallelRuntime) enqueue(w int, m message) {
 	rt.mu.Lock()
 	rt.inbox[w] = append(rt.inbox[w], m)
 	rt.pending++
+	if rt.active > 0 && !rt.workers[w].running {
+		rt.spawnLocked(w)
+	}
 	rt.mu.Unlock()
 	rt.cond.Broadcast()
+}
+
+// startLocked starts every worker that is not running. Called with rt.mu
+// held.
+func (rt *parallelRuntime) startLocked(ctx context.Context) {
+	rt.ctx = ctx
+	for w, wk := range rt.workers {
+		if !wk.running {
+			rt.spawnLocked(w)
+		}
+	}
+}
+
+func (rt *parallelRuntime) spawnLocked(w int) {
+	rt.workers[w].running = true
+	rt.active++
+	go rt.work(rt.ctx, w)
 }
 
 // run runs the workers until no message is left (or one fails).
 func (rt *parallelRuntime) run(ctx context.Context) error {
 	rt.mu.Lock()
-	idle := rt.pending == 0
-	rt.mu.Unlock()
-	if !idle {
-		var wg sync.WaitGroup
-		for w := range rt.workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				rt.work(ctx, w)
-			}()
-		}
-		wg.Wait()
+	defer rt.mu.Unlock()
+	if rt.pending > 0 && rt.err == nil {
+		rt.startLocked(ctx)
 	}
-	for _, wk := range rt.workers {
-		wk.queued = 0
-	}
+	rt.waitIdleLocked()
 	if rt.err != nil {
 		// The workers stopped mid-epoch: what is queued is stale.
 		for w := range rt.inbox {
@@ -415,11 +437,32 @@ func (rt *parallelRuntime) run(ctx context.Context) error {
 	return rt.err
 }
 
+// waitIdleLocked waits until no worker runs. Called with rt.mu held.
+func (rt *parallelRuntime) waitIdleLocked() {
+	for rt.active > 0 {
+		rt.cond.Wait()
+	}
+}
+
+// waitIdle waits until no worker runs: the workers' dataflows may be read.
+func (rt *parallelRuntime) waitIdle() {
+	rt.mu.Lock()
+	rt.waitIdleLocked()
+	rt.mu.Unlock()
+}
+
 // work is worker w's loop: it ends when the whole dataflow is quiescent
 // (no message queued or in progress anywhere) or failed.
 func (rt *parallelRuntime) work(ctx context.Context, w int) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
+	defer func() {
+		rt.workers[w].running = false
+		rt.active--
+		if rt.active == 0 {
+			rt.cond.Broadcast()
+		}
+	}()
 	for rt.err == nil && rt.pending > 0 {
 		if len(rt.inbox[w]) == 0 {
 			rt.cond.Wait()
@@ -435,7 +478,7 @@ func (rt *parallelRuntime) work(ctx context.Context, w int) {
 		if err != nil && rt.err == nil {
 			rt.err = err
 		}
-		if rt.pending == 0 || err != nil {
+		if rt.pending == 0 || err != nil || rt.pending == maxPending/2 {
 			rt.cond.Broadcast()
 		}
 	}
@@ -506,19 +549,20 @@ func (rt *parallelRuntime) push(ctx context.Context, tableID uint32, c *types.Ch
 		}
 		add(t, op, r)
 	}
-	drain := false
 	for w, p := range parts {
-		if p == nil {
-			continue
+		if p != nil {
+			rt.enqueue(w, message{kind: msgInput, tableID: tableID, chunk: p})
 		}
-		rt.enqueue(w, message{kind: msgInput, tableID: tableID, chunk: p})
-		rt.workers[w].queued += p.Len()
-		drain = drain || rt.workers[w].queued >= drainRows
 	}
-	if drain {
-		return rt.run(ctx)
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.active == 0 && rt.pending >= startPending && rt.err == nil {
+		rt.startLocked(ctx)
 	}
-	return nil
+	for rt.active > 0 && rt.pending > maxPending && rt.err == nil {
+		rt.cond.Wait()
+	}
+	return rt.err
 }
 
 // copyRow copies r into the current slab (no allocation per row; a
@@ -565,11 +609,13 @@ func (rt *parallelRuntime) barrier(ctx context.Context, epoch uint64) (*types.Ch
 
 // start runs the constant sources, on worker 0 only.
 func (rt *parallelRuntime) start(ctx context.Context) error {
+	rt.waitIdle()
 	return rt.workers[0].df.Start(ctx)
 }
 
 // restore has every worker restore its key groups' state, concurrently.
 func (rt *parallelRuntime) restore(ctx context.Context, store StateStore, epoch uint64) error {
+	rt.waitIdle()
 	errs := make([]error, len(rt.workers))
 	var wg sync.WaitGroup
 	for w, wk := range rt.workers {
@@ -620,6 +666,7 @@ func (s *keyGroupStore) ScanPrefix(prefix []byte, fn func(key, value []byte) err
 // one owner); the caller's set and del, which fill one batch, are then
 // called from this goroutine.
 func (rt *parallelRuntime) stateChanges(store StateStore, fresh bool, set func(key, value []byte) error, del func(key []byte) error) error {
+	rt.waitIdle()
 	type change struct {
 		key, value []byte // value nil: a delete
 	}
@@ -662,6 +709,7 @@ func (rt *parallelRuntime) stateChanges(store StateStore, fresh bool, set func(k
 }
 
 func (rt *parallelRuntime) rowsIn() int64 {
+	rt.waitIdle()
 	var n int64
 	for _, wk := range rt.workers {
 		n += wk.df.RowsIn()
@@ -670,6 +718,7 @@ func (rt *parallelRuntime) rowsIn() int64 {
 }
 
 func (rt *parallelRuntime) rowErrors() (int64, error) {
+	rt.waitIdle()
 	var n int64
 	var last error
 	for _, wk := range rt.workers {
@@ -683,6 +732,7 @@ func (rt *parallelRuntime) rowErrors() (int64, error) {
 }
 
 func (rt *parallelRuntime) stateTableInfos() []StateTableInfo {
+	rt.waitIdle()
 	out := rt.workers[0].df.StateTableInfos()
 	for _, wk := range rt.workers[1:] {
 		for i, st := range wk.df.StateTableInfos() {

@@ -281,6 +281,22 @@ func randomChanges(rng *rand.Rand, live *[]types.Row, n int) *types.Chunk {
 	return c
 }
 
+// pushInPieces pushes c in chunks of about size changes (an update pair
+// stays in one chunk).
+func pushInPieces(t *testing.T, df *Dataflow, table uint32, c *types.Chunk, size int) {
+	t.Helper()
+	piece := &types.Chunk{}
+	for i, r := range c.Rows {
+		piece.Append(c.Ops[i], r)
+		if piece.Len() >= size && c.Ops[i] != types.UpdateDelete || i == c.Len()-1 {
+			if err := df.Push(context.Background(), table, piece); err != nil {
+				t.Fatal(err)
+			}
+			piece.Reset()
+		}
+	}
+}
+
 // commit drains a dataflow's state changes into store.
 func commit(t *testing.T, df *Dataflow, store *memStateStore) {
 	t.Helper()
@@ -329,9 +345,10 @@ func TestParallelDataflowMatchesSerial(t *testing.T) {
 					}
 					c := randomChanges(rng, &live[i], n)
 					for _, df := range []*Dataflow{serial, par} {
-						if err := df.Push(ctx, uint32(i+1), c); err != nil {
-							t.Fatal(err)
-						}
+						// Small chunks: many messages, so the workers run
+						// while changes are still being pushed, and Push
+						// waits for them when too many are queued.
+						pushInPieces(t, df, uint32(i+1), c, 20)
 					}
 				}
 				out, err := serial.Barrier(ctx, epoch)
@@ -524,7 +541,13 @@ func TestParallelWorkerErrorEndsTheEpoch(t *testing.T) {
 	if _, err := df.Barrier(ctx, 2); err == nil {
 		t.Fatal("a failed parallel dataflow ran another epoch")
 	}
-	if after := runtime.NumGoroutine(); after > before {
+	// A worker goroutine may still be returning from its last call.
+	after := runtime.NumGoroutine()
+	for i := 0; i < 1000 && after > before; i++ {
+		runtime.Gosched()
+		after = runtime.NumGoroutine()
+	}
+	if after > before {
 		t.Fatalf("%d goroutines before the epoch, %d after", before, after)
 	}
 }

@@ -51,4 +51,5 @@ func TestAgainstPostgres(t *testing.T) {
 	t.Run("pgx exec modes", func(t *testing.T) { pgxExecModes(t, database(t, "pgx_modes")) })
 	t.Run("pgx type round trip", func(t *testing.T) { pgxTypeRoundTrip(t, database(t, "pgx_types")) })
 	t.Run("pgx copy", func(t *testing.T) { pgxCopy(t, database(t, "pgx_copy")) })
+	t.Run("pgx uuid", func(t *testing.T) { pgxUUID(t, database(t, "pgx_uuid"), false) })
 }

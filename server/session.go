@@ -45,6 +45,8 @@ type session struct {
 	currval map[uint32]int64
 	// viewSnap pins the state store while a statement reads views.
 	viewSnap *viewSnapshot
+	// cursors are the open SQL cursors by name (cursor.go).
+	cursors map[string]*cursor
 
 	// activity for pg_stat_activity.
 	query      string
@@ -286,6 +288,9 @@ func (sess *session) describe(st parser.Statement, paramTypes []*types.T) ([]*ty
 		return nil, types.Schema{{Name: strings.ToLower(name), Type: types.Text}}, nil
 	case n.GetExplainStmt() != nil:
 		return nil, types.Schema{{Name: "QUERY PLAN", Type: types.Text}}, nil
+	case n.GetFetchStmt() != nil:
+		cols, err := sess.cursorColumns(n.GetFetchStmt()) // cursor.go
+		return paramTypes, cols, err
 	}
 	return paramTypes, nil, nil
 }
@@ -417,6 +422,7 @@ func (sess *session) beginTxn() {
 }
 
 func (sess *session) endTxn(commit bool) {
+	sess.endCursorsTxn(commit) // cursor.go
 	if sess.txn != nil && !commit {
 		sess.txn.Rollback()
 	}
@@ -439,6 +445,7 @@ func (sess *session) commitTxn() error {
 	sess.created = nil
 	sess.releaseXactLocks()
 	if tx == nil {
+		sess.endCursorsTxn(true) // cursor.go
 		return nil
 	}
 	writes := tx.HasWrites()
@@ -446,8 +453,10 @@ func (sess *session) commitTxn() error {
 		// The block failed to commit, so it rolled back, CREATEs included.
 		sess.created = created
 		sess.undoCreations(0)
+		sess.endCursorsTxn(false) // cursor.go
 		return err
 	}
+	sess.endCursorsTxn(true)
 	if writes {
 		sess.srv.metrics.commits.Inc()
 		// implicit_flush: the write is visible in every view when the
@@ -590,8 +599,15 @@ func (sess *session) execute(ctx context.Context, st parser.Statement, paramType
 		return sess.explain(ctx, st, n.GetExplainStmt(), paramTypes, w, simple)
 	case n.GetCopyStmt() != nil:
 		return sess.copyStmt(ctx, st, n.GetCopyStmt(), w)
+	case n.GetDeclareCursorStmt() != nil: // cursor.go
+		return sess.declareCursor(ctx, st, n.GetDeclareCursorStmt(), paramTypes, params, w)
+	case n.GetFetchStmt() != nil:
+		return sess.fetchCursor(n.GetFetchStmt(), w, simple)
+	case n.GetClosePortalStmt() != nil:
+		return sess.closeCursor(n.GetClosePortalStmt(), w)
 	case n.GetDiscardStmt() != nil:
 		sess.settings = newSettings(sess.info.User)
+		sess.cursors = nil // cursor.go
 		return w.Complete("DISCARD ALL")
 	case n.GetDeallocateStmt() != nil:
 		return w.Complete("DEALLOCATE")

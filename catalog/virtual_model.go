@@ -255,7 +255,7 @@ func typByVal(t *types.T) bool {
 
 func typAlign(t *types.T) string {
 	switch t.Family {
-	case types.BoolFamily:
+	case types.BoolFamily, types.UUIDFamily:
 		return "c"
 	case types.IntFamily:
 		switch t.Width {

@@ -26,6 +26,7 @@ type copyOptions struct {
 	null      string
 	quote     byte
 	escape    byte
+	binary    bool // FORMAT binary (copy_binary.go)
 }
 
 func parseCopyOptions(opts []*pg_query.Node) (copyOptions, error) {
@@ -44,7 +45,7 @@ func parseCopyOptions(opts []*pg_query.Node) (copyOptions, error) {
 				o.csv = true
 			case "text":
 			case "binary":
-				return o, types.Unsupported("COPY binary format")
+				o.binary = true
 			default:
 				return o, types.Errorf(types.CodeInvalidParameterValue, "COPY format %q not recognized", val)
 			}
@@ -150,9 +151,12 @@ func (sess *session) copyTo(ctx context.Context, st parser.Statement, cs *pg_que
 	}
 	cols := node.Columns()
 	keep := visibleIdx(cols)
-	out, err := w.CopyOut(0, len(keep))
+	out, err := w.CopyOut(opts.format(), len(keep))
 	if err != nil {
 		return err
+	}
+	if opts.binary {
+		return sess.copyToBinary(ctx, node, keep, out, w) // copy_binary.go
 	}
 	loc := sess.settings.location()
 	var buf []byte
@@ -314,7 +318,7 @@ func (sess *session) copyFrom(ctx context.Context, st parser.Statement, cs *pg_q
 	if err != nil {
 		return err
 	}
-	in, err := w.CopyIn(0, len(slots))
+	in, err := w.CopyIn(opts.format(), len(slots))
 	if err != nil {
 		return err
 	}
@@ -331,13 +335,9 @@ func (sess *session) copyFrom(ctx context.Context, st parser.Statement, cs *pg_q
 		batch = batch[:0]
 		return err
 	}
-	makeRow := func(fields []string, nulls []bool) error {
-		if len(fields) != len(slots) {
-			if len(fields) < len(slots) {
-				return copyErr(types.Errorf("22P04", "missing data for column %q", d.Columns[slots[len(fields)]].Name), d.Name, lineNo)
-			}
-			return copyErr(types.Errorf("22P04", "extra data after last expected column"), d.Name, lineNo)
-		}
+	// newRow starts a row with the defaults of the columns COPY does not
+	// fill; addRow queues it for insertion.
+	newRow := func() (types.Row, error) {
 		row := make(types.Row, len(d.Columns))
 		for i, ce := range defaultExprs {
 			if ce == nil {
@@ -345,9 +345,29 @@ func (sess *session) copyFrom(ctx context.Context, st parser.Statement, cs *pg_q
 			}
 			v, err := ce.Eval(ctx, env, nil)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			row[i] = v
+		}
+		return row, nil
+	}
+	addRow := func(row types.Row) error {
+		batch = append(batch, row)
+		if len(batch) >= 1024 {
+			return flush()
+		}
+		return nil
+	}
+	makeRow := func(fields []string, nulls []bool) error {
+		if len(fields) != len(slots) {
+			if len(fields) < len(slots) {
+				return copyErr(types.Errorf("22P04", "missing data for column %q", d.Columns[slots[len(fields)]].Name), d.Name, lineNo)
+			}
+			return copyErr(types.Errorf("22P04", "extra data after last expected column"), d.Name, lineNo)
+		}
+		row, err := newRow()
+		if err != nil {
+			return err
 		}
 		for k, s := range slots {
 			if nulls[k] {
@@ -363,13 +383,41 @@ func (sess *session) copyFrom(ctx context.Context, st parser.Statement, cs *pg_q
 			}
 			row[s] = v
 		}
-		batch = append(batch, row)
-		if len(batch) >= 1024 {
-			return flush()
-		}
-		return nil
+		return addRow(row)
 	}
-	if opts.csv {
+	if opts.binary {
+		br := newCopyBinaryReader(in, len(slots)) // copy_binary.go
+		for {
+			fields, ok, err := br.next()
+			if err != nil {
+				return copyErr(err, d.Name, lineNo+1)
+			}
+			if !ok {
+				break
+			}
+			lineNo++
+			row, err := newRow()
+			if err != nil {
+				return err
+			}
+			for k, s := range slots {
+				if fields[k] == nil {
+					continue
+				}
+				v, err := parseCopyBinaryField(fields[k], d.Columns[s].Type().WithTypmod(-1))
+				if err == nil {
+					v, err = castTo(sess, v, d.Columns[s].Type().WithTypmod(-1), d.Columns[s].Type())
+				}
+				if err != nil {
+					return copyErr(err, d.Name, lineNo)
+				}
+				row[s] = v
+			}
+			if err := addRow(row); err != nil {
+				return err
+			}
+		}
+	} else if opts.csv {
 		r := csv.NewReader(in)
 		r.Comma = rune(opts.delimiter)
 		r.FieldsPerRecord = -1

@@ -287,7 +287,6 @@ func pgxCopy(t *testing.T, url string) {
 			rows = append(rows, []any{int32(i), name, float64(i) / 4, time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i)})
 		}
 		n, err := conn.CopyFrom(ctx, pgx.Identifier{"copied_bin"}, []string{"id", "name", "score", "born"}, pgx.CopyFromRows(rows))
-		skipIfUnsupported(t, "pgx CopyFrom (binary COPY)", err)
 		if err != nil {
 			t.Fatalf("CopyFrom: %v", err)
 		}

@@ -470,12 +470,16 @@ func (s *sampler) finish(events, finalRowsIn int64, seconds float64, last ProcSt
 
 // FillGenerator records a generator-only run's CPU in res.
 func (res *QueryResult) FillGenerator(gen QueryResult) {
+	res.GeneratorCPUSeconds, res.GeneratorShare, res.EventsPerCoreSecExclGenerator = 0, 0, 0
 	if gen.CPUSeconds <= 0 || res.CPUSeconds <= 0 {
 		return
 	}
 	res.GeneratorCPUSeconds = gen.CPUSeconds
 	res.GeneratorShare = gen.CPUSeconds / res.CPUSeconds
-	if res.CPUSeconds > gen.CPUSeconds {
+	// Below a tenth of the CPU left, the difference is noise (checkpoint
+	// work grows with wall time, which the machine's load stretches): no
+	// figure rather than an absurd one.
+	if res.CPUSeconds > 1.1*gen.CPUSeconds {
 		res.EventsPerCoreSecExclGenerator = float64(res.Events) / (res.CPUSeconds - gen.CPUSeconds)
 	}
 }

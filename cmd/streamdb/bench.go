@@ -95,6 +95,14 @@ func runBench(ctx context.Context, bf benchFlags, fs *flag.FlagSet, stdout, stde
 		if err != nil {
 			return err
 		}
+		// Derived figures follow the current rules.
+		for i := range report.Runs {
+			for _, g := range report.Generator {
+				if g.Events == report.Runs[i].Events && report.Runs[i].Error == "" {
+					report.Runs[i].FillGenerator(g)
+				}
+			}
+		}
 		if bf.out == "" {
 			fmt.Fprint(stdout, nexmark.Markdown(report))
 			return nil

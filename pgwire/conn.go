@@ -69,6 +69,8 @@ type conn struct {
 
 	rw     resultWriter
 	fields []pgproto3.FieldDescription
+
+	notifyState // LISTEN/NOTIFY, notify.go
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -190,7 +192,9 @@ func (c *conn) loop() {
 		if idleLimit > 0 {
 			_ = c.raw.SetReadDeadline(time.Now().Add(idleLimit))
 		}
+		c.beginWaitForInput() // notify.go
 		msg, err := c.rd.Receive()
+		c.endWaitForInput()
 		if idleLimit > 0 {
 			_ = c.raw.SetReadDeadline(time.Time{})
 			if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {

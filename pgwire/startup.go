@@ -144,6 +144,7 @@ func (c *conn) startup() bool {
 		return false
 	}
 	c.session = session
+	c.startNotifications() // notify.go
 	_ = c.raw.SetDeadline(time.Time{})
 
 	for _, kv := range c.initialParameterStatus(params, sessionParams) {

@@ -62,6 +62,7 @@ func (c *conn) readyForQuery() {
 	if c.session != nil {
 		status = c.session.TxStatus()
 	}
+	c.notificationsBeforeReady() // notify.go
 	c.send(&pgproto3.ReadyForQuery{TxStatus: status})
 	_ = c.flush()
 }

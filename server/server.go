@@ -33,6 +33,7 @@ type Server struct {
 	nexmark      *nexmarkManager
 	checkpointer *checkpoint.Checkpointer
 	advisory     advisoryLocks // advisory.go
+	notify       notifyHub     // notify.go
 
 	pg     *pgwire.Server
 	pgLn   net.Listener

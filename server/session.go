@@ -47,6 +47,8 @@ type session struct {
 	viewSnap *viewSnapshot
 	// cursors are the open SQL cursors by name (cursor.go).
 	cursors map[string]*cursor
+	// notify is the LISTEN/NOTIFY state (notify.go).
+	notify sessionNotify
 
 	// activity for pg_stat_activity.
 	query      string
@@ -115,6 +117,7 @@ func (sess *session) Close() {
 	}
 	sess.undoCreations(0)
 	sess.releaseAdvisoryLocks() // advisory.go
+	sess.closeNotify()          // notify.go
 	sess.srv.mu.Lock()
 	delete(sess.srv.sessions, sess.info.BackendPID)
 	sess.srv.mu.Unlock()
@@ -431,6 +434,7 @@ func (sess *session) endTxn(commit bool) {
 	}
 	sess.created = nil
 	sess.releaseXactLocks()
+	sess.endNotifyTxn(commit) // notify.go
 	sess.txn = nil
 	sess.status = txnIdle
 	sess.savepoints = nil
@@ -446,6 +450,7 @@ func (sess *session) commitTxn() error {
 	sess.releaseXactLocks()
 	if tx == nil {
 		sess.endCursorsTxn(true) // cursor.go
+		sess.endNotifyTxn(true)  // notify.go
 		return nil
 	}
 	writes := tx.HasWrites()
@@ -454,9 +459,11 @@ func (sess *session) commitTxn() error {
 		sess.created = created
 		sess.undoCreations(0)
 		sess.endCursorsTxn(false) // cursor.go
+		sess.endNotifyTxn(false)  // notify.go
 		return err
 	}
 	sess.endCursorsTxn(true)
+	sess.endNotifyTxn(true) // notify.go
 	if writes {
 		sess.srv.metrics.commits.Inc()
 		// implicit_flush: the write is visible in every view when the
@@ -613,12 +620,8 @@ func (sess *session) execute(ctx context.Context, st parser.Statement, paramType
 		return w.Complete("DEALLOCATE")
 	case n.GetCheckPointStmt() != nil:
 		return sess.checkpointNow(ctx, w)
-	case n.GetListenStmt() != nil:
-		return w.Complete("LISTEN")
-	case n.GetUnlistenStmt() != nil:
-		return w.Complete("UNLISTEN")
-	case n.GetNotifyStmt() != nil:
-		return w.Complete("NOTIFY")
+	case n.GetListenStmt() != nil, n.GetUnlistenStmt() != nil, n.GetNotifyStmt() != nil:
+		return sess.listenStmt(n, w) // notify.go
 	case n.GetLockStmt() != nil:
 		// Transactions are serialised at commit; table locks add nothing.
 		return w.Complete("LOCK TABLE")

@@ -88,6 +88,7 @@ func buildRegistry() *registryTable {
 	registerProctime(b)      // proctime.go
 	registerAdvisoryLocks(b) // advisory.go
 	registerUUIDFuncs(b)     // uuid.go
+	registerNotify(b)        // notify.go
 	sort.SliceStable(b.t.all, func(i, j int) bool { return b.t.all[i].Oid < b.t.all[j].Oid })
 	return b.t
 }

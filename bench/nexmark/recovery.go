@@ -2,6 +2,7 @@ package nexmark
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -227,7 +228,11 @@ func RunRecovery(ctx context.Context, opts RecoveryOptions) (RecoveryResult, err
 		return res, errors.Wrap(err, "FLUSH")
 	}
 	res.CaughtUpSeconds = time.Since(restarted).Seconds()
-	opts.Logf("recovery %s (%s): ready %.2f s, first output %.2f s, caught up %.2f s (state %s at the kill)", query.Name, opts.Mode,
-		res.ReadySeconds, res.FirstOutputSeconds, res.CaughtUpSeconds, bytesHuman(res.StateBytesAtKill))
+	first := fmt.Sprintf("first output %.2f s", res.FirstOutputSeconds)
+	if res.NoBacklog {
+		first = "no backlog (the view had read every event before the kill)"
+	}
+	opts.Logf("recovery %s (%s): ready %.2f s, %s, caught up %.2f s (state %s at the kill)", query.Name, opts.Mode,
+		res.ReadySeconds, first, res.CaughtUpSeconds, bytesHuman(res.StateBytesAtKill))
 	return res, nil
 }

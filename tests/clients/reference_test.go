@@ -52,4 +52,5 @@ func TestAgainstPostgres(t *testing.T) {
 	t.Run("pgx type round trip", func(t *testing.T) { pgxTypeRoundTrip(t, database(t, "pgx_types")) })
 	t.Run("pgx copy", func(t *testing.T) { pgxCopy(t, database(t, "pgx_copy")) })
 	t.Run("pgx uuid", func(t *testing.T) { pgxUUID(t, database(t, "pgx_uuid"), false) })
+	t.Run("pgx notify", func(t *testing.T) { pgxNotify(t, database(t, "pgx_notify")) })
 }

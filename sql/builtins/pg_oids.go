@@ -177,6 +177,7 @@ func pgProcOids() map[string]uint32 {
 		"pg_indexes_size(regclass)":                       2998,
 		"pg_is_in_recovery()":                             3810,
 		"pg_jit_available()":                              315,
+		"pg_notify(text, text)":                           3036,
 		"pg_opclass_is_visible(oid)":                      2083,
 		"pg_operator_is_visible(oid)":                     2082,
 		"pg_postmaster_start_time()":                      2560,

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/streamdb/streamdb/sql/types"
 	"github.com/streamdb/streamdb/tests/testutil"
@@ -233,5 +234,52 @@ func TestCursorOverView(t *testing.T) {
 	want := "BEGIN\nDECLARE CURSOR\neast|17\nwest|5\nFETCH 2\nwest|5\nFETCH 1\nCOMMIT\n"
 	if got != want {
 		t.Errorf("cursor over a view:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestCursorExtendedProtocol declares and fetches through the extended
+// protocol (pgx's default mode): Describe of FETCH reports the cursor's
+// columns, and DECLARE takes parameters.
+func TestCursorExtendedProtocol(t *testing.T) {
+	srv := testutil.StartServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, "postgres://streamdb@"+srv.PGAddr()+"/streamdb?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "DECLARE ext CURSOR FOR SELECT g, 'n' || g AS name FROM generate_series(1, 10) g WHERE g > $1 ORDER BY g", 6); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := tx.Query(ctx, "FETCH 3 FROM ext")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var id int
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d %s", id, name))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if tag := rows.CommandTag().String(); tag != "FETCH 3" {
+		t.Errorf("tag %q", tag)
+	}
+	if want := []string{"7 n7", "8 n8", "9 n9"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("fetched %v, want %v", got, want)
+	}
+	if tag, err := tx.Exec(ctx, "MOVE ALL IN ext"); err != nil || tag.String() != "MOVE 1" {
+		t.Errorf("MOVE ALL: %v %v", tag, err)
 	}
 }

@@ -294,6 +294,12 @@ func (sess *session) describe(st parser.Statement, paramTypes []*types.T) ([]*ty
 	case n.GetFetchStmt() != nil:
 		cols, err := sess.cursorColumns(n.GetFetchStmt()) // cursor.go
 		return paramTypes, cols, err
+	case n.GetDeclareCursorStmt() != nil && n.GetDeclareCursorStmt().Query.GetSelectStmt() != nil:
+		// DECLARE returns no rows; its query's parameters are the statement's.
+		if _, err := b.BindSelect(n.GetDeclareCursorStmt().Query); err != nil {
+			return nil, nil, err
+		}
+		return b.ParamTypes(), nil, nil
 	}
 	return paramTypes, nil, nil
 }

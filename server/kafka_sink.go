@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/errors"
+	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/streamdb/streamdb/catalog"
 	"github.com/streamdb/streamdb/internal/kafkaconn"
@@ -232,6 +233,16 @@ func (r *sinkRunner) runOnce(input *catalog.Descriptor) error {
 				last = seq
 			}
 			if len(msgs) > 0 {
+				// A commit is visible in the log before its group fsync
+				// completes. Publishing a change that a crash could still
+				// take back would let the re-ingested change (a Kafka
+				// source rewinds with it) be published a second time, so
+				// make everything read durable first (one fsync covers
+				// every earlier commit, and is nearly free when they were
+				// already synced).
+				if err := r.m.srv.tables.Store().DB().LogData(nil, pebble.Sync); err != nil {
+					return types.WithCode(errors.Wrap(err, "syncing the table store"), types.CodeIOError)
+				}
 				if err := prod.Produce(r.ctx, msgs, last); err != nil {
 					// Fenced or failed: the caller re-creates the producer
 					// and re-reads the committed position.

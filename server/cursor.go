@@ -45,6 +45,9 @@ type cursor struct {
 	// declaredInTxn is true until the declaring transaction commits: a
 	// rollback removes even a WITH HOLD cursor.
 	declaredInTxn bool
+	// savepoints is how many savepoints were open at DECLARE: rolling back
+	// to one of them closes the cursor.
+	savepoints int
 }
 
 // declareCursor runs DECLARE name CURSOR FOR query.
@@ -83,6 +86,7 @@ func (sess *session) declareCursor(ctx context.Context, st parser.Statement, dc 
 		noScroll:      dc.Options&cursorOptNoScroll != 0,
 		hold:          hold,
 		declaredInTxn: true,
+		savepoints:    len(sess.savepoints),
 	}
 	err = exec.Run(ctx, sess.env(params), node, func(r types.Row) error {
 		row := make(types.Row, len(keep))
@@ -298,5 +302,16 @@ func (sess *session) endCursorsTxn(commit bool) {
 			continue
 		}
 		c.declaredInTxn = false
+	}
+}
+
+// closeCursorsAfterSavepoint closes, at ROLLBACK TO the i-th savepoint,
+// the cursors declared after it (their position changes are kept, as in
+// Postgres).
+func (sess *session) closeCursorsAfterSavepoint(i int) {
+	for name, c := range sess.cursors {
+		if c.declaredInTxn && c.savepoints > i {
+			delete(sess.cursors, name)
+		}
 	}
 }

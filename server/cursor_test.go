@@ -136,6 +136,17 @@ var cursorScript = []string{
 	`CLOSE "Mixed Case"`,
 	// Several statements in one Query message are a transaction block.
 	"DECLARE multi CURSOR FOR SELECT 42 AS answer; FETCH multi",
+	// ROLLBACK TO closes the cursors declared after the savepoint.
+	"BEGIN",
+	"DECLARE before_sp SCROLL CURSOR FOR SELECT id FROM cur_t ORDER BY id",
+	"SAVEPOINT sp",
+	"DECLARE after_sp CURSOR FOR SELECT 1",
+	"FETCH 2 FROM before_sp",
+	"ROLLBACK TO SAVEPOINT sp",
+	"FETCH after_sp",
+	"ROLLBACK TO SAVEPOINT sp",
+	"FETCH before_sp",
+	"ROLLBACK",
 	// Errors inside the block.
 	"BEGIN",
 	"FETCH nosuch",

@@ -534,6 +534,7 @@ func (sess *session) transactionStmt(ts *pg_query.TransactionStmt, w pgwire.Resu
 		}
 		sess.txn.RollbackTo(sess.savepoints[i].sp)
 		sess.undoCreations(sess.savepoints[i].created)
+		sess.closeCursorsAfterSavepoint(i) // cursor.go
 		sess.savepoints = sess.savepoints[:i+1]
 		sess.status = txnOpen
 		return w.Complete("ROLLBACK")

@@ -22,9 +22,8 @@ import (
 //     before the ReadyForQuery ending a command, or at once to an idle
 //     connection.
 //
-// Differences from Postgres: a rollback to a savepoint keeps the
-// notifications queued after it; there is no global queue, so a session
-// sees only notifications committed while it listened.
+// Difference from Postgres: there is no global queue, so a session sees
+// only notifications committed while it listened.
 
 // maxNotifyPayload is Postgres' limit (NOTIFY_PAYLOAD_MAX_LENGTH - 1): the
 // payload must be shorter than 8000 bytes.
@@ -132,6 +131,31 @@ func (sess *session) queueNotify(channel, payload string) error {
 	sn.seen[key] = struct{}{}
 	sn.pending = append(sn.pending, pgwire.Notification{PID: sess.info.BackendPID, Channel: channel, Payload: payload})
 	return nil
+}
+
+// notifyMark is how much LISTEN/NOTIFY a transaction had done when a
+// savepoint was taken.
+type notifyMark struct {
+	actions, pending int
+}
+
+func (sess *session) notifyMark() notifyMark {
+	return notifyMark{actions: len(sess.notify.actions), pending: len(sess.notify.pending)}
+}
+
+// rollbackNotifyTo forgets the LISTEN, UNLISTEN and notifications queued
+// after the mark (ROLLBACK TO SAVEPOINT).
+func (sess *session) rollbackNotifyTo(m notifyMark) {
+	sn := &sess.notify
+	if m.actions < len(sn.actions) {
+		sn.actions = sn.actions[:m.actions]
+	}
+	if m.pending < len(sn.pending) {
+		for _, n := range sn.pending[m.pending:] {
+			delete(sn.seen, [2]string{n.Channel, n.Payload})
+		}
+		sn.pending = sn.pending[:m.pending]
+	}
 }
 
 // listenStmt runs LISTEN, UNLISTEN and NOTIFY.

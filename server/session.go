@@ -61,6 +61,8 @@ type namedSavepoint struct {
 	sp   state.Savepoint
 	// created is len(session.created) when the savepoint was taken.
 	created int
+	// notify marks the LISTEN/NOTIFY of the transaction so far (notify.go).
+	notify notifyMark
 }
 
 // NewSession implements pgwire.Backend.
@@ -515,7 +517,7 @@ func (sess *session) transactionStmt(ts *pg_query.TransactionStmt, w pgwire.Resu
 		if sess.status == txnFailed {
 			return types.Errorf(types.CodeInFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 		}
-		sess.savepoints = append(sess.savepoints, namedSavepoint{name: ts.SavepointName, sp: sess.txn.Savepoint(), created: len(sess.created)})
+		sess.savepoints = append(sess.savepoints, namedSavepoint{name: ts.SavepointName, sp: sess.txn.Savepoint(), created: len(sess.created), notify: sess.notifyMark()})
 		return w.Complete("SAVEPOINT")
 	case pg_query.TransactionStmtKind_TRANS_STMT_RELEASE:
 		i := sess.findSavepoint(ts.SavepointName)
@@ -535,6 +537,7 @@ func (sess *session) transactionStmt(ts *pg_query.TransactionStmt, w pgwire.Resu
 		sess.txn.RollbackTo(sess.savepoints[i].sp)
 		sess.undoCreations(sess.savepoints[i].created)
 		sess.closeCursorsAfterSavepoint(i) // cursor.go
+		sess.rollbackNotifyTo(sess.savepoints[i].notify)
 		sess.savepoints = sess.savepoints[:i+1]
 		sess.status = txnOpen
 		return w.Complete("ROLLBACK")

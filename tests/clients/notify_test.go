@@ -141,7 +141,7 @@ func pgxNotify(t *testing.T, url string) {
 }
 
 // TestPsqlNotify: psql prints the notifications it gets after each
-// command, committed ones only.
+// command, committed ones only (not those rolled back to a savepoint).
 func TestPsqlNotify(t *testing.T) {
 	bin := requireClient(t, "psql (Debian package postgresql-client)", "psql", "/usr/bin/psql")
 	srv := startServer(t)
@@ -154,6 +154,14 @@ BEGIN;
 SELECT pg_notify('jobs', 'two');
 NOTIFY jobs, 'two';
 COMMIT;
+BEGIN;
+NOTIFY jobs, 'three';
+SAVEPOINT s;
+NOTIFY jobs, 'undone';
+NOTIFY jobs, 'three';
+ROLLBACK TO SAVEPOINT s;
+NOTIFY jobs, 'four';
+COMMIT;
 UNLISTEN jobs;
 NOTIFY jobs, 'unheard';
 `)
@@ -162,7 +170,7 @@ NOTIFY jobs, 'unheard';
 	for _, m := range got {
 		payloads = append(payloads, m[1])
 	}
-	if strings.Join(payloads, ",") != "one,two" {
-		t.Errorf("psql printed notifications %q, want [one two]; output:\n%s", payloads, out)
+	if strings.Join(payloads, ",") != "one,two,three,four" {
+		t.Errorf("psql printed notifications %q, want [one two three four]; output:\n%s", payloads, out)
 	}
 }

@@ -181,9 +181,15 @@ func (c *copyBinaryReader) next() (fields [][]byte, ok bool, err error) {
 }
 
 // parseCopyBinaryField decodes one non-NULL field of column type t. The
-// bytes are copied first: a decoded datum may keep them, and the reader
-// reuses its buffer.
+// reader reuses its buffer, so the bytes are copied first for the types
+// whose datum may keep them; the common scalar types decode into values
+// or copy by themselves, and need no copy per field.
 func parseCopyBinaryField(b []byte, t *types.T) (types.Datum, error) {
+	switch t.Family {
+	case types.BoolFamily, types.IntFamily, types.FloatFamily, types.NumericFamily, types.StringFamily,
+		types.DateFamily, types.TimeFamily, types.TimestampFamily, types.TimestampTZFamily, types.IntervalFamily:
+		return types.ParseBinary(b, t)
+	}
 	return types.ParseBinary(bytes.Clone(b), t)
 }
 

@@ -2,8 +2,8 @@ package pgwire
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"github.com/cockroachdb/errors"
 	"log/slog"
 	"net"
 	"sync"

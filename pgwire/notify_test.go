@@ -3,12 +3,12 @@ package pgwire
 import (
 	"context"
 	"fmt"
-	"github.com/cockroachdb/errors"
 	"log/slog"
 	"net"
 	"sync"
 	"testing"
 
+	"github.com/cockroachdb/errors"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 

@@ -24,7 +24,7 @@ import (
 // extended protocol uses for parameters.
 
 // copyBinarySignature starts every binary COPY stream.
-var copyBinarySignature = [11]byte{'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0}
+const copyBinarySignature = "PGCOPY\n\xff\r\n\x00"
 
 // codeBadCopyFileFormat is SQLSTATE bad_copy_file_format.
 const codeBadCopyFileFormat = "22P04"
@@ -44,9 +44,10 @@ type copyBinaryReader struct {
 	done   bool
 	// fields and buf are reused from tuple to tuple: a field is valid
 	// until the next call to next.
-	fields [][]byte
-	buf    []byte
-	scr    [4]byte
+	fields  [][]byte
+	lengths []int32
+	buf     []byte
+	scr     [4]byte
 }
 
 func newCopyBinaryReader(r io.Reader, ncols int) *copyBinaryReader {
@@ -88,7 +89,7 @@ func (c *copyBinaryReader) readHeader() error {
 		}
 		return err
 	}
-	if sig != copyBinarySignature {
+	if string(sig[:]) != copyBinarySignature {
 		return errBadCopyFile("COPY file signature not recognized")
 	}
 	if _, err := io.ReadFull(c.r, c.scr[:4]); err != nil {
@@ -145,8 +146,7 @@ func (c *copyBinaryReader) next() (fields [][]byte, ok bool, err error) {
 	// Read every field's bytes into buf first, then slice it, so growing
 	// buf never leaves an earlier field pointing at old memory.
 	c.buf = c.buf[:0]
-	var lens [64]int32
-	lengths := lens[:0]
+	lengths := c.lengths[:0]
 	for i := 0; i < int(n); i++ {
 		if err := c.readFull(c.scr[:4]); err != nil {
 			return nil, false, err
@@ -156,6 +156,7 @@ func (c *copyBinaryReader) next() (fields [][]byte, ok bool, err error) {
 			return nil, false, errBadCopyFile("invalid field size")
 		}
 		lengths = append(lengths, l)
+		c.lengths = lengths
 		if l <= 0 {
 			continue
 		}
@@ -195,7 +196,7 @@ func parseCopyBinaryField(b []byte, t *types.T) (types.Datum, error) {
 
 // appendCopyBinaryHeader starts a binary COPY TO stream.
 func appendCopyBinaryHeader(buf []byte) []byte {
-	buf = append(buf, copyBinarySignature[:]...)
+	buf = append(buf, copyBinarySignature...)
 	return append(buf, 0, 0, 0, 0, 0, 0, 0, 0) // flags, header extension length
 }
 

@@ -11,7 +11,7 @@ import (
 // copyBinaryStream builds a binary COPY stream of tuples; a nil field is
 // NULL.
 func copyBinaryStream(flags uint32, ext []byte, tuples [][][]byte, trailer bool) []byte {
-	buf := append([]byte(nil), copyBinarySignature[:]...)
+	buf := []byte(copyBinarySignature)
 	buf = binary.BigEndian.AppendUint32(buf, flags)
 	buf = binary.BigEndian.AppendUint32(buf, uint32(len(ext)))
 	buf = append(buf, ext...)
@@ -85,7 +85,7 @@ func TestCopyBinaryReader(t *testing.T) {
 
 	bad := map[string][]byte{
 		"signature":          append([]byte("PGCOPY\n\xff\r\n\x01"), make([]byte, 8)...),
-		"short header":       copyBinarySignature[:5],
+		"short header":       []byte(copyBinarySignature[:5]),
 		"WITH OIDS":          copyBinaryStream(1<<16, nil, nil, true),
 		"critical flag":      copyBinaryStream(1<<20, nil, nil, true),
 		"field count":        copyBinaryStream(0, nil, [][][]byte{{int4(1)}}, true),

@@ -138,7 +138,7 @@ func hashableIn(e *planner.Subquery) bool {
 	}
 	switch l {
 	case types.IntFamily, types.NumericFamily, types.StringFamily, types.BoolFamily, types.BytesFamily,
-		types.DateFamily, types.TimestampFamily, types.TimestampTZFamily:
+		types.DateFamily, types.TimestampFamily, types.TimestampTZFamily, types.UUIDFamily:
 		return true
 	}
 	return false

@@ -15,7 +15,7 @@ import (
 // TestPgxUUID round-trips uuid through pgx in every execution mode (binary
 // parameters and results in the prepared modes, text in the simple
 // protocol): scalars, arrays, NULL, a uuid primary key and unique index,
-// text COPY in and out, errors, and a materialized view
+// binary COPY in (pgx CopyFrom), text COPY in and out, errors, and a materialized view
 // grouped by a uuid column. TestAgainstPostgres runs the same checks on
 // PostgreSQL 15 (matview=false there: it refreshes instead of flushing).
 func TestPgxUUID(t *testing.T) {
@@ -105,9 +105,23 @@ func pgxUUID(t *testing.T, url string, streaming bool) {
 					t.Fatalf("insert: %v", err)
 				}
 			}
+			// Binary COPY (pgx CopyFrom) into a table of its own.
+			copied := table + "_bin"
+			mustExec(t, conn, "CREATE TABLE "+copied+" (id uuid PRIMARY KEY, ids uuid[])")
+			nCopied, err := conn.CopyFrom(ctx, pgx.Identifier{copied}, []string{"id", "ids"}, pgx.CopyFromRows([][]any{
+				{pgtype.UUID{Bytes: uuidF, Valid: true}, []pgtype.UUID{{Bytes: uuidA, Valid: true}, {}}},
+				{pgtype.UUID{Bytes: uuid0, Valid: true}, nil},
+			}))
+			if err != nil || nCopied != 2 {
+				t.Fatalf("CopyFrom: %d, %v", nCopied, err)
+			}
+			var copiedText string
+			if err := conn.QueryRow(ctx, "SELECT string_agg(id::text || ' ' || coalesce(ids::text, '-'), ',' ORDER BY id) FROM "+copied).Scan(&copiedText); err != nil ||
+				copiedText != "00000000-0000-0000-0000-000000000000 -,ffffffff-ffff-ffff-ffff-ffffffffffff {"+uuidAText+",NULL}" {
+				t.Errorf("after binary COPY: %q, %v", copiedText, err)
+			}
+
 			// COPY in text format, with uuid spellings other than the output's.
-			// (Binary COPY, which pgx's CopyFrom uses, is not supported by
-			// the server yet.)
 			tag, err := conn.PgConn().CopyFrom(ctx, strings.NewReader("00000000000000000000000000000000\t{FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF}\t00000000-0000-0000-0000-000000000000\t4\n"),
 				"COPY "+table+" (id, ext, grp, n) FROM STDIN")
 			if err != nil || tag.RowsAffected() != 1 {

@@ -391,7 +391,7 @@ func (sess *session) runStatement(ctx context.Context, st parser.Statement, para
 		sp := sess.txn.Savepoint()
 		before := sess.relationsBefore()
 		err := sess.execute(ctx, st, paramTypes, params, w, simple)
-		sess.noteCreated(before)
+		sess.noteCreated(st, before)
 		if err != nil {
 			sess.txn.RollbackTo(sp)
 			sess.status = txnFailed

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/streamdb/streamdb/catalog"
+	"github.com/streamdb/streamdb/sql/parser"
 )
 
 // Relations and indexes created inside a transaction block are dropped
@@ -29,10 +30,55 @@ func (sess *session) relationsBefore() []*catalog.Descriptor {
 	return sess.srv.cat.Relations()
 }
 
+// createTargets names what a statement creates: the relation names it
+// creates (CREATE TABLE/VIEW/MATERIALIZED VIEW/SEQUENCE, CREATE SINK and
+// SOURCE, which parse as those, CREATE TABLE AS, SELECT INTO), or the
+// table it adds an index to (CREATE INDEX). Other statements create
+// nothing.
+func createTargets(st parser.Statement) (relations []string, indexOn string) {
+	n := st.AST
+	if n == nil {
+		return nil, ""
+	}
+	switch {
+	case n.GetCreateStmt() != nil:
+		if r := n.GetCreateStmt().Relation; r != nil {
+			relations = append(relations, r.Relname)
+		}
+	case n.GetViewStmt() != nil:
+		if r := n.GetViewStmt().View; r != nil {
+			relations = append(relations, r.Relname)
+		}
+	case n.GetCreateTableAsStmt() != nil:
+		if in := n.GetCreateTableAsStmt().Into; in != nil && in.Rel != nil {
+			relations = append(relations, in.Rel.Relname)
+		}
+	case n.GetCreateSeqStmt() != nil:
+		if r := n.GetCreateSeqStmt().Sequence; r != nil {
+			relations = append(relations, r.Relname)
+		}
+	case n.GetSelectStmt() != nil:
+		if in := n.GetSelectStmt().IntoClause; in != nil && in.Rel != nil {
+			relations = append(relations, in.Rel.Relname)
+		}
+	case n.GetIndexStmt() != nil:
+		if r := n.GetIndexStmt().Relation; r != nil {
+			indexOn = r.Relname
+		}
+	}
+	return relations, indexOn
+}
+
 // noteCreated records what the statement just run created: relations in
 // the catalog now that were not in before, and new indexes of relations
-// that were.
-func (sess *session) noteCreated(before []*catalog.Descriptor) {
+// that were. Only objects the statement itself names count: the catalog
+// is shared, and a relation another session created meanwhile must never
+// be dropped by this session's rollback.
+func (sess *session) noteCreated(st parser.Statement, before []*catalog.Descriptor) {
+	names, indexOn := createTargets(st)
+	if len(names) == 0 && indexOn == "" {
+		return
+	}
 	after := sess.srv.cat.Relations()
 	if len(after) == len(before) && (len(after) == 0 || &after[0] == &before[0]) {
 		return // the same cached slice: the catalog did not change
@@ -44,10 +90,12 @@ func (sess *session) noteCreated(before []*catalog.Descriptor) {
 	for _, d := range after {
 		prev, existed := old[d.OID]
 		if !existed {
-			sess.created = append(sess.created, createdObject{oid: d.OID})
+			if slices.Contains(names, d.Name) {
+				sess.created = append(sess.created, createdObject{oid: d.OID})
+			}
 			continue
 		}
-		if prev == d {
+		if prev == d || d.Name != indexOn {
 			continue
 		}
 		for _, ix := range d.Indexes {

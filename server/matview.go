@@ -203,7 +203,26 @@ func (r viewReader) ScanTable(ctx context.Context, t planner.TableRef, fn func(t
 	return r.txnReader.ScanTable(ctx, t, fn)
 }
 
-var _ exec.TableReader = viewReader{}
+// ScanTablePrefix is ScanTable restricted to the rows whose key starts with
+// prefix (exec.TablePrefixReader): a view's leading columns, a table's
+// leading primary key columns.
+func (r viewReader) ScanTablePrefix(ctx context.Context, t planner.TableRef, prefix []byte, fn func(types.Row) error) error {
+	if r.views != nil && r.views.isView(t.ID) {
+		if d, ok := r.views.srv.cat.ByOID(t.ID); ok && isBlackholeSink(d) { // blackhole_sink.go
+			return errReadBlackholeSink(d.Name)
+		}
+		if r.snap != nil {
+			return r.views.scanRowsPrefixAt(ctx, r.snap.get(r.views), t.ID, prefix, fn) // viewsnap.go
+		}
+		return r.views.scanRowsPrefixAt(ctx, r.views.store.DB(), t.ID, prefix, fn)
+	}
+	return r.txnReader.ScanTablePrefix(ctx, t, prefix, fn)
+}
+
+var (
+	_ exec.TableReader       = viewReader{}
+	_ exec.TablePrefixReader = viewReader{}
+)
 
 // boundNamesOption stores, with a view, the names its query used for the
 // relations and columns it reads. The query is re-bound from its text at

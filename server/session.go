@@ -585,6 +585,12 @@ func (r txnReader) ScanTable(ctx context.Context, t planner.TableRef, fn func(ty
 	return r.tx.Scan(ctx, t.ID, func(_ []byte, row types.Row) error { return fn(row) })
 }
 
+// ScanTablePrefix reads the rows whose primary key starts with prefix:
+// the same merged read of snapshot and own writes as ScanTable, bounded.
+func (r txnReader) ScanTablePrefix(ctx context.Context, t planner.TableRef, prefix []byte, fn func(types.Row) error) error {
+	return r.tx.ScanPrefix(ctx, t.ID, prefix, func(_ []byte, row types.Row) error { return fn(row) })
+}
+
 // execute runs one statement inside the current transaction.
 func (sess *session) execute(ctx context.Context, st parser.Statement, paramTypes []*types.T, params []types.Datum, w pgwire.ResultWriter, simple bool) error {
 	if st.Kind == parser.Flush {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/binary"
 	"sync"
 
 	"github.com/cockroachdb/errors"
@@ -81,6 +82,67 @@ func (m *viewManager) scanRowsAt(ctx context.Context, snap *pebble.Snapshot, oid
 			if err := fn(row); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// scanRowsPrefixAt calls fn for the rows of a view whose row key starts
+// with rowKeyPrefix (the key encoding of its leading columns). Rows are
+// spread over maxParallelism key groups by a hash of the whole row key
+// (viewRowKey), so this is one bounded seek per key group instead of a
+// scan of every row. The same TTL filter as scanRowsAt applies.
+func (m *viewManager) scanRowsPrefixAt(ctx context.Context, r pebble.Reader, oid uint32, rowKeyPrefix []byte, fn func(types.Row) error) error {
+	ttlFilter, err := m.srv.ttl.rowFilter(r, oid) // ttl_view.go
+	if err != nil {
+		return err
+	}
+	defer ttlFilter.close()
+	// Pebble owns the bounds until they are replaced: two buffer pairs,
+	// used in turn.
+	var bounds [2][2][]byte
+	it, err := r.NewIter(nil)
+	if err != nil {
+		return errors.Wrap(err, "view scan")
+	}
+	defer it.Close()
+	for group := 0; group < maxParallelism; group++ {
+		if ctx.Err() != nil {
+			return types.Errorf(types.CodeQueryCanceled, "canceling statement due to user request")
+		}
+		b := &bounds[group&1]
+		lower := binary.BigEndian.AppendUint32(b[0][:0], oid)
+		lower = binary.BigEndian.AppendUint16(lower, uint16(group))
+		lower = append(lower, rowKeyPrefix...)
+		upper := append(b[1][:0], lower...)
+		for i := len(upper) - 1; i >= 0; i-- { // the first key past the prefix
+			if upper[i]++; upper[i] != 0 {
+				upper = upper[:i+1]
+				break
+			}
+		}
+		b[0], b[1] = lower, upper
+		it.SetBounds(lower, upper)
+		for valid := it.First(); valid; valid = it.Next() {
+			if !ttlFilter.live(it.Key()) { // ttl_view.go
+				continue
+			}
+			v, err := it.ValueAndErr()
+			if err != nil {
+				return errors.Wrap(err, "view scan")
+			}
+			count, row, err := decodeViewRow(v)
+			if err != nil {
+				return err
+			}
+			for i := int64(0); i < count; i++ {
+				if err := fn(row); err != nil {
+					return err
+				}
+			}
+		}
+		if err := it.Error(); err != nil {
+			return errors.Wrap(err, "view scan")
 		}
 	}
 	return nil

@@ -17,6 +17,15 @@ type TableReader interface {
 	ScanTable(ctx context.Context, t planner.TableRef, fn func(row types.Row) error) error
 }
 
+// TablePrefixReader is implemented by TableReaders that can read only the
+// rows whose stored key (planner.TableRef.KeySlots, key-encoded with
+// types.AppendKey and concatenated) starts with prefix. A scan with a
+// KeyPrefix uses it when Env.Tables has it and falls back to ScanTable
+// otherwise (the Filter above the scan keeps the result right either way).
+type TablePrefixReader interface {
+	ScanTablePrefix(ctx context.Context, t planner.TableRef, prefix []byte, fn func(row types.Row) error) error
+}
+
 // VirtualTables generates the rows of system tables.
 type VirtualTables interface {
 	Rows(ctx context.Context, name string) ([]types.Row, error)

@@ -173,7 +173,7 @@ func pushFilter(node Node, pred Expr) Node {
 		}
 	}
 	if len(rest) > 0 {
-		node = &Filter{Input: node, Pred: andOf(rest)}
+		node = withKeyLookup(&Filter{Input: node, Pred: andOf(rest)}) // access_path.go
 	}
 	return node
 }

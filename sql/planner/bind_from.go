@@ -259,6 +259,15 @@ func ScanOf(desc *catalog.Descriptor) *Scan {
 func TableRefOf(desc *catalog.Descriptor) TableRef {
 	ref := TableRef{ID: desc.OID, Name: desc.Namespace + "." + desc.Name, NumPhysical: len(desc.Columns),
 		AppendOnly: desc.Options[OptionAppendOnly] == "true"}
+	switch desc.Kind {
+	case catalog.KindTable:
+		ref.KeySlots = desc.PrimaryKey
+	case catalog.KindMaterializedView:
+		// A view row's key is the key encoding of the whole row.
+		for i := range desc.Columns {
+			ref.KeySlots = append(ref.KeySlots, i)
+		}
+	}
 	ref.Missing = make([]types.Datum, len(desc.Columns))
 	for i := range desc.Columns {
 		c := &desc.Columns[i]

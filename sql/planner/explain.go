@@ -24,7 +24,11 @@ func explainNode(n Node, depth int, out *[]string) {
 	line := func(format string, args ...any) { *out = append(*out, pad+fmt.Sprintf(format, args...)) }
 	switch n := n.(type) {
 	case *Scan:
-		line("Scan %s", n.Table.Name)
+		if len(n.KeyPrefix) > 0 {
+			line("Scan %s lookup on (%s)", n.Table.Name, n.lookupColumns()) // access_path.go
+		} else {
+			line("Scan %s", n.Table.Name)
+		}
 	case *VirtualScan:
 		line("VirtualScan %s", n.Name)
 	case *Values:

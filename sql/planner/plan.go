@@ -24,13 +24,22 @@ type TableRef struct {
 	// AppendOnly is set for relations whose rows are never updated or
 	// deleted (sources; catalog option OptionAppendOnly).
 	AppendOnly bool
+	// KeySlots are the physical slots whose types.AppendKey encodings,
+	// concatenated in this order, start every stored row key: the primary
+	// key of a table, every column of a materialized view; nil when rows
+	// are keyed otherwise (a hidden row id).
+	KeySlots []int
 }
 
 // Scan reads a table. Phys[i] is the physical slot of output column i.
+// KeyPrefix, when set (access_path.go), holds row-independent values for
+// the leading Table.KeySlots: only rows whose key starts with them can
+// pass the Filter above, so only those are read.
 type Scan struct {
-	Table TableRef
-	Phys  []int
-	Cols  types.Schema
+	Table     TableRef
+	Phys      []int
+	Cols      types.Schema
+	KeyPrefix []Expr
 }
 
 // VirtualScan reads a system table (pg_catalog.*, information_schema.*,

@@ -16,8 +16,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// The Nexmark queries of testdata/nexmark/queries.sql (a copy of
-// shared/reference/nexmark-queries.sql) over the nexmark connector.
+// The Nexmark queries of bench/nexmark/queries.sql (a copy of
+// shared/reference/nexmark-queries.sql, embedded by the benchmark harness) over the nexmark connector.
 //
 // TestNexmarkQueriesSmall runs each query, ad hoc and as a view, over a
 // small fixed dataset (500 events, seed 1, 5 events per second of event time so that
@@ -54,7 +54,7 @@ type nexmarkQuery struct {
 
 func loadNexmarkQueries(t *testing.T) []nexmarkQuery {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "nexmark", "queries.sql"))
+	b, err := os.ReadFile(filepath.Join("..", "bench", "nexmark", "queries.sql"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,10 +10,10 @@ import (
 	"github.com/cockroachdb/errors"
 )
 
-// queriesSQL is a copy of server/testdata/nexmark/queries.sql (itself a
-// copy of the reference query file); TestQueriesMatchServerTestdata fails
-// when the two differ, so the benchmark and the correctness tests run the
-// same text.
+// queriesSQL is the Nexmark query file (a copy of the reference query
+// file). The server's correctness tests read the same file, so the
+// benchmark measures exactly the queries that are checked against
+// PostgreSQL.
 //
 //go:embed queries.sql
 var queriesSQL string

@@ -52,7 +52,7 @@ func BenchmarkNexmark(b *testing.B) {
 }
 
 func loadNexmarkQueries(b *testing.B) map[string]string {
-	data, err := os.ReadFile(filepath.Join("..", "..", "server", "testdata", "nexmark", "queries.sql"))
+	data, err := os.ReadFile(filepath.Join("..", "nexmark", "queries.sql"))
 	if err != nil {
 		b.Fatal(err)
 	}

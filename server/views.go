@@ -623,8 +623,13 @@ func (m *viewManager) drop(oid uint32) error {
 	})
 }
 
-func prefixEnd(p []byte) []byte {
-	end := append([]byte(nil), p...)
+func prefixEnd(p []byte) []byte { return appendPrefixEnd(nil, p) }
+
+// appendPrefixEnd appends to dst[:0] the first key past every key with
+// prefix p, or returns nil (no upper bound) when there is none (p is all
+// 0xff).
+func appendPrefixEnd(dst, p []byte) []byte {
+	end := append(dst[:0], p...)
 	for i := len(end) - 1; i >= 0; i-- {
 		end[i]++
 		if end[i] != 0 {

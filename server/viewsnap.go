@@ -44,15 +44,7 @@ func (vs *viewSnapshot) release() {
 // scanRowsAt is scanRows over a pinned snapshot.
 func (m *viewManager) scanRowsAt(ctx context.Context, snap *pebble.Snapshot, oid uint32, fn func(types.Row) error) error {
 	prefix := viewPrefix(oid)
-	upper := append([]byte(nil), prefix...)
-	for i := len(upper) - 1; i >= 0; i-- {
-		if upper[i] != 0xff {
-			upper[i]++
-			upper = upper[:i+1]
-			break
-		}
-	}
-	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: upper})
+	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {
 		return errors.Wrap(err, "view scan")
 	}
@@ -114,13 +106,7 @@ func (m *viewManager) scanRowsPrefixAt(ctx context.Context, r pebble.Reader, oid
 		lower := binary.BigEndian.AppendUint32(b[0][:0], oid)
 		lower = binary.BigEndian.AppendUint16(lower, uint16(group))
 		lower = append(lower, rowKeyPrefix...)
-		upper := append(b[1][:0], lower...)
-		for i := len(upper) - 1; i >= 0; i-- { // the first key past the prefix
-			if upper[i]++; upper[i] != 0 {
-				upper = upper[:i+1]
-				break
-			}
-		}
+		upper := appendPrefixEnd(b[1], lower)
 		b[0], b[1] = lower, upper
 		it.SetBounds(lower, upper)
 		for valid := it.First(); valid; valid = it.Next() {

@@ -18,7 +18,7 @@ func TestStartPostgres(t *testing.T) {
 	if err := conn.QueryRow(context.Background(), "SHOW server_version_num").Scan(&v); err != nil {
 		t.Fatal(err)
 	}
-	if len(v) < 6 || v[:2] != PostgresVersion() {
-		t.Fatalf("server_version_num %q, installed %q", v, PostgresVersion())
+	if len(v) < 6 || v[:2] != pg.Version {
+		t.Fatalf("server_version_num %q, installed %q", v, pg.Version)
 	}
 }

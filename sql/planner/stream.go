@@ -64,42 +64,8 @@ func streamRewrite(node Node) (Node, error) {
 			return nil, err
 		}
 		return rewriteFilterSubqueries(in, n.Pred)
-	case *Project:
-		in, err := streamRewrite(n.Input)
-		if err != nil {
-			return nil, err
-		}
-		c := *n
-		c.Input = in
-		return &c, nil
-	case *ProjectSet:
-		in, err := streamRewrite(n.Input)
-		if err != nil {
-			return nil, err
-		}
-		c := *n
-		c.Input = in
-		return &c, nil
-	case *Join:
-		l, err := streamRewrite(n.Left)
-		if err != nil {
-			return nil, err
-		}
-		r, err := streamRewrite(n.Right)
-		if err != nil {
-			return nil, err
-		}
-		c := *n
-		c.Left, c.Right = l, r
-		return &c, nil
-	case *Aggregate:
-		in, err := streamRewrite(n.Input)
-		if err != nil {
-			return nil, err
-		}
-		c := *n
-		c.Input = in
-		return &c, nil
+	case *Project, *ProjectSet, *Join, *Aggregate:
+		return streamRewriteInputs(node)
 	case *Distinct:
 		if len(n.On) > 0 {
 			return nil, unsupported("DISTINCT ON in a materialized view")
@@ -130,26 +96,8 @@ func streamRewrite(node Node) (Node, error) {
 			return nil, err
 		}
 		return &Limit{Input: &Sort{Input: in, Keys: s.Keys}, Count: n.Count, Offset: n.Offset}, nil
-	case *SetOp:
-		l, err := streamRewrite(n.Left)
-		if err != nil {
-			return nil, err
-		}
-		r, err := streamRewrite(n.Right)
-		if err != nil {
-			return nil, err
-		}
-		c := *n
-		c.Left, c.Right = l, r
-		return &c, nil
-	case *Window:
-		in, err := streamRewrite(n.Input)
-		if err != nil {
-			return nil, err
-		}
-		c := *n
-		c.Input = in
-		return &c, nil
+	case *SetOp, *Window:
+		return streamRewriteInputs(node)
 	}
 	return nil, unsupported("plan node %T in a materialized view", node)
 }
@@ -454,6 +402,69 @@ func Inputs(node Node) []Node {
 		return []Node{n.Input}
 	}
 	return nil
+}
+
+// streamRewriteInputs rewrites every input of node and returns a shallow
+// copy of node over the rewritten inputs.
+func streamRewriteInputs(node Node) (Node, error) {
+	ins := Inputs(node)
+	out := make([]Node, len(ins))
+	for i, in := range ins {
+		r, err := streamRewrite(in)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = r
+	}
+	return withInputs(node, out), nil
+}
+
+// withInputs returns a shallow copy of node whose inputs are ins (in the
+// order Inputs lists them).
+func withInputs(node Node, ins []Node) Node {
+	switch n := node.(type) {
+	case *Filter:
+		c := *n
+		c.Input = ins[0]
+		return &c
+	case *Project:
+		c := *n
+		c.Input = ins[0]
+		return &c
+	case *ProjectSet:
+		c := *n
+		c.Input = ins[0]
+		return &c
+	case *Join:
+		c := *n
+		c.Left, c.Right = ins[0], ins[1]
+		return &c
+	case *Aggregate:
+		c := *n
+		c.Input = ins[0]
+		return &c
+	case *Distinct:
+		c := *n
+		c.Input = ins[0]
+		return &c
+	case *Sort:
+		c := *n
+		c.Input = ins[0]
+		return &c
+	case *Limit:
+		c := *n
+		c.Input = ins[0]
+		return &c
+	case *SetOp:
+		c := *n
+		c.Left, c.Right = ins[0], ins[1]
+		return &c
+	case *Window:
+		c := *n
+		c.Input = ins[0]
+		return &c
+	}
+	return node
 }
 
 // StreamSources lists the table OIDs a (stream) plan scans, once each in

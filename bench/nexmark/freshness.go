@@ -75,13 +75,11 @@ func RunFreshness(ctx context.Context, opts FreshnessOptions) (FreshnessResult, 
 		opts.WorkDir = os.TempDir()
 	}
 	res := FreshnessResult{BarrierInterval: "1s (default)", CheckpointInterval: opts.CheckpointInterval.String()}
-	dir, err := os.MkdirTemp(opts.WorkDir, "streamdb-bench-freshness-")
+	dir, remove, err := scratchDir(opts.WorkDir, "freshness", opts.KeepData)
 	if err != nil {
-		return res, errors.Wrap(err, "creating the data directory")
+		return res, err
 	}
-	if !opts.KeepData {
-		defer os.RemoveAll(dir)
-	}
+	defer remove()
 	srv, err := StartServer(ctx, ServerOptions{Binary: opts.Binary, DataDir: filepath.Join(dir, "data"), CheckpointInterval: opts.CheckpointInterval})
 	if err != nil {
 		return res, err

@@ -104,13 +104,11 @@ func RunRecovery(ctx context.Context, opts RecoveryOptions) (RecoveryResult, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	dir, err := os.MkdirTemp(opts.WorkDir, "streamdb-bench-recovery-")
+	dir, remove, err := scratchDir(opts.WorkDir, "recovery", opts.KeepData)
 	if err != nil {
-		return res, errors.Wrap(err, "creating the data directory")
+		return res, err
 	}
-	if !opts.KeepData {
-		defer os.RemoveAll(dir)
-	}
+	defer remove()
 	dataDir := filepath.Join(dir, "data")
 	srv, err := StartServer(ctx, ServerOptions{Binary: opts.Binary, DataDir: dataDir, CheckpointInterval: opts.CheckpointInterval})
 	if err != nil {

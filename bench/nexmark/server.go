@@ -30,6 +30,20 @@ type ServerOptions struct {
 	LogPath string
 }
 
+// scratchDir creates a directory for one benchmark's server under
+// workDir; remove deletes it unless keep is set.
+func scratchDir(workDir, name string, keep bool) (dir string, remove func(), err error) {
+	dir, err = os.MkdirTemp(workDir, "streamdb-bench-"+name+"-")
+	if err != nil {
+		return "", nil, errors.Wrap(err, "creating the data directory")
+	}
+	return dir, func() {
+		if !keep {
+			os.RemoveAll(dir)
+		}
+	}, nil
+}
+
 // Server is a streamdb child process. It keeps its ports across restarts,
 // so clients reconnect to the same address.
 type Server struct {

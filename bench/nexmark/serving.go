@@ -88,13 +88,11 @@ func RunServing(ctx context.Context, opts ServingOptions) (ServingResult, error)
 	if err != nil {
 		return res, err
 	}
-	dir, err := os.MkdirTemp(opts.WorkDir, "streamdb-bench-serving-")
+	dir, remove, err := scratchDir(opts.WorkDir, "serving", opts.KeepData)
 	if err != nil {
-		return res, errors.Wrap(err, "creating the data directory")
+		return res, err
 	}
-	if !opts.KeepData {
-		defer os.RemoveAll(dir)
-	}
+	defer remove()
 	srv, err := StartServer(ctx, ServerOptions{Binary: opts.Binary, DataDir: filepath.Join(dir, "data"), CheckpointInterval: opts.CheckpointInterval})
 	if err != nil {
 		return res, err

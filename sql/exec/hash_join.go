@@ -277,13 +277,20 @@ func (j *hashJoin) pushRow(ctx context.Context, s int, op types.Op, r types.Row,
 
 // concat fills the scratch row with the left and right rows of a pair.
 func (j *hashJoin) concat(s int, r, o types.Row) types.Row {
+	return concatPair(j.scratch, j.widths[0], s, r, o)
+}
+
+// concatPair fills scratch with a join pair, left row first: r arrived on
+// side s (0 left, 1 right), o is its partner from the other side; the
+// left row is leftWidth wide.
+func concatPair(scratch types.Row, leftWidth, s int, r, o types.Row) types.Row {
 	l, rr := r, o
 	if s == 1 {
 		l, rr = o, r
 	}
-	copy(j.scratch, l)
-	copy(j.scratch[j.widths[0]:], rr)
-	return j.scratch
+	copy(scratch, l)
+	copy(scratch[leftWidth:], rr)
+	return scratch
 }
 
 // wantOutput says whether a tracked row should currently have its own

@@ -272,13 +272,7 @@ func (s *intervalSide) remove(key []byte, r types.Row) bool {
 
 // concat fills the scratch row with the left and right rows of a pair.
 func (j *intervalJoin) concat(s int, r, o types.Row) types.Row {
-	l, rr := r, o
-	if s == 1 {
-		l, rr = o, r
-	}
-	copy(j.scratch, l)
-	copy(j.scratch[j.widths[0]:], rr)
-	return j.scratch
+	return concatPair(j.scratch, j.widths[0], s, r, o)
 }
 
 // OnWatermark records an input's watermark on one of its columns.

@@ -189,13 +189,9 @@ func (sess *session) copyTo(ctx context.Context, st parser.Statement, cs *pg_que
 		}
 		buf = append(buf, '\n')
 		n++
-		if len(buf) > 64<<10 {
-			if _, err := out.Write(buf); err != nil {
-				return err
-			}
-			buf = buf[:0]
-		}
-		return nil
+		var err error
+		buf, err = flushCopyBatch(out, buf)
+		return err
 	})
 	if err != nil {
 		return err
@@ -555,4 +551,19 @@ func splitTextLine(line []byte, o copyOptions) ([]string, []bool, error) {
 		}
 	}
 	return fields, nulls, nil
+}
+
+// copyBatchBytes is how much COPY TO output collects before one write.
+const copyBatchBytes = 64 << 10
+
+// flushCopyBatch writes buf once it holds more than copyBatchBytes and
+// returns it emptied; otherwise it returns buf unchanged.
+func flushCopyBatch(out io.Writer, buf []byte) ([]byte, error) {
+	if len(buf) <= copyBatchBytes {
+		return buf, nil
+	}
+	if _, err := out.Write(buf); err != nil {
+		return buf, err
+	}
+	return buf[:0], nil
 }

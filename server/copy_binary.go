@@ -242,13 +242,8 @@ func (sess *session) copyToBinary(ctx context.Context, node planner.Node, keep [
 			return err
 		}
 		n++
-		if len(buf) > 64<<10 {
-			if _, err := out.Write(buf); err != nil {
-				return err
-			}
-			buf = buf[:0]
-		}
-		return nil
+		buf, err = flushCopyBatch(out, buf)
+		return err
 	})
 	if err != nil {
 		return err

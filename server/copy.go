@@ -103,17 +103,13 @@ func (sess *session) copyStmt(ctx context.Context, st parser.Statement, cs *pg_q
 }
 
 func (sess *session) copyTo(ctx context.Context, st parser.Statement, cs *pg_query.CopyStmt, opts copyOptions, w pgwire.ResultWriter) error {
-	b := sess.binder(st, nil)
 	var node planner.Node
 	if cs.Query != nil {
-		n, err := b.BindSelect(cs.Query)
+		n, err := sess.bindCheckedSelect(st, nil, cs.Query)
 		if err != nil {
 			return err
 		}
 		node = n
-		if err := sess.checkAccess(b); err != nil { // privileges.go
-			return err
-		}
 	} else {
 		d, err := sess.relationFor(cs.Relation)
 		if err != nil {

@@ -65,14 +65,8 @@ func (sess *session) declareCursor(ctx context.Context, st parser.Statement, dc 
 	if dc.Query == nil || dc.Query.GetSelectStmt() == nil {
 		return types.Unsupported("DECLARE CURSOR for a statement other than SELECT")
 	}
-	q := st
-	q.AST = dc.Query
-	b := sess.binder(q, paramTypes)
-	node, err := b.BindSelect(q.AST)
+	node, err := sess.bindCheckedSelect(st, paramTypes, dc.Query)
 	if err != nil {
-		return err
-	}
-	if err := sess.checkAccess(b); err != nil { // privileges.go
 		return err
 	}
 	cols := node.Columns()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
 	"github.com/streamdb/streamdb/catalog"
 	"github.com/streamdb/streamdb/pgwire"
 	"github.com/streamdb/streamdb/sql/exec"
@@ -14,13 +16,24 @@ import (
 	"github.com/streamdb/streamdb/state"
 )
 
-func (sess *session) runSelect(ctx context.Context, st parser.Statement, paramTypes []*types.T, params []types.Datum, w pgwire.ResultWriter, simple bool) error {
+// bindCheckedSelect binds the SELECT query of statement st (its AST, or a
+// query inside it such as DECLARE's or COPY's) and checks the session's
+// privileges on everything it reads.
+func (sess *session) bindCheckedSelect(st parser.Statement, paramTypes []*types.T, query *pg_query.Node) (planner.Node, error) {
 	b := sess.binder(st, paramTypes)
-	node, err := b.BindSelect(st.AST)
+	node, err := b.BindSelect(query)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := sess.checkAccess(b); err != nil { // privileges.go
+		return nil, err
+	}
+	return node, nil
+}
+
+func (sess *session) runSelect(ctx context.Context, st parser.Statement, paramTypes []*types.T, params []types.Datum, w pgwire.ResultWriter, simple bool) error {
+	node, err := sess.bindCheckedSelect(st, paramTypes, st.AST)
+	if err != nil {
 		return err
 	}
 	cols := node.Columns()

@@ -524,31 +524,7 @@ func (rt *parallelRuntime) push(ctx context.Context, tableID uint32, c *types.Ch
 		}
 		parts[w].Append(op, rt.copyRow(r))
 	}
-	n := c.Len()
-	for i := 0; i < n; i++ {
-		op, r := c.Ops[i], c.Rows[i]
-		t := rt.rowOwner(r)
-		if op == types.UpdateDelete && i+1 < n && c.Ops[i+1] == types.UpdateInsert {
-			next := c.Rows[i+1]
-			t2 := rt.rowOwner(next)
-			i++
-			if t == t2 {
-				add(t, types.UpdateDelete, r)
-				add(t, types.UpdateInsert, next)
-			} else {
-				add(t, types.Delete, r)
-				add(t2, types.Insert, next)
-			}
-			continue
-		}
-		switch op {
-		case types.UpdateDelete:
-			op = types.Delete
-		case types.UpdateInsert:
-			op = types.Insert
-		}
-		add(t, op, r)
-	}
+	routeChanges(c, rt.rowOwner, add)
 	for w, p := range parts {
 		if p != nil {
 			rt.enqueue(w, message{kind: msgInput, tableID: tableID, chunk: p})

@@ -88,23 +88,31 @@ func (x *exchangeSend) target(r types.Row) int {
 }
 
 func (x *exchangeSend) Push(_ context.Context, _ int, c *types.Chunk, _ Emitter) error {
+	routeChanges(c, x.target, x.add)
+	return nil
+}
+
+// routeChanges hands every change of c to add together with the worker
+// owner says owns its row. An update pair whose halves belong to one
+// worker stays a pair; split between workers, each half becomes a plain
+// change (the pair's order only matters within one worker), and so does
+// an unpaired update half.
+func routeChanges(c *types.Chunk, owner func(types.Row) int, add func(w int, op types.Op, r types.Row)) {
 	n := c.Len()
 	for i := 0; i < n; i++ {
 		op, r := c.Ops[i], c.Rows[i]
-		t := x.target(r)
+		t := owner(r)
 		if op == types.UpdateDelete && i+1 < n && c.Ops[i+1] == types.UpdateInsert {
 			next := c.Rows[i+1]
-			t2 := x.target(next)
+			t2 := owner(next)
 			i++
 			if t2 == t {
-				x.add(t, types.UpdateDelete, r)
-				x.add(t, types.UpdateInsert, next)
-				continue
+				add(t, types.UpdateDelete, r)
+				add(t, types.UpdateInsert, next)
+			} else {
+				add(t, types.Delete, r)
+				add(t2, types.Insert, next)
 			}
-			// The halves go to different workers: each sees a plain
-			// change (the pair's order only matters within one worker).
-			x.add(t, types.Delete, r)
-			x.add(t2, types.Insert, next)
 			continue
 		}
 		switch op {
@@ -113,9 +121,8 @@ func (x *exchangeSend) Push(_ context.Context, _ int, c *types.Chunk, _ Emitter)
 		case types.UpdateInsert:
 			op = types.Insert
 		}
-		x.add(t, op, r)
+		add(t, op, r)
 	}
-	return nil
 }
 
 func (x *exchangeSend) add(t int, op types.Op, r types.Row) {

@@ -54,6 +54,13 @@ func (m *viewManager) scanRowsAt(ctx context.Context, snap *pebble.Snapshot, oid
 		return err
 	}
 	defer ttlFilter.close()
+	return emitViewRows(ctx, it, ttlFilter, fn)
+}
+
+// emitViewRows calls fn for every live view row within the iterator's
+// bounds, once per copy (a view is a multiset), checking for cancellation
+// every 1024 rows.
+func emitViewRows(ctx context.Context, it *pebble.Iterator, ttlFilter *viewRowFilter, fn func(types.Row) error) error {
 	n := 0
 	for valid := it.First(); valid; valid = it.Next() {
 		if !ttlFilter.live(it.Key()) { // ttl_view.go
@@ -76,7 +83,7 @@ func (m *viewManager) scanRowsAt(ctx context.Context, snap *pebble.Snapshot, oid
 			}
 		}
 	}
-	return nil
+	return errors.Wrap(it.Error(), "view scan")
 }
 
 // scanRowsPrefixAt calls fn for the rows of a view whose row key starts
@@ -109,26 +116,8 @@ func (m *viewManager) scanRowsPrefixAt(ctx context.Context, r pebble.Reader, oid
 		upper := appendPrefixEnd(b[1], lower)
 		b[0], b[1] = lower, upper
 		it.SetBounds(lower, upper)
-		for valid := it.First(); valid; valid = it.Next() {
-			if !ttlFilter.live(it.Key()) { // ttl_view.go
-				continue
-			}
-			v, err := it.ValueAndErr()
-			if err != nil {
-				return errors.Wrap(err, "view scan")
-			}
-			count, row, err := decodeViewRow(v)
-			if err != nil {
-				return err
-			}
-			for i := int64(0); i < count; i++ {
-				if err := fn(row); err != nil {
-					return err
-				}
-			}
-		}
-		if err := it.Error(); err != nil {
-			return errors.Wrap(err, "view scan")
+		if err := emitViewRows(ctx, it, ttlFilter, fn); err != nil {
+			return err
 		}
 	}
 	return nil

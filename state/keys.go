@@ -18,6 +18,8 @@ var (
 	keyCommitSeq = []byte("mcommitseq")
 	keyRowIDBase = []byte("mrowid")
 	keySeqBase   = []byte("mseq")
+	// keyLogOnlyBase | tableOID marks a log-only table (logonly.go).
+	keyLogOnlyBase = []byte("mlogonly")
 )
 
 // tablePrefix is prefix | tableOID.

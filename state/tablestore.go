@@ -56,6 +56,9 @@ type TableStore struct {
 
 	// ttl holds the tables with a row TTL (ttl.go).
 	ttl ttlRegistry
+
+	// logOnly holds the tables whose rows are their log (logonly.go).
+	logOnly logOnlyRegistry
 }
 
 // keyWrite is the last committed write of a key.
@@ -106,6 +109,9 @@ func NewTableStore(s *Store) (*TableStore, error) {
 		ts.commitMu.lastSeq = binary.BigEndian.Uint64(v)
 	}
 	ts.visibleSeq.Store(ts.commitMu.lastSeq)
+	if err := ts.loadLogOnly(); err != nil {
+		return nil, err
+	}
 	return ts, nil
 }
 
@@ -424,6 +430,9 @@ func WriteDropTable(b *pebble.Batch, tableOID uint32) error {
 	if err := writeDropTTL(b, tableOID); err != nil {
 		return err
 	}
+	if err := b.Delete(oidKey(keyLogOnlyBase, tableOID), nil); err != nil {
+		return errors.Wrap(err, "drop table data")
+	}
 	return errors.Wrap(b.Delete(oidKey(keyRowIDBase, tableOID), nil), "drop table data")
 }
 
@@ -442,6 +451,9 @@ func (ts *TableStore) Forget(oid uint32) {
 	ts.seqMu.Lock()
 	delete(ts.seqMu.seqs, oid)
 	ts.seqMu.Unlock()
+	if ts.logOnly.has(oid) {
+		ts.logOnly.update(func(m map[uint32]struct{}) { delete(m, oid) })
+	}
 }
 
 // ScanLog calls fn for every change-log record of a table with commit seq
@@ -480,9 +492,9 @@ func (ts *TableStore) ScanLog(tableOID uint32, fromSeq uint64, fn func(seq uint6
 }
 
 // TruncateLog removes the change-log records of a table with commit seq
-// below beforeSeq (those every consumer has applied).
+// below beforeSeq (those every consumer has applied): TruncateLogs for one
+// table.
 func (ts *TableStore) TruncateLog(tableOID uint32, beforeSeq uint64) error {
-	return ts.store.Write(func(b *pebble.Batch) error {
-		return b.DeleteRange(logKey(nil, tableOID, 0, 0), logKey(nil, tableOID, beforeSeq, 0), nil)
-	})
+	_, err := ts.TruncateLogs(map[uint32]uint64{tableOID: beforeSeq})
+	return err
 }

@@ -86,6 +86,9 @@ func (tx *Txn) Get(tableOID uint32, key []byte) (types.Row, bool, error) {
 }
 
 func (tx *Txn) getSnapshot(tableOID uint32, key []byte) (types.Row, bool, error) {
+	if tx.ts.logOnly.has(tableOID) {
+		return nil, false, errLogOnly("a key lookup", tableOID)
+	}
 	v, closer, err := tx.snap.Get(rowKey(tableOID, key))
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, false, nil
@@ -159,6 +162,12 @@ func (tx *Txn) InsertFresh(tableOID uint32, key []byte, row types.Row) error {
 	if tx.done {
 		return errFinished()
 	}
+	if tx.ts.logOnly.has(tableOID) {
+		// The row is only a change-log record: no key to buffer (reads
+		// of the table scan the log, and the transaction's ops).
+		tx.ops = append(tx.ops, txnOp{table: tableOID, newRow: row})
+		return nil
+	}
 	tx.record(tableOID, key, nil, row, false, true)
 	return nil
 }
@@ -184,6 +193,9 @@ func (tx *Txn) Update(tableOID uint32, key []byte, oldRow, newRow types.Row) err
 	if tx.done {
 		return errFinished()
 	}
+	if tx.ts.logOnly.has(tableOID) {
+		return errLogOnly("UPDATE", tableOID)
+	}
 	if oldRow == nil {
 		return tx.Put(tableOID, key, newRow)
 	}
@@ -197,6 +209,9 @@ func (tx *Txn) Update(tableOID uint32, key []byte, oldRow, newRow types.Row) err
 func (tx *Txn) Delete(tableOID uint32, key []byte, oldRow types.Row) error {
 	if tx.done {
 		return errFinished()
+	}
+	if tx.ts.logOnly.has(tableOID) {
+		return errLogOnly("DELETE", tableOID)
 	}
 	baseExists := true
 	if oldRow == nil {
@@ -285,6 +300,9 @@ func (tx *Txn) ScanPrefix(ctx context.Context, tableOID uint32, prefix []byte, f
 func (tx *Txn) ScanRange(ctx context.Context, tableOID uint32, start, end []byte, fn func(key []byte, row types.Row) error) error {
 	if tx.done {
 		return errFinished()
+	}
+	if tx.ts.logOnly.has(tableOID) {
+		return tx.scanLogOnly(ctx, tableOID, start, end, fn)
 	}
 	type kv struct {
 		key []byte

@@ -36,6 +36,10 @@ type aggFunc struct {
 	// orderBy re-indexes the ORDER BY keys into the sort-value rows kept by
 	// the list aggregates.
 	orderBy []planner.SortKey
+	// trackValues: the aggregate persists its own state
+	// (aggregate_state.go), so the value multisets of DISTINCT and
+	// MIN/MAX note which values changed since the last barrier.
+	trackValues bool
 }
 
 type aggState interface {
@@ -140,7 +144,7 @@ func (f *aggFunc) newStateFrom(alloc *aggAlloc) (aggState, error) {
 	case builtins.AggMin, builtins.AggMax:
 		mm := &minMaxState{max: f.kind == builtins.AggMax}
 		if !f.appendOnly {
-			mm.counts = make(map[string]*mmEntry)
+			mm.values.m = make(map[string]*valueCount)
 		}
 		s = mm
 	case builtins.AggBoolAnd, builtins.AggBoolOr:
@@ -155,7 +159,7 @@ func (f *aggFunc) newStateFrom(alloc *aggAlloc) (aggState, error) {
 		return nil, types.Unsupported("aggregate " + f.call.Agg.Name)
 	}
 	if f.call.Distinct {
-		s = &distinctState{inner: s, counts: make(map[string]int)}
+		s = &distinctState{inner: s, values: valueCounts{m: make(map[string]*valueCount)}}
 	}
 	return s, nil
 }
@@ -163,26 +167,65 @@ func (f *aggFunc) newStateFrom(alloc *aggAlloc) (aggState, error) {
 // distinctState feeds its inner state each distinct argument tuple once.
 type distinctState struct {
 	inner  aggState
-	counts map[string]int
+	values valueCounts
 	buf    []byte
 }
 
 func (s *distinctState) add(f *aggFunc, row types.Row, sgn int) error {
 	s.buf, _ = appendColsKey(s.buf[:0], row, f.call.Args)
-	n := s.counts[string(s.buf)]
-	switch {
-	case sgn > 0:
-		s.counts[string(s.buf)] = n + 1
-		if n == 0 {
+	e := s.values.m[string(s.buf)]
+	if sgn > 0 {
+		if e == nil {
+			e = s.values.insert(string(s.buf), types.Null)
+		}
+		e.n++
+		s.values.touch(f, e)
+		if e.n == 1 {
 			return s.inner.add(f, row, 1)
 		}
-	case n == 1:
-		delete(s.counts, string(s.buf))
-		return s.inner.add(f, row, -1)
-	case n > 1:
-		s.counts[string(s.buf)] = n - 1
+		return nil
 	}
-	return nil
+	if e == nil {
+		return nil
+	}
+	e.n--
+	s.values.touch(f, e)
+	if e.n > 0 {
+		return nil
+	}
+	delete(s.values.m, e.key)
+	return s.inner.add(f, row, -1)
+}
+
+// valueCounts is a multiset of values (DISTINCT arguments, MIN/MAX
+// inputs): value key -> count. When the aggregate persists its own state,
+// changed lists the entries changed since the last barrier, each once
+// (removed ones included, with n == 0), so the barrier writes one state
+// entry per changed value.
+type valueCounts struct {
+	m       map[string]*valueCount
+	changed []*valueCount
+}
+
+type valueCount struct {
+	key string      // types.AppendKey encoding of the value(s)
+	d   types.Datum // the value (MIN/MAX only)
+	n   int64
+	// dirty: in changed. persisted: a state entry holds it.
+	dirty, persisted bool
+}
+
+func (v *valueCounts) insert(key string, d types.Datum) *valueCount {
+	e := &valueCount{key: key, d: d}
+	v.m[key] = e
+	return e
+}
+
+func (v *valueCounts) touch(f *aggFunc, e *valueCount) {
+	if f.trackValues && !e.dirty {
+		e.dirty = true
+		v.changed = append(v.changed, e)
+	}
 }
 
 func (s *distinctState) result(f *aggFunc) (types.Datum, error) { return s.inner.result(f) }
@@ -431,18 +474,14 @@ func divToScale(a, b *apd.Decimal, rscale int) (*apd.Decimal, error) {
 }
 
 // minMaxState keeps a multiset of the group's values so that deleting the
-// current extreme finds the next one.
+// current extreme finds the next one; over an append-only input the
+// extreme alone.
 type minMaxState struct {
 	max    bool
-	counts map[string]*mmEntry
+	values valueCounts
 	cur    types.Datum
 	valid  bool
 	buf    []byte
-}
-
-type mmEntry struct {
-	d types.Datum
-	n int
 }
 
 func (s *minMaxState) better(a, b types.Datum) bool {
@@ -466,13 +505,13 @@ func (s *minMaxState) add(f *aggFunc, row types.Row, sgn int) error {
 		return nil
 	}
 	s.buf = types.AppendKey(s.buf[:0], d, false)
-	e := s.counts[string(s.buf)]
+	e := s.values.m[string(s.buf)]
 	if sgn > 0 {
 		if e == nil {
-			e = &mmEntry{d: d}
-			s.counts[string(s.buf)] = e
+			e = s.values.insert(string(s.buf), d)
 		}
 		e.n++
+		s.values.touch(f, e)
 		if !s.valid || s.better(d, s.cur) {
 			s.cur, s.valid = d, true
 		}
@@ -482,13 +521,14 @@ func (s *minMaxState) add(f *aggFunc, row types.Row, sgn int) error {
 		return nil
 	}
 	e.n--
+	s.values.touch(f, e)
 	if e.n > 0 {
 		return nil
 	}
-	delete(s.counts, string(s.buf))
+	delete(s.values.m, e.key)
 	if s.valid && types.Compare(d, s.cur) == 0 {
 		s.valid = false
-		for _, x := range s.counts {
+		for _, x := range s.values.m {
 			if !s.valid || s.better(x.d, s.cur) {
 				s.cur, s.valid = x.d, true
 			}

@@ -22,6 +22,10 @@ type aggregate struct {
 	dirty     []*aggGroup
 	keyBuf    []byte
 	b         *chunkBuilder
+	// own is set when the aggregate persists its own state, accumulators
+	// per group (aggregate_state.go); nil: the runtime persists its input
+	// rows.
+	own *aggOwnState
 }
 
 type aggGroup struct {
@@ -34,6 +38,9 @@ type aggGroup struct {
 	dirty   bool
 	// indexed: in the time index of a windowAgg (window_close.go).
 	indexed bool
+	// changed: in own.changed, to be written at the next StateChanges;
+	// persisted: a state entry holds the group (aggregate_state.go).
+	changed, persisted bool
 }
 
 func newAggregate(ec *evalCtx, n *planner.Aggregate) (*aggregate, error) {
@@ -43,7 +50,7 @@ func newAggregate(ec *evalCtx, n *planner.Aggregate) (*aggregate, error) {
 		b:         newChunkBuilder(len(n.GroupCols) + len(n.Aggs)),
 	}
 	for _, call := range n.Aggs {
-		f, err := newAggFunc(ec, call, ec.appendOnly)
+		f, err := newAggFunc(ec, call, ec.appendOnly || inputAppendOnly(n.Input))
 		if err != nil {
 			return nil, err
 		}
@@ -77,6 +84,20 @@ func (a *aggregate) markDirty(g *aggGroup) {
 	if !g.dirty {
 		g.dirty = true
 		a.dirty = append(a.dirty, g)
+	}
+	if a.own != nil && !g.changed {
+		g.changed = true
+		a.own.changed = append(a.own.changed, g)
+	}
+}
+
+// dropGroup forgets a group without emitting (a window closed by the
+// watermark); its persisted entries go at the next StateChanges.
+func (a *aggregate) dropGroup(g *aggGroup) {
+	a.groups.Delete([]byte(g.key))
+	if a.own != nil && !g.changed {
+		g.changed = true
+		a.own.changed = append(a.own.changed, g)
 	}
 }
 

@@ -36,10 +36,12 @@ import (
 // last emitted, is back to the committed epoch without re-reading any base
 // table.
 //
-// Cost, written down: an aggregate's state is its input rows, not its
-// accumulators, so a GROUP BY stores as many entries as input rows (the
-// same as the MIN/MAX and DISTINCT multisets need anyway); accumulator-only
-// state for count/sum/avg is the next step.
+// An aggregate whose functions are all decomposable (count, sum, avg,
+// min/max, ...) persists its accumulators per group instead (an
+// ownState; the format is in aggregate_state.go): one entry per group and
+// per distinct DISTINCT/MIN/MAX value, written once per changed group per
+// barrier, under the same key groups. Its stateInput then records
+// nothing.
 
 // MaxParallelism is the number of key groups of operator state.
 const MaxParallelism = 128
@@ -67,6 +69,24 @@ type stateInput struct {
 	// no TTL. ttlExpired counts the entries it removed.
 	ttl        *opTTL
 	ttlExpired int64
+	// own, when set, is the operator persisting its own state
+	// (aggregate_state.go): the input rows are neither recorded nor kept.
+	// Not with TTL, which forgets keys by their input entries.
+	own ownState
+	// legacy are the keys of input-row entries Restore found in an own
+	// state table (written by an older version), deleted at the next
+	// StateChanges once the operator has rewritten its state.
+	legacy [][]byte
+}
+
+// ownState returns the operator persisting its own state, or nil; TTL
+// (enabled after the dataflow was built) switches it back to input rows.
+func (in *stateInput) ownState() ownState {
+	if in.own != nil && in.ttl != nil {
+		in.own.disableOwnState()
+		in.own = nil
+	}
+	return in.own
 }
 
 type pendingEntry struct {
@@ -84,6 +104,9 @@ type persistOp struct {
 
 func (p *persistOp) Push(ctx context.Context, input int, c *types.Chunk, out Emitter) error {
 	in := p.inputs[input]
+	if in.ownState() != nil {
+		return p.inner.Push(ctx, input, c, out)
+	}
 	if in.ttl != nil {
 		// admit records the changes it lets through (dataflow_ttl.go).
 		return p.inner.Push(ctx, input, in.ttl.admit(in, c), out)
@@ -190,6 +213,18 @@ func (d *Dataflow) StateChanges(store StateStore, fresh bool, set func(key, valu
 		return err
 	}
 	for _, in := range d.state {
+		if own := in.ownState(); own != nil {
+			for _, k := range in.legacy {
+				if err := del(k); err != nil {
+					return err
+				}
+			}
+			in.legacy = nil
+			if err := own.ownStateChanges(in, set, del); err != nil {
+				return err
+			}
+			continue
+		}
 		for rk, e := range in.pending {
 			if e.delta == 0 {
 				continue
@@ -257,6 +292,32 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 			err := store.ScanPrefix(StateTablePrefix(in.tableID), func(key, value []byte) error {
 				if isRecord, err := in.restoreTTL(key, value, nil); isRecord || err != nil { // dataflow_ttl.go
 					return err
+				}
+				own := in.ownState()
+				if own != nil && isOwnFormat(value) {
+					return own.restoreOwnEntry(in, key, value)
+				}
+				if own != nil {
+					// An input row of an older version's state: the
+					// operator rebuilds its state from it below, and
+					// the next StateChanges rewrites it.
+					if len(value) < 8 {
+						return types.Errorf(types.CodeDataCorrupted, "corrupt operator state entry in state table %d", in.tableID)
+					}
+					in.legacy = append(in.legacy, append([]byte(nil), key...))
+					row, err := types.DecodeRow(value[8:])
+					if err != nil {
+						return err
+					}
+					for i := uint64(0); i < binary.BigEndian.Uint64(value[:8]); i++ {
+						c.Append(types.Insert, row)
+						if c.Len() >= types.ChunkCapacity {
+							if err := flush(); err != nil {
+								return err
+							}
+						}
+					}
+					return nil
 				}
 				if len(value) < 8 {
 					return types.Errorf(types.CodeDataCorrupted, "corrupt operator state entry in state table %d", in.tableID)
@@ -338,6 +399,9 @@ func (d *Dataflow) persist(op Operator, keyCols ...[]int) Operator {
 			tableID: d.stateBase + uint32(len(d.state)),
 			op:      op, port: port, keyCols: cols, label: label,
 			pending: map[string]*pendingEntry{}, committed: map[string]int64{},
+		}
+		if o, ok := op.(interface{ enableOwnState() bool }); ok && len(keyCols) == 1 && o.enableOwnState() {
+			in.own = op.(ownState)
 		}
 		d.state = append(d.state, in)
 		p.inputs = append(p.inputs, in)

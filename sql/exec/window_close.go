@@ -121,7 +121,7 @@ func (w *windowAgg) close(ctx context.Context, out Emitter) error {
 			if !ok {
 				continue
 			}
-			w.groups.Delete([]byte(key))
+			w.dropGroup(g) // its state entries go too (aggregate_state.go)
 			if !w.eowc || g.rows <= 0 {
 				continue
 			}

@@ -1,0 +1,386 @@
+package exec
+
+import (
+	"encoding/binary"
+
+	"github.com/streamdb/streamdb/sql/builtins"
+	"github.com/streamdb/streamdb/sql/planner"
+	"github.com/streamdb/streamdb/sql/types"
+)
+
+// Accumulator state of an aggregate (operator state format 1).
+//
+// An aggregate whose functions are all decomposable (count, count(*),
+// sum, avg, bool_and/or/every, bit_and/or, the variances and standard
+// deviations, min/max; each optionally DISTINCT or FILTERed, except
+// min/max DISTINCT) persists its own state instead of its input rows:
+//
+//	state table id | key group | 0x01 | group key
+//	    -> 0xA1 | rows (varint) | len + types.AppendRow(group values) | accumulators
+//	state table id | key group | 0x02 | len + group key | function index | value key
+//	    -> 0xA1 | count (varint) [| types.AppendRow(value), MIN/MAX only]
+//
+// The first kind is one entry per group with every function's
+// accumulators (appendAcc below); the second is one entry per distinct
+// value of a group's DISTINCT argument or, over an input that can retract
+// rows, of a MIN/MAX argument (so that deleting the extreme finds the
+// next one): per-value entries, never one blob per group. MIN/MAX over an
+// append-only input (planner: sources, and filters, projections and inner
+// joins of them) keeps only the extreme, in the group entry. The key
+// group is the same hash of the group columns the runtime files input
+// rows under, so parallel workers and key-group-range restore see the
+// same ranges.
+//
+// A group changed in an epoch is written once at its barrier (the
+// in-memory groups are the epoch's pre-aggregation), with its changed
+// values; a group that emptied or that the watermark closed is deleted
+// with its values. The state is per group, not per input row, in Pebble
+// and in memory (no committed copy of input rows).
+//
+// Restore decodes the accumulators straight into the groups and marks
+// them dirty, and the runtime's restore barrier (output dropped)
+// recomputes what each group emitted last from them: the accumulators
+// written at a barrier are exactly those the barrier's output was
+// computed from.
+//
+// Format: every value written here starts with 0xA1; an input-row entry
+// (dataflow_state.go) starts with its 8-byte count, whose first byte is
+// 0x00. A state table written by an older version (input rows) restores
+// by pushing the rows into the aggregate, and the first barrier after
+// rewrites it in this format and deletes the old entries. With view TTL
+// the aggregate keeps input-row state: TTL forgets a key by its entries
+// (dataflow_ttl.go).
+const (
+	aggStateFormat1 = 0xA1
+	aggGroupEntry   = 0x01
+	aggValueEntry   = 0x02
+)
+
+// ownState is a stateful operator that persists its own state instead of
+// its input rows (stateInput.own).
+type ownState interface {
+	// ownStateChanges writes the state changed since the last call.
+	ownStateChanges(in *stateInput, set func(key, value []byte) error, del func(key []byte) error) error
+	// restoreOwnEntry loads one persisted entry.
+	restoreOwnEntry(in *stateInput, key, value []byte) error
+	// disableOwnState reverts to input-row state, before any input.
+	disableOwnState()
+}
+
+// isOwnFormat tells an entry written by an ownState from an input-row
+// entry.
+func isOwnFormat(value []byte) bool { return len(value) > 0 && value[0] == aggStateFormat1 }
+
+// aggOwnState is the persistence bookkeeping of an aggregate with
+// accumulator state.
+type aggOwnState struct {
+	// changed are the groups changed (or dropped) since the last
+	// StateChanges, each once.
+	changed []*aggGroup
+	// arena holds the keys and values handed to set and del: the caller
+	// may keep them, so it is never reused, only replaced.
+	arena  []byte
+	buf    []byte
+	rowBuf []byte
+}
+
+// keep copies b into the arena.
+func (o *aggOwnState) keep(b []byte) []byte {
+	if cap(o.arena)-len(o.arena) < len(b) {
+		o.arena = make([]byte, 0, max(64<<10, len(b)))
+	}
+	start := len(o.arena)
+	o.arena = append(o.arena, b...)
+	return o.arena[start:len(o.arena):len(o.arena)]
+}
+
+// decomposable reports whether the function's state is accumulators (and
+// value counts) that can be persisted instead of its input rows.
+func (f *aggFunc) decomposable() bool {
+	switch f.kind {
+	case builtins.AggCount, builtins.AggCountStar, builtins.AggSum, builtins.AggAvg,
+		builtins.AggBoolAnd, builtins.AggBoolOr, builtins.AggBitAnd, builtins.AggBitOr,
+		builtins.AggStddevSamp, builtins.AggStddevPop, builtins.AggVarSamp, builtins.AggVarPop:
+		return true
+	case builtins.AggMin, builtins.AggMax:
+		return !f.call.Distinct
+	}
+	return false
+}
+
+// enableOwnState switches the aggregate to accumulator state when every
+// function is decomposable, and reports whether it did. Call it before
+// any input.
+func (a *aggregate) enableOwnState() bool {
+	for _, f := range a.funcs {
+		if !f.decomposable() {
+			return false
+		}
+	}
+	a.own = &aggOwnState{}
+	for _, f := range a.funcs {
+		f.trackValues = true
+	}
+	return true
+}
+
+func (a *aggregate) disableOwnState() {
+	a.own = nil
+	for _, f := range a.funcs {
+		f.trackValues = false
+	}
+}
+
+// valuesOf returns the value multiset a state persists per value, or nil.
+func valuesOf(f *aggFunc, s aggState) *valueCounts {
+	switch s := s.(type) {
+	case *distinctState:
+		return &s.values
+	case *minMaxState:
+		if !f.appendOnly {
+			return &s.values
+		}
+	}
+	return nil
+}
+
+func (a *aggregate) groupKey(in *stateInput, g *aggGroup, kg uint16) []byte {
+	o := a.own
+	o.buf = binary.BigEndian.AppendUint32(o.buf[:0], in.tableID)
+	o.buf = binary.BigEndian.AppendUint16(o.buf, kg)
+	o.buf = append(o.buf, aggGroupEntry)
+	o.buf = append(o.buf, g.key...)
+	return o.keep(o.buf)
+}
+
+func (a *aggregate) valueKey(in *stateInput, g *aggGroup, kg uint16, fn int, e *valueCount) []byte {
+	o := a.own
+	o.buf = binary.BigEndian.AppendUint32(o.buf[:0], in.tableID)
+	o.buf = binary.BigEndian.AppendUint16(o.buf, kg)
+	o.buf = append(o.buf, aggValueEntry)
+	o.buf = binary.AppendUvarint(o.buf, uint64(len(g.key)))
+	o.buf = append(o.buf, g.key...)
+	o.buf = binary.AppendUvarint(o.buf, uint64(fn))
+	o.buf = append(o.buf, e.key...)
+	return o.keep(o.buf)
+}
+
+func (a *aggregate) ownStateChanges(in *stateInput, set func(key, value []byte) error, del func(key []byte) error) error {
+	o := a.own
+	for _, g := range o.changed {
+		g.changed = false
+		kg := keyGroupOf([]byte(g.key))
+		if cur, ok := a.groups.Get([]byte(g.key)); !ok || cur != g {
+			// Emptied, or closed by the watermark (a group of the same key
+			// created since follows in changed and is written after).
+			if err := a.deleteGroup(in, g, kg, del); err != nil {
+				return err
+			}
+			continue
+		}
+		for j, f := range a.funcs {
+			vc := valuesOf(f, g.states[j])
+			if vc == nil {
+				continue
+			}
+			for _, e := range vc.changed {
+				e.dirty = false
+				switch {
+				case e.n > 0:
+					if !e.persisted {
+						e.persisted = true
+						in.entries++
+					}
+					o.buf = append(o.buf[:0], aggStateFormat1)
+					o.buf = binary.AppendVarint(o.buf, e.n)
+					if f.kind == builtins.AggMin || f.kind == builtins.AggMax {
+						o.buf = types.AppendRow(o.buf, types.Row{e.d})
+					}
+					value := o.keep(o.buf)
+					if err := set(a.valueKey(in, g, kg, j, e), value); err != nil {
+						return err
+					}
+				case e.persisted:
+					e.persisted = false
+					in.entries--
+					if err := del(a.valueKey(in, g, kg, j, e)); err != nil {
+						return err
+					}
+				}
+			}
+			clear(vc.changed)
+			vc.changed = vc.changed[:0]
+		}
+		if !g.persisted {
+			g.persisted = true
+			in.entries++
+		}
+		key := a.groupKey(in, g, kg)
+		if err := set(key, a.groupValue(g)); err != nil {
+			return err
+		}
+	}
+	clear(o.changed)
+	o.changed = o.changed[:0]
+	return nil
+}
+
+// deleteGroup deletes the persisted entries of a group that is gone.
+func (a *aggregate) deleteGroup(in *stateInput, g *aggGroup, kg uint16, del func(key []byte) error) error {
+	for j, f := range a.funcs {
+		vc := valuesOf(f, g.states[j])
+		if vc == nil {
+			continue
+		}
+		drop := func(e *valueCount) error {
+			e.dirty = false
+			if !e.persisted {
+				return nil
+			}
+			e.persisted = false
+			in.entries--
+			return del(a.valueKey(in, g, kg, j, e))
+		}
+		for _, e := range vc.changed {
+			if err := drop(e); err != nil {
+				return err
+			}
+		}
+		vc.changed = nil
+		for _, e := range vc.m {
+			if err := drop(e); err != nil {
+				return err
+			}
+		}
+	}
+	if g.persisted {
+		g.persisted = false
+		in.entries--
+		return del(a.groupKey(in, g, kg))
+	}
+	return nil
+}
+
+func (a *aggregate) groupValue(g *aggGroup) []byte {
+	o := a.own
+	o.rowBuf = types.AppendRow(o.rowBuf[:0], g.vals)
+	b := append(o.buf[:0], aggStateFormat1)
+	b = binary.AppendVarint(b, g.rows)
+	b = binary.AppendUvarint(b, uint64(len(o.rowBuf)))
+	b = append(b, o.rowBuf...)
+	for j, f := range a.funcs {
+		b = appendAcc(f, g.states[j], b)
+	}
+	o.buf = b
+	return o.keep(b)
+}
+
+func corruptAggState(in *stateInput) error {
+	return types.Errorf(types.CodeDataCorrupted, "corrupt aggregate state entry in state table %d", in.tableID)
+}
+
+func (a *aggregate) restoreOwnEntry(in *stateInput, key, value []byte) error {
+	if len(key) < 7 || !isOwnFormat(value) {
+		return corruptAggState(in)
+	}
+	switch key[6] {
+	case aggGroupEntry:
+		gk := key[7:]
+		r := accReader{b: value[1:]}
+		rows := r.varint()
+		valsEnc := r.bytes(int(r.uvarint()))
+		if r.err {
+			return corruptAggState(in)
+		}
+		vals, err := types.DecodeRow(valsEnc)
+		if err != nil {
+			return err
+		}
+		if len(vals) != len(a.groupCols) {
+			return corruptAggState(in)
+		}
+		g, ok := a.groups.Get(gk)
+		if !ok {
+			if g, err = a.newGroup(string(gk), vals); err != nil {
+				return err
+			}
+		}
+		g.rows = rows
+		for j, f := range a.funcs {
+			decodeAcc(f, g.states[j], &r)
+		}
+		if r.err || len(r.b) != 0 {
+			return corruptAggState(in)
+		}
+		if !g.persisted {
+			g.persisted = true
+			in.entries++
+		}
+		// Dirty for the restore barrier only: what it emits is dropped,
+		// and the entry is already written.
+		if !g.dirty {
+			g.dirty = true
+			a.dirty = append(a.dirty, g)
+		}
+		return nil
+	case aggValueEntry:
+		r := accReader{b: key[7:]}
+		gk := r.bytes(int(r.uvarint()))
+		fn := int(r.uvarint())
+		vk := r.b
+		if r.err || fn >= len(a.funcs) {
+			return corruptAggState(in)
+		}
+		g, ok := a.groups.Get(gk)
+		if !ok {
+			return types.Errorf(types.CodeDataCorrupted, "aggregate state entry of a value without its group in state table %d", in.tableID)
+		}
+		vr := accReader{b: value[1:]}
+		n := vr.varint()
+		if vr.err || n <= 0 {
+			return corruptAggState(in)
+		}
+		switch s := g.states[fn].(type) {
+		case *distinctState:
+			e := s.values.insert(string(vk), types.Null)
+			e.n, e.persisted = n, true
+		case *minMaxState:
+			row, err := types.DecodeRow(vr.b)
+			if err != nil {
+				return err
+			}
+			if len(row) != 1 || s.values.m == nil {
+				return corruptAggState(in)
+			}
+			e := s.values.insert(string(vk), row[0])
+			e.n, e.persisted = n, true
+			if !s.valid || s.better(row[0], s.cur) {
+				s.cur, s.valid = row[0], true
+			}
+		default:
+			return corruptAggState(in)
+		}
+		in.entries++
+		return nil
+	}
+	return corruptAggState(in)
+}
+
+// inputAppendOnly reports whether node only ever emits inserts (the
+// planner's rule: sources, and filters, projections and inner joins of
+// them), so MIN/MAX over it needs only the extreme.
+func inputAppendOnly(node planner.Node) bool {
+	switch n := node.(type) {
+	case *planner.Scan:
+		return n.Table.AppendOnly
+	case *planner.Filter:
+		return inputAppendOnly(n.Input)
+	case *planner.Project:
+		return inputAppendOnly(n.Input)
+	case *planner.ProjectSet:
+		return inputAppendOnly(n.Input)
+	case *planner.Join:
+		return n.Kind == planner.InnerJoin && inputAppendOnly(n.Left) && inputAppendOnly(n.Right)
+	}
+	return false
+}

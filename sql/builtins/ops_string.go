@@ -3,7 +3,6 @@ package builtins
 import (
 	"regexp"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -183,41 +182,9 @@ func likeTokens(s string, toks []likeToken) bool {
 	return ti == len(toks)
 }
 
-// regexCache remembers the compiled patterns of the call sites sharing a
-// specialised overload, so that constant patterns are compiled once rather
-// than per row. It is bounded: a pattern that changes every row simply
-// recompiles.
-type regexCache struct {
-	mu sync.Mutex
-	m  map[string]*regexp.Regexp
-}
-
-const regexCacheSize = 64
-
-func (c *regexCache) get(pattern, flags string) (*regexp.Regexp, error) {
-	key := flags + "\x00" + pattern
-	c.mu.Lock()
-	re, ok := c.m[key]
-	c.mu.Unlock()
-	if ok {
-		return re, nil
-	}
-	re, err := compileRegex(pattern, flags)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= regexCacheSize {
-		c.m = make(map[string]*regexp.Regexp)
-	}
-	c.m[key] = re
-	c.mu.Unlock()
-	return re, nil
-}
-
 // compileRegex translates a Postgres (ARE) regular expression to Go's RE2
 // syntax for the common constructs.
-func compileRegex(pattern, flags string) (*regexp.Regexp, error) {
+func compileRegex(pattern, flags string) (*compiledRegex, error) {
 	prefix := ""
 	for _, f := range flags {
 		switch f {
@@ -244,7 +211,7 @@ func compileRegex(pattern, flags string) (*regexp.Regexp, error) {
 	if err != nil {
 		return nil, types.Errorf(types.CodeInvalidRegularExpression, "invalid regular expression: %s", err.Error())
 	}
-	return re, nil
+	return newCompiledRegex(re, p), nil
 }
 
 func stripExpanded(p string) string {

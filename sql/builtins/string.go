@@ -211,22 +211,7 @@ func registerStringFuncs(b *registryBuilder) {
 		if n == 0 {
 			return types.Null, types.Errorf(types.CodeInvalidParameterValue, "field position must not be zero")
 		}
-		var parts []string
-		if a[1].S == "" {
-			parts = []string{a[0].S}
-		} else {
-			parts = strings.Split(a[0].S, a[1].S)
-		}
-		if a[0].S == "" {
-			return types.DString(""), nil
-		}
-		if n < 0 {
-			n += int64(len(parts)) + 1
-		}
-		if n < 1 || n > int64(len(parts)) {
-			return types.DString(""), nil
-		}
-		return types.DString(parts[n-1]), nil
+		return types.DString(splitPart(a[0].S, a[1].S, n)), nil
 	}})
 	b.fn(&Overload{Name: "starts_with", Args: args(T, T), Ret: types.Bool, Fn: func(_ *Context, a []types.Datum) (types.Datum, error) {
 		return types.DBool(strings.HasPrefix(a[0].S, a[1].S)), nil
@@ -376,11 +361,11 @@ func registerStringFuncs(b *registryBuilder) {
 			if err != nil {
 				return types.Null, err
 			}
-			m := re.FindStringSubmatch(a[0].S)
+			m := re.FindStringSubmatchIndex(a[0].S)
 			if m == nil {
 				return types.Null, nil
 			}
-			return types.DArray(matchArray(re.FindStringSubmatchIndex(a[0].S), a[0].S)), nil
+			return types.DArray(matchArray(m, a[0].S)), nil
 		}
 	}
 	b.fnBound(&Overload{Name: "regexp_match", Args: args(T, T), Ret: types.TextArray}, regexMatch)
@@ -664,20 +649,65 @@ func convertReplacement(r string) string {
 
 // matchArray is regexp_match's result: the capture groups, or the whole
 // match when there are none.
+// splitPart is split_part(s, sep, n) for n != 0: the n-th field (from
+// the end when n < 0), found by scanning, without splitting s into a slice of
+// every field.
+func splitPart(s, sep string, n int64) string {
+	if s == "" {
+		return ""
+	}
+	if sep == "" {
+		if n == 1 || n == -1 {
+			return s
+		}
+		return ""
+	}
+	if n < 0 {
+		// Fields are delimited left to right (overlapping separators
+		// count once, as in Postgres), so count them rather than search
+		// from the end.
+		n += int64(strings.Count(s, sep)) + 2
+		if n < 1 {
+			return ""
+		}
+	}
+	for ; n > 1; n-- {
+		i := strings.Index(s, sep)
+		if i < 0 {
+			return ""
+		}
+		s = s[i+len(sep):]
+	}
+	if i := strings.Index(s, sep); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
 func matchArray(m []int, s string) *types.Array {
-	var elems []types.Datum
+	// Two allocations: the array header with its one dimension, and the
+	// elements (the strings are slices of s).
+	groups := len(m)/2 - 1
+	if groups == 0 {
+		groups = 1
+	}
+	buf := &struct {
+		a    types.Array
+		dims [1]int
+	}{}
+	elems := make([]types.Datum, groups)
 	if len(m) == 2 {
-		elems = []types.Datum{types.DString(s[m[0]:m[1]])}
+		elems[0] = types.DString(s[m[0]:m[1]])
 	} else {
-		for g := 1; g < len(m)/2; g++ {
-			if m[2*g] < 0 {
-				elems = append(elems, types.Null)
-			} else {
-				elems = append(elems, types.DString(s[m[2*g]:m[2*g+1]]))
+		for g := 1; g <= groups; g++ {
+			if m[2*g] >= 0 {
+				elems[g-1] = types.DString(s[m[2*g]:m[2*g+1]])
 			}
 		}
 	}
-	return &types.Array{Elem: types.Text, Dims: []int{len(elems)}, Elems: elems}
+	buf.dims[0] = groups
+	buf.a = types.Array{Elem: types.Text, Dims: buf.dims[:], Elems: elems}
+	return &buf.a
 }
 
 func base64Wrap(s string) string {

@@ -105,6 +105,14 @@ type Source interface {
 	Capture(ctx context.Context, take func(store string, db *pebble.DB) error) (Capture, error)
 }
 
+// CompletionListener is an optional interface of a Source: Completed is
+// called after a checkpoint's manifest is written and retention ran, with
+// the Metadata its Capture returned (the server then truncates the table
+// change logs that no retained checkpoint can need).
+type CompletionListener interface {
+	Completed(metadata map[string]string)
+}
+
 // Attempt is one checkpoint (or savepoint) attempt, a row of
 // streamdb.checkpoints.
 type Attempt struct {
@@ -398,6 +406,9 @@ func (c *Checkpointer) checkpoint(ctx context.Context, forced bool) (Attempt, er
 		c.logger.Warn("checkpoint retention failed", "err", err)
 	}
 	c.pruneLocal(id)
+	if l, ok := c.src.(CompletionListener); ok {
+		l.Completed(m.Metadata)
+	}
 	return a, nil
 }
 

@@ -110,7 +110,7 @@ func nonEmptyDir(dir string) bool {
 // startCheckpointer opens the checkpoint store and starts periodic
 // checkpoints; its metrics join the server's registry.
 func (s *Server) startCheckpointer(ctx context.Context) error {
-	c, err := checkpoint.New(ctx, checkpointOptions(&s.opts, s.logger), checkpointSource{s})
+	c, err := checkpoint.New(ctx, checkpointOptions(&s.opts, s.logger), checkpointSource{s: s, logs: newLogTruncator(s)})
 	if err != nil {
 		return errors.Wrap(err, "opening the checkpoint store")
 	}
@@ -135,7 +135,10 @@ func (s *Server) closeCheckpointer() {
 // while the view coordinator is between epochs (so it holds exactly the
 // last committed epoch and that epoch's table-log offsets), then the table
 // store, whose logs therefore cover at least those offsets.
-type checkpointSource struct{ s *Server }
+type checkpointSource struct {
+	s    *Server
+	logs *logTruncator // log_truncation.go
+}
 
 func (src checkpointSource) Capture(ctx context.Context, take func(string, *pebble.DB) error) (checkpoint.Capture, error) {
 	s := src.s
@@ -149,6 +152,10 @@ func (src checkpointSource) Capture(ctx context.Context, take func(string, *pebb
 	err := take(stateStoreName, m.store.DB())
 	c.Epoch = m.epoch
 	covered := m.lastTarget
+	var logBounds string
+	if err == nil && src.logs != nil {
+		logBounds, err = src.logs.captureBounds(m, covered) // log_truncation.go
+	}
 	m.mu.Unlock()
 	if err != nil {
 		return c, err
@@ -164,6 +171,7 @@ func (src checkpointSource) Capture(ctx context.Context, take func(string, *pebb
 		// itself; these bound them.
 		"epoch_table_commit_seq": strconv.FormatUint(covered, 10),
 		"table_commit_seq":       strconv.FormatUint(seq, 10),
+		logBoundsKey:             logBounds,
 	}
 	return c, nil
 }

@@ -54,6 +54,9 @@ type sinkRunner struct {
 	started   time.Time
 	produced  int64
 	position  uint64
+	// positionRead is set once position holds the stored position (the
+	// log before it may then be truncated, log_truncation.go).
+	positionRead bool
 }
 
 func (m *kafkaManager) startSink(d *catalog.Descriptor) error {
@@ -186,14 +189,10 @@ func (r *sinkRunner) runOnce(input *catalog.Descriptor) error {
 	// the topic is the authority; the store only helps when the topic
 	// was emptied by retention.
 	pos = max(pos, inKafka)
-	r.mu.Lock()
-	r.position = pos
-	r.mu.Unlock()
 	enc, err := sinkkafka.NewEncoder(r.format, r.cols, r.key)
 	if err != nil {
 		return err
 	}
-	r.setStatus("running", nil)
 	ts := r.m.srv.tables
 	visible := make([]int, 0, len(input.Columns))
 	for i := range input.Columns {
@@ -204,6 +203,23 @@ func (r *sinkRunner) runOnce(input *catalog.Descriptor) error {
 	errBatchFull := errors.New("batch full")
 	var msgs []sinkkafka.Message
 	row := make(types.Row, len(visible))
+	project := func(full types.Row) {
+		for i, slot := range visible {
+			if slot < len(full) {
+				row[i] = full[slot]
+			} else {
+				row[i] = types.Datum{}
+			}
+		}
+	}
+	if pos, err = r.snapshotIfTruncated(prod, enc, pos, project, row); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.position = pos
+	r.positionRead = true
+	r.mu.Unlock()
+	r.setStatus("running", nil)
 	for {
 		seq, notify := ts.CommitNotify()
 		if seq > pos {
@@ -215,13 +231,7 @@ func (r *sinkRunner) runOnce(input *catalog.Descriptor) error {
 					return errBatchFull
 				}
 				last = s
-				for i, slot := range visible {
-					if slot < len(full) {
-						row[i] = full[slot]
-					} else {
-						row[i] = types.Datum{}
-					}
-				}
+				project(full)
 				msgs, encErr = enc.Encode(op, row, msgs)
 				return encErr
 			})
@@ -284,4 +294,77 @@ func (r *sinkRunner) dataflowRow() types.Row {
 		types.DInt(1), types.DInt(1), types.DInt(int64(r.position)), types.Datum{}, types.DInt(r.produced), types.DInt(r.produced), types.DInt(0), le,
 		types.DTimestampTZ(r.started.UnixMicro()), types.Datum{}, types.Datum{}, // watermark, late_rows
 	}
+}
+
+// sinkLogNeeds calls fn with, for every sink from a table, the lowest
+// commit seq of the table's change log it can still read
+// (log_truncation.go): one more than its position, or 0 (the whole log)
+// while it has not read its position or has no runner.
+func (m *kafkaManager) sinkLogNeeds(fn func(table uint32, need uint64)) {
+	if m == nil {
+		return
+	}
+	for _, d := range m.srv.cat.Relations() {
+		if d.Kind != catalog.KindSink {
+			continue
+		}
+		in, err := strconv.ParseUint(d.Options[optSinkInput], 10, 32)
+		if err != nil {
+			continue
+		}
+		m.mu.Lock()
+		r := m.sinks[d.OID]
+		m.mu.Unlock()
+		need := uint64(0)
+		if r != nil {
+			r.mu.Lock()
+			if r.positionRead {
+				need = r.position + 1
+			}
+			r.mu.Unlock()
+		}
+		fn(uint32(in), need)
+	}
+}
+
+// snapshotIfTruncated starts a sink whose position is below the start of
+// its input's change log (a sink created after the log was truncated,
+// log_truncation.go): it publishes the table's rows as of a snapshot as
+// inserts, in one Kafka transaction, and returns the snapshot's seq as the
+// new position. Otherwise it returns pos.
+func (r *sinkRunner) snapshotIfTruncated(prod *sinkkafka.Producer, enc *sinkkafka.Encoder, pos uint64, project func(types.Row), row types.Row) (uint64, error) {
+	ts := r.m.srv.tables
+	start, err := ts.LogStart(r.input)
+	if err != nil || pos+1 >= start {
+		return pos, err
+	}
+	tx := ts.Begin()
+	defer tx.Rollback()
+	var msgs []sinkkafka.Message
+	err = tx.Scan(r.ctx, r.input, func(_ []byte, full types.Row) error {
+		project(full)
+		var encErr error
+		msgs, encErr = enc.Encode(types.Insert, row, msgs)
+		return encErr
+	})
+	if err != nil {
+		return pos, err
+	}
+	snap := tx.StartSeq()
+	if err := ts.Store().DB().LogData(nil, pebble.Sync); err != nil {
+		return pos, types.WithCode(errors.Wrap(err, "syncing the table store"), types.CodeIOError)
+	}
+	if len(msgs) > 0 {
+		if err := prod.Produce(r.ctx, msgs, snap); err != nil {
+			return pos, err
+		}
+		r.m.sinkRecs.WithLabelValues(r.desc.Name).Add(float64(len(msgs)))
+		r.m.sinkTxns.WithLabelValues(r.desc.Name).Inc()
+	}
+	if err := r.storePosition(snap); err != nil {
+		return pos, err
+	}
+	r.m.srv.logger.Info("Kafka sink started from a snapshot of its input (the change log before its position was truncated)",
+		"sink", r.desc.Name, "rows", len(msgs), "seq", snap)
+	return snap, nil
 }

@@ -154,6 +154,7 @@ func (m *kafkaManager) prepareTable(desc *catalog.Descriptor) error {
 		return err
 	}
 	desc.Options[optOffsetsOID] = strconv.FormatUint(uint64(oid), 10)
+	chooseLogOnly(desc) // logonly.go
 	return nil
 }
 
@@ -222,6 +223,7 @@ func (m *kafkaManager) startIngester(d *catalog.Descriptor) error {
 	if err != nil {
 		return err
 	}
+	m.srv.registerLogOnly(d) // logonly.go: before the first row
 	cfg.Group = "streamdb-" + d.Namespace + "." + d.Name
 	cfg.PartitionCheck = m.partCheck
 	format, err := kafka.ParseFormat(d.Options[parser.OptionFormat], d.Options[parser.OptionEncode])

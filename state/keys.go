@@ -20,6 +20,11 @@ var (
 	keySeqBase   = []byte("mseq")
 	// keyLogOnlyBase | tableOID marks a log-only table (logonly.go).
 	keyLogOnlyBase = []byte("mlogonly")
+	// keyLogStartBase | tableOID is the bound of the table's last log
+	// truncation; keyLogRetention is the truncating caller's record
+	// (logtruncate.go).
+	keyLogStartBase = []byte("mlogstart")
+	keyLogRetention = []byte("mlogretention")
 )
 
 // tablePrefix is prefix | tableOID.

@@ -430,8 +430,10 @@ func WriteDropTable(b *pebble.Batch, tableOID uint32) error {
 	if err := writeDropTTL(b, tableOID); err != nil {
 		return err
 	}
-	if err := b.Delete(oidKey(keyLogOnlyBase, tableOID), nil); err != nil {
-		return errors.Wrap(err, "drop table data")
+	for _, base := range [][]byte{keyLogOnlyBase, keyLogStartBase} {
+		if err := b.Delete(oidKey(base, tableOID), nil); err != nil {
+			return errors.Wrap(err, "drop table data")
+		}
 	}
 	return errors.Wrap(b.Delete(oidKey(keyRowIDBase, tableOID), nil), "drop table data")
 }
@@ -495,6 +497,6 @@ func (ts *TableStore) ScanLog(tableOID uint32, fromSeq uint64, fn func(seq uint6
 // below beforeSeq (those every consumer has applied): TruncateLogs for one
 // table.
 func (ts *TableStore) TruncateLog(tableOID uint32, beforeSeq uint64) error {
-	_, err := ts.TruncateLogs(map[uint32]uint64{tableOID: beforeSeq})
+	_, err := ts.TruncateLogs(map[uint32]uint64{tableOID: beforeSeq}, nil)
 	return err
 }

@@ -54,3 +54,26 @@ func BenchmarkRowRoundTrip(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkRowDecoder(b *testing.B) {
+	row := benchRow()
+	buf := AppendRow(nil, row)
+	var dec RowDecoder
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := dec.Decode(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeRow(b *testing.B) {
+	row := benchRow()
+	buf := AppendRow(nil, row)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeRow(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

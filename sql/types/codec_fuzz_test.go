@@ -118,6 +118,16 @@ func FuzzDecodeRow(f *testing.F) {
 		if !bytes.Equal(AppendRow(nil, r2), enc) {
 			t.Fatal("row encoding is not a fixpoint")
 		}
+		// A RowDecoder decodes the same bytes to the same row, and
+		// rejects what DecodeRow rejects.
+		var dec RowDecoder
+		r3, err := dec.Decode(b)
+		if err != nil {
+			t.Fatalf("RowDecoder rejects what DecodeRow accepts: %v", err)
+		}
+		if !bytes.Equal(AppendRow(nil, r3), enc) {
+			t.Fatal("RowDecoder decodes differently from DecodeRow")
+		}
 	})
 }
 

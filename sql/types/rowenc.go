@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/cockroachdb/apd/v3"
 )
@@ -113,6 +114,8 @@ type rowReader struct {
 	pos int
 	// s, when set, is string(b): strings are sliced from it, not copied.
 	s string
+	// dec, when set, supplies memory for decimals.
+	dec *RowDecoder
 }
 
 func (r *rowReader) uvarint() (uint64, bool) {
@@ -145,19 +148,35 @@ func (r *rowReader) bytes() ([]byte, bool) {
 }
 
 func decodeRow(b []byte) (Row, error) {
-	r := rowReader{b: b}
+	return decodeRowFrom(b, nil)
+}
+
+// decodeRowFrom decodes one row. With a RowDecoder the row's datums, the
+// strings of a small row and its decimals are carved from the decoder's
+// slabs; without one each row allocates its own.
+func decodeRowFrom(b []byte, dec *RowDecoder) (Row, error) {
+	r := rowReader{b: b, dec: dec}
 	n, ok := r.uvarint()
 	// Every datum takes at least one byte.
 	if !ok || n > uint64(len(b)-r.pos) {
 		return nil, errCorruptRow()
 	}
-	row := make(Row, n)
+	var row Row
+	if dec != nil {
+		row = dec.row(int(n))
+	} else {
+		row = make(Row, n)
+	}
 	// The strings of a small row share one copy of its bytes: one
-	// allocation per row instead of one per string column. (A large row
-	// copies each string, so a value kept long after the row, such as a
-	// grouping key, does not pin the rest.)
+	// allocation per row instead of one per string column, or none with a
+	// decoder. (A large row copies each string, so a value kept long after
+	// the row, such as a grouping key, does not pin the rest.)
 	if len(b) <= sharedStringRowMax {
-		r.s = string(b)
+		if dec != nil {
+			r.s = dec.text(b)
+		} else {
+			r.s = string(b)
+		}
 	}
 	for i := range row {
 		if row[i], ok = r.datum(0); !ok {
@@ -168,6 +187,64 @@ func decodeRow(b []byte) (Row, error) {
 		return nil, errCorruptRow()
 	}
 	return row, nil
+}
+
+// RowDecoder decodes many rows (a change-log scan, a chunk) without an
+// allocation per row: their datums come from a slab of about
+// ChunkCapacity rows, the strings of small rows from a text arena of
+// rowTextArena bytes, decimals from a slab of them. Fixed-width values need
+// no memory of their own. A decoded row may be kept as long as wanted: a
+// slab is never reused, it lives as long as any row carved from it (the
+// trade-off chunkBuilder makes for operator output). The zero value is
+// ready to use; a RowDecoder is not safe for concurrent use.
+type RowDecoder struct {
+	datums   []Datum
+	decimals []apd.Decimal
+	arena    strings.Builder
+}
+
+// rowTextArena is the size of a RowDecoder's string arena.
+const rowTextArena = 32 << 10
+
+// rowDecimalSlab is how many decimals a RowDecoder allocates at a time.
+const rowDecimalSlab = 256
+
+// Decode decodes a row encoded by AppendRow. b may be reused by the caller
+// once Decode returns.
+func (d *RowDecoder) Decode(b []byte) (Row, error) {
+	return decodeRowFrom(b, d)
+}
+
+func (d *RowDecoder) row(n int) Row {
+	if len(d.datums) < n {
+		d.datums = make([]Datum, max(n*ChunkCapacity, n))
+	}
+	r := d.datums[:n:n]
+	d.datums = d.datums[n:]
+	return Row(r)
+}
+
+// text returns a string holding b's bytes, appended to the arena: a
+// strings.Builder never changes bytes it has written, so the strings it
+// returned stay valid while it grows; a full arena is replaced rather than
+// grown, so that it is never copied.
+func (d *RowDecoder) text(b []byte) string {
+	if d.arena.Cap()-d.arena.Len() < len(b) {
+		d.arena = strings.Builder{}
+		d.arena.Grow(max(rowTextArena, len(b)))
+	}
+	start := d.arena.Len()
+	d.arena.Write(b)
+	return d.arena.String()[start:]
+}
+
+func (d *RowDecoder) decimal() *apd.Decimal {
+	if len(d.decimals) == 0 {
+		d.decimals = make([]apd.Decimal, rowDecimalSlab)
+	}
+	x := &d.decimals[0]
+	d.decimals = d.decimals[1:]
+	return x
 }
 
 func (r *rowReader) datum(depth int) (Datum, bool) {
@@ -213,7 +290,13 @@ func (r *rowReader) datum(depth int) (Datum, bool) {
 		if !ok {
 			return Null, false
 		}
-		d := &apd.Decimal{Form: form, Negative: flags&0x80 != 0, Exponent: int32(exp)}
+		var d *apd.Decimal
+		if r.dec != nil {
+			d = r.dec.decimal()
+		} else {
+			d = new(apd.Decimal)
+		}
+		d.Form, d.Negative, d.Exponent = form, flags&0x80 != 0, int32(exp)
 		if len(coeff) <= 8 {
 			var v uint64
 			for _, c := range coeff {

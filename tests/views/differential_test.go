@@ -101,6 +101,9 @@ var cases = []viewCase{
 	{name: "agg_dups", query: `SELECT k, w, count(*) AS c FROM t2 GROUP BY k, w`},
 	{name: "agg_ts", query: `SELECT b, min(ts) AS first, max(ts) AS last, count(ts) AS c FROM t1 GROUP BY b`},
 	{name: "agg_expr_key", query: `SELECT date_trunc('day', ts) AS day, count(*) AS c, sum(v) AS s FROM t1 GROUP BY date_trunc('day', ts)`},
+	// Every decomposable aggregate (accumulator state, sql/exec/aggregate_state.go).
+	{name: "agg_decomposable_all", query: `SELECT k, count(*) AS c, count(v) AS cv, sum(v) AS s, avg(v) AS a, min(v) AS lo, max(v) AS hi, sum(n) AS sn, avg(n) AS an, min(n) AS nl, max(n) AS nh, bool_and(b) AS ba, bool_or(b) AS bo, every(v > 0) AS ev, bit_and(v) AS band, bit_or(v) AS bor, stddev(v) AS sd, var_pop(n) AS vp, count(DISTINCT g) AS dg, sum(DISTINCT v) AS dv, count(*) FILTER (WHERE b) AS cb, max(ts) AS th FROM t1 GROUP BY k`},
+	{name: "agg_decomposable_nopk", query: `SELECT s, count(*) AS c, sum(w) AS sw, avg(w) AS aw, min(w) AS lo, max(w) AS hi, count(DISTINCT k) AS dk, bool_or(w > 5) AS bo, variance(w) AS vw FROM t2 GROUP BY s`},
 
 	// Joins.
 	{name: "join_inner", query: `SELECT t1.id, t1.v, t2.w FROM t1 JOIN t2 ON t1.k = t2.k`},

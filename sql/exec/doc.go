@@ -26,7 +26,9 @@
 //     side's time by the other's and drops rows the watermark puts out of
 //     reach.
 //   - dataflow.go, dataflow_state.go: the standing dataflow of a view and
-//     its persisted state by key group; dataflow_parallel.go and
+//     its persisted state by key group (input rows with counts, or, for
+//     an aggregate of decomposable functions, accumulators per group:
+//     aggregate_state.go); dataflow_parallel.go and
 //     exchange.go run it on parallel workers, each owning a range of the
 //     key groups, with exchanges in front of the stateful operators and
 //     barriers aligned across workers.

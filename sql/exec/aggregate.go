@@ -39,8 +39,9 @@ type aggGroup struct {
 	// indexed: in the time index of a windowAgg (window_close.go).
 	indexed bool
 	// changed: in own.changed, to be written at the next StateChanges;
-	// persisted: a state entry holds the group (aggregate_state.go).
-	changed, persisted bool
+	// persisted: a state entry holds the group; closed: dropped by
+	// dropGroup (aggregate_state.go).
+	changed, persisted, closed bool
 }
 
 func newAggregate(ec *evalCtx, n *planner.Aggregate) (*aggregate, error) {
@@ -95,6 +96,7 @@ func (a *aggregate) markDirty(g *aggGroup) {
 // watermark); its persisted entries go at the next StateChanges.
 func (a *aggregate) dropGroup(g *aggGroup) {
 	a.groups.Delete([]byte(g.key))
+	g.closed = true
 	if a.own != nil && !g.changed {
 		g.changed = true
 		a.own.changed = append(a.own.changed, g)

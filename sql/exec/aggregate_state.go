@@ -170,9 +170,10 @@ func (a *aggregate) ownStateChanges(in *stateInput, set func(key, value []byte) 
 	for _, g := range o.changed {
 		g.changed = false
 		kg := keyGroupOf([]byte(g.key))
-		if cur, ok := a.groups.Get([]byte(g.key)); !ok || cur != g {
-			// Emptied, or closed by the watermark (a group of the same key
-			// created since follows in changed and is written after).
+		if g.closed || (g.rows <= 0 && len(a.groupCols) > 0) {
+			// Emptied (the barrier dropped it), or closed by the watermark
+			// (a group of the same key created since follows in changed
+			// and is written after).
 			if err := a.deleteGroup(in, g, kg, del); err != nil {
 				return err
 			}

@@ -993,6 +993,9 @@ func (sess *session) alterTable(ctx context.Context, at *pg_query.AlterTableStmt
 		}
 		return err
 	}
+	if err := refuseViewTTLAlter(d, at); err != nil { // ttl_alter.go
+		return err
+	}
 	if d.Kind != catalog.KindTable {
 		return types.Errorf(types.CodeWrongObjectType, "%q is not a table", d.Name)
 	}
@@ -1169,6 +1172,10 @@ func (sess *session) alterTable(ctx context.Context, at *pg_query.AlterTableStmt
 			}
 		case pg_query.AlterTableType_AT_AlterColumnType:
 			return types.Unsupported("ALTER COLUMN ... TYPE")
+		case pg_query.AlterTableType_AT_SetRelOptions, pg_query.AlterTableType_AT_ResetRelOptions:
+			if err := alterTableOptions(nd, cmd); err != nil { // ttl_alter.go
+				return err
+			}
 		default:
 			return types.Unsupported("ALTER TABLE " + strings.TrimPrefix(cmd.Subtype.String(), "AT_"))
 		}
@@ -1176,7 +1183,7 @@ func (sess *session) alterTable(ctx context.Context, at *pg_query.AlterTableStmt
 	if err := sess.validateTableExprs(nd); err != nil {
 		return err
 	}
-	if err := sess.srv.cat.Update(nd); err != nil {
+	if err := sess.srv.updateTable(ctx, d, nd); err != nil { // ttl_alter.go: TTL changes re-index rows
 		return err
 	}
 	return w.Complete("ALTER TABLE")

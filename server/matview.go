@@ -195,6 +195,7 @@ func (r viewReader) ScanTable(ctx context.Context, t planner.TableRef, fn func(t
 		if d, ok := r.views.srv.cat.ByOID(t.ID); ok && isBlackholeSink(d) { // blackhole_sink.go
 			return errReadBlackholeSink(d.Name)
 		}
+		fn = r.views.srv.ttl.userRead(t.ID, fn) // ttl_view_read.go: a user's read refreshes TTL
 		if r.snap != nil {
 			return r.views.scanRowsAt(ctx, r.snap.get(r.views), t.ID, fn)
 		}
@@ -211,6 +212,7 @@ func (r viewReader) ScanTablePrefix(ctx context.Context, t planner.TableRef, pre
 		if d, ok := r.views.srv.cat.ByOID(t.ID); ok && isBlackholeSink(d) { // blackhole_sink.go
 			return errReadBlackholeSink(d.Name)
 		}
+		fn = r.views.srv.ttl.userRead(t.ID, fn) // ttl_view_read.go: a user's read refreshes TTL
 		if r.snap != nil {
 			return r.views.scanRowsPrefixAt(ctx, r.snap.get(r.views), t.ID, prefix, fn) // viewsnap.go
 		}

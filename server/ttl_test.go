@@ -278,11 +278,32 @@ func TestTTLValidation(t *testing.T) {
 	wantCol(t, conn, `SELECT count(*) FROM pg_class WHERE relname = 'x'`, "0")
 	execAll(t, conn, `CREATE TABLE ok (id int, at timestamp) WITH (ttl = '1 day 2 hours', ttl_time = 'at', ttl_update = 'ON_READ_AND_WRITE')`)
 	wantCol(t, conn, `SELECT ttl::text FROM streamdb.state_tables WHERE relation_name = 'ok'`, "26:00:00")
-	wantCode(t, conn, `ALTER TABLE ok SET (ttl = '2 hours')`, "0A000")
 	wantCode(t, conn, `ALTER TABLE ok DROP COLUMN at`, "0A000")
 	wantCode(t, conn, `CREATE UNIQUE INDEX ok_id ON ok (id)`, "0A000")
 	execAll(t, conn, `ALTER TABLE ok RENAME COLUMN at TO seen`, `CREATE INDEX ok_seen ON ok (seen)`)
 	wantCol(t, conn, `SELECT ttl_time FROM streamdb.state_tables WHERE relation_name = 'ok'`, "seen")
+	// ALTER TABLE ... SET/RESET validates like CREATE TABLE ... WITH.
+	execAll(t, conn, `CREATE TABLE plain (id int PRIMARY KEY, u int UNIQUE, at timestamp)`, `CREATE MATERIALIZED VIEW v AS SELECT id FROM ok`)
+	for _, c := range []struct{ sql, code string }{
+		{`ALTER TABLE ok SET (ttl = 'soon')`, "22023"},
+		{`ALTER TABLE ok SET (ttl = '1 month')`, "22023"},
+		{`ALTER TABLE ok SET (ttl_time = 'nope')`, "42703"},
+		{`ALTER TABLE ok SET (ttl_time = 'id')`, "22023"},
+		{`ALTER TABLE ok SET (ttl_update = 'on_read')`, "22023"},
+		{`ALTER TABLE ok SET (ttl_mode = 'x')`, "0A000"},
+		{`ALTER TABLE ok SET (fillfactor = 70)`, "0A000"},
+		{`ALTER TABLE ok RESET (fillfactor)`, "0A000"},
+		{`ALTER TABLE plain SET (ttl_time = 'at')`, "22023"},
+		{`ALTER TABLE plain SET (ttl = '1 hour')`, "0A000"},
+		{`ALTER MATERIALIZED VIEW v SET (ttl = '1 hour')`, "0A000"},
+	} {
+		wantCode(t, conn, c.sql, c.code)
+	}
+	// Nothing changed: the renamed column is still the TTL's.
+	wantCol(t, conn, `SELECT ttl_time || ' ' || ttl::text FROM streamdb.state_tables WHERE relation_name = 'ok'`, "seen 26:00:00")
+	execAll(t, conn, `ALTER TABLE ok SET (ttl = '2 hours')`)
+	wantCol(t, conn, `SELECT ttl_time || ' ' || ttl::text FROM streamdb.state_tables WHERE relation_name = 'ok'`, "seen 02:00:00")
+	wantCol(t, conn, `SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'ok'`, "ttl=2 hours,ttl_time=seen,ttl_update=on_read_and_write")
 }
 
 // TestViewTTL covers a view's own TTL (processing time, on_write): its
@@ -362,7 +383,15 @@ func TestViewTTLValidation(t *testing.T) {
 		{`CREATE MATERIALIZED VIEW v WITH (ttl = 'never') AS SELECT k FROM t`, "22023"},
 		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_time = 'nope') AS SELECT k, at FROM t`, "42703"},
 		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_time = 'k') AS SELECT k, at FROM t`, "22023"},
-		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_update = 'on_read_and_write') AS SELECT k FROM t`, "0A000"},
+		// on_read_and_write needs a view row to name its operator key
+		// (ttl_view_read.go), and processing time.
+		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_update = 'on_read_and_write') AS SELECT count(*) AS n FROM t GROUP BY k`, "0A000"},
+		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_update = 'on_read_and_write') AS SELECT k + 1 AS k1, count(*) AS n FROM t GROUP BY k`, "0A000"},
+		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_update = 'on_read_and_write') AS SELECT count(*) AS n FROM t`, "0A000"},
+		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_update = 'on_read_and_write') AS SELECT a.k, b.v FROM t a JOIN t b ON a.k = b.k`, "0A000"},
+		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_update = 'on_read_and_write') AS SELECT a.k, count(*) AS n FROM t a JOIN t b ON a.k = b.k GROUP BY a.k`, "0A000"},
+		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_update = 'on_read_and_write') AS SELECT DISTINCT k FROM (SELECT DISTINCT k, v FROM t) s`, "0A000"},
+		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_time = 'at', ttl_update = 'on_read_and_write') AS SELECT k, at FROM t`, "0A000"},
 		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour', ttl_update = 'sometimes') AS SELECT k FROM t`, "22023"},
 		{`CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour') AS SELECT k FROM t ORDER BY v LIMIT 3`, "0A000"},
 	} {
@@ -371,6 +400,12 @@ func TestViewTTLValidation(t *testing.T) {
 	wantCol(t, conn, `SELECT count(*) FROM pg_class WHERE relname = 'v'`, "0")
 	// A view without stateful operators has only its rows to expire.
 	execAll(t, conn, `CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour') AS SELECT k FROM t WHERE v > 0`)
+	// Shapes whose rows name their operator key take on_read_and_write.
+	execAll(t, conn,
+		`CREATE MATERIALIZED VIEW r1 WITH (ttl = '1 hour', ttl_update = 'on_read_and_write') AS SELECT k FROM t WHERE v > 0`,
+		`CREATE MATERIALIZED VIEW r2 WITH (ttl = '1 hour', ttl_update = 'on_read_and_write') AS SELECT count(*) AS n, k FROM t WHERE v > 0 GROUP BY k HAVING count(*) > 1`,
+		`CREATE MATERIALIZED VIEW r3 WITH (ttl = '1 hour', ttl_update = 'on_read_and_write') AS SELECT DISTINCT v, k FROM t`,
+	)
 }
 
 // TestViewTTLEventTime covers a view with ttl_time = '<column>': the view's

@@ -11,6 +11,7 @@ import (
 
 	"github.com/streamdb/streamdb/catalog"
 	"github.com/streamdb/streamdb/sql/exec"
+	"github.com/streamdb/streamdb/sql/planner"
 	"github.com/streamdb/streamdb/sql/types"
 )
 
@@ -77,6 +78,10 @@ type viewTTL struct {
 	// by the goroutine running the view's epoch).
 	now     int64
 	expired atomic.Int64
+	// reads are the rows users read since the last epoch
+	// (ttl_update = 'on_read_and_write', ttl_view_read.go); nil: reads
+	// refresh nothing.
+	reads *viewReads
 }
 
 func viewTTLRecordTable(view uint32) []byte {
@@ -113,15 +118,16 @@ func validateViewTTL(opts map[string]string) error {
 	if err != nil || !ok {
 		return err
 	}
-	if spec.RefreshOnRead {
-		return types.Unsupported("ttl_update = 'on_read_and_write' on a materialized view")
+	if spec.RefreshOnRead && spec.EventColumn >= 0 {
+		return types.Unsupported("ttl_update = 'on_read_and_write' with an event-time ttl_time on a materialized view: " +
+			"a read happens at processing time and carries no event time to extend a row's expiry by (as in Flink, reads refresh processing-time TTL only); use ttl_time = 'processing'")
 	}
 	return nil
 }
 
 // viewTTLSpec reads a view's TTL: its length and the slot of its
 // event-time column (-1: processing time).
-func viewTTLSpec(d *catalog.Descriptor) (ttl int64, eventCol int, ok bool, err error) {
+func viewTTLSpec(d *catalog.Descriptor) (ttl int64, eventCol int, refreshOnRead bool, ok bool, err error) {
 	opts := make(map[string]string, len(d.Options))
 	for k, v := range d.Options {
 		opts[k] = v
@@ -140,15 +146,15 @@ func viewTTLSpec(d *catalog.Descriptor) (ttl int64, eventCol int, ok bool, err e
 		return -1, types.Errorf(types.CodeUndefinedColumn, "column %q named in ttl_time is not a column of materialized view %q", col, d.Name)
 	})
 	if err != nil || !ok {
-		return 0, -1, ok, err
+		return 0, -1, false, ok, err
 	}
-	return spec.TTL, spec.EventColumn, true, nil
+	return spec.TTL, spec.EventColumn, spec.RefreshOnRead, true, nil
 }
 
 // enableView gives a view's new dataflow its TTL (refusing, 0A000, an
 // operator that cannot forget keys).
-func (sw *ttlSweeper) enableView(m *viewManager, d *catalog.Descriptor, df *exec.Dataflow) error {
-	ttl, eventCol, ok, err := viewTTLSpec(d)
+func (sw *ttlSweeper) enableView(m *viewManager, d *catalog.Descriptor, df *exec.Dataflow, plan planner.Node) error {
+	ttl, eventCol, refreshOnRead, ok, err := viewTTLSpec(d)
 	if err != nil || !ok {
 		return err
 	}
@@ -156,6 +162,15 @@ func (sw *ttlSweeper) enableView(m *viewManager, d *catalog.Descriptor, df *exec
 		return err
 	}
 	vt := &viewTTL{ttl: ttl, eventCol: eventCol}
+	if refreshOnRead { // ttl_view_read.go
+		if eventCol >= 0 {
+			return validateViewTTL(d.Options)
+		}
+		if err := df.EnableTTLReadRefresh(plan); err != nil {
+			return err
+		}
+		vt.reads = &viewReads{keys: map[string]int64{}}
+	}
 	vt.frontier.Store(math.MinInt64)
 	if v, ok, err := m.store.Get(viewTTLExpiredKey(d.OID)); err != nil {
 		return err
@@ -238,6 +253,12 @@ func (sw *ttlSweeper) sweepViewRows(m *viewManager, v *viewRuntime, batch *pebbl
 		}
 	}
 	rec, idx := viewTTLRecordTable(oid), viewTTLIndexTable(oid)
+	// Rows read since the last epoch get their new expiry first, so that
+	// this epoch's sweep spares them (ttl_view_read.go).
+	refreshed, err := sw.refreshReadRows(m, v, vt, batch)
+	if err != nil {
+		return err
+	}
 	if v.rebuild {
 		if err := batch.DeleteRange(rec, prefixEnd(rec), nil); err != nil {
 			return err
@@ -279,7 +300,7 @@ func (sw *ttlSweeper) sweepViewRows(m *viewManager, v *viewRuntime, batch *pebbl
 		}
 		match := len(val) == 8 && fromOrderedMicros(val) == exp
 		_ = closer.Close()
-		if !match {
+		if !match || refreshed[string(groupKey)] {
 			continue // rewritten since: a newer entry follows
 		}
 		rowKey := append(binary.BigEndian.AppendUint32(nil, oid), groupKey...)

@@ -416,7 +416,7 @@ func (m *viewManager) runtimeFor(ctx context.Context, d *catalog.Descriptor, pla
 	if err != nil {
 		return nil, err
 	}
-	if err := m.srv.ttl.enableView(m, d, df); err != nil { // ttl_view.go
+	if err := m.srv.ttl.enableView(m, d, df, plan); err != nil { // ttl_view.go
 		return nil, err
 	}
 	if reason := df.SerialReason(); reason != "" {

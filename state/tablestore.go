@@ -244,6 +244,7 @@ func (ts *TableStore) commitSync(tx *Txn, sync bool) error {
 	var keys []pendingKey
 	var pk []byte
 	var tc ttlCommit
+	ttlGen := ts.ttl.gen.Load() // ttl.go: AlterTTL may change a TTL before we lock
 	for table, m := range tx.writes {
 		tt := ts.ttl.table(table)
 		for k, e := range m {
@@ -271,6 +272,12 @@ func (ts *TableStore) commitSync(tx *Txn, sync bool) error {
 	}
 
 	ts.commitMu.Lock()
+	if ts.ttl.gen.Load() != ttlGen {
+		if err := ts.rewriteTTLRecords(b, &tc, tx); err != nil { // ttl.go
+			ts.commitMu.Unlock()
+			return errors.Wrap(err, "commit")
+		}
+	}
 	for _, k := range keys {
 		lw, ok := ts.commitMu.lastWrite[k.key]
 		if !ok || lw.seq <= tx.startSeq {

@@ -97,6 +97,10 @@ type ttlRegistry struct {
 	mu     sync.Mutex // serializes SetTTL, ClearTTL and SetClock
 	tables atomic.Pointer[map[uint32]*ttlTable]
 	clock  atomic.Pointer[func() time.Time]
+	// gen changes (under commitMu) whenever AlterTTL changes a table's
+	// TTL: a commit that encoded its TTL records under an older
+	// generation rewrites them under commitMu (rewriteTTLRecords).
+	gen atomic.Uint64
 }
 
 func (r *ttlRegistry) table(oid uint32) *ttlTable {
@@ -221,16 +225,22 @@ func (ts *TableStore) SetTTL(oid uint32, spec TTLSpec) error {
 
 // ClearTTL forgets a table's TTL (DROP TABLE). Its records go with
 // WriteDropTable.
-func (ts *TableStore) ClearTTL(oid uint32) {
-	ts.ttl.mu.Lock()
-	defer ts.ttl.mu.Unlock()
+func (ts *TableStore) ClearTTL(oid uint32) { ts.ttl.set(oid, nil) }
+
+// set registers t as the TTL of table oid (nil: none).
+func (r *ttlRegistry) set(oid uint32, t *ttlTable) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	m := map[uint32]*ttlTable{}
-	for k, v := range ts.ttl.all() {
+	for k, v := range r.all() {
 		if k != oid {
 			m[k] = v
 		}
 	}
-	ts.ttl.tables.Store(&m)
+	if t != nil {
+		m[oid] = t
+	}
+	r.tables.Store(&m)
 }
 
 // TTLStatus is what streamdb.state_tables shows of a table's TTL.
@@ -472,25 +482,32 @@ func (ts *TableStore) applyTTLRefresh(refresh []ttlRefresh) error {
 func (ts *TableStore) SweepExpired(ctx context.Context) (int64, error) {
 	var total int64
 	for _, t := range ts.ttl.all() {
-		now := t.now(ts.ttl.nowMicros())
-		if now == noFrontier {
-			continue
-		}
-		for {
-			if err := ctx.Err(); err != nil {
-				return total, err
-			}
-			n, more, err := ts.sweepChunk(t, now)
-			total += n
-			if err != nil {
-				return total, err
-			}
-			if !more {
-				break
-			}
+		n, err := ts.sweepTable(ctx, t)
+		total += n
+		if err != nil {
+			return total, err
 		}
 	}
 	return total, nil
+}
+
+// sweepTable removes the expired rows of one table.
+func (ts *TableStore) sweepTable(ctx context.Context, t *ttlTable) (int64, error) {
+	now := t.now(ts.ttl.nowMicros())
+	if now == noFrontier {
+		return 0, nil
+	}
+	var total int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		n, more, err := ts.sweepChunk(t, now)
+		total += n
+		if err != nil || !more {
+			return total, err
+		}
+	}
 }
 
 // sweepChunk removes up to sweepChunk rows of t whose expiry is at or
@@ -587,6 +604,306 @@ func writeDropTTL(b *pebble.Batch, oid uint32) error {
 	for _, base := range [][]byte{keyTTLFrontierBase, keyTTLExpiredBase} {
 		if err := b.Delete(oidKey(base, oid), nil); err != nil {
 			return errors.Wrap(err, "drop table ttl records")
+		}
+	}
+	return nil
+}
+
+// alterBatchRows bounds the rows one AlterTTL batch indexes, so that the
+// commit mutex is never held for long.
+const alterBatchRows = 1024
+
+// AlterTTL changes the TTL of a table that may hold rows (ALTER TABLE ...
+// SET/RESET (ttl ...)); spec nil removes it. commit makes the catalog
+// change durable (nil: nothing to commit, a rollback); AlterTTL calls it
+// once every row has its record under the new TTL, so the records are in
+// the store before the catalog says the table has that TTL (records of a
+// table without a TTL in the catalog are ignored, and cleared by the next
+// AlterTTL). Setting a TTL:
+//
+//   - The new TTL is registered first, under the commit mutex, together
+//     with a snapshot: every later commit writes its records under the new
+//     TTL (a commit that encoded its records earlier rewrites them under
+//     the mutex, see rewriteTTLRecords), every earlier one is in the
+//     snapshot.
+//   - Every row of the snapshot then gets its expiry, in batches of
+//     alterBatchRows under the commit mutex, unless a commit changed its
+//     record since the snapshot (it wrote one under the new TTL) or
+//     deleted it: processing time with a processing-time record of the
+//     old TTL: the row's last write or read time (record - old ttl) plus
+//     the new ttl; processing time otherwise: now plus ttl (there is no
+//     stored write time; CockroachDB's row-level TTL does the same for
+//     existing rows); event time: the row's column plus ttl (NULL: no
+//     record). The event-time frontier is the largest event time of the
+//     rows minus the WATERMARK delay (kept when the column stays).
+//   - Rows that had already expired under the old TTL are removed in the
+//     same batches (counted as expired): a new TTL never brings a row
+//     back.
+//
+// Removing a TTL sweeps the table's expired rows first (they stay gone),
+// then commits, then drops the records. If commit fails, the old TTL is
+// restored the same way.
+func (ts *TableStore) AlterTTL(ctx context.Context, oid uint32, spec *TTLSpec, commit func() error) error {
+	old := ts.ttl.table(oid)
+	if spec == nil {
+		return ts.removeTTL(ctx, oid, old, commit)
+	}
+	if spec.TTL <= 0 {
+		return errors.AssertionFailedf("ttl of table %d must be positive", oid)
+	}
+	t := &ttlTable{oid: oid, spec: *spec}
+	t.frontier.Store(noFrontier)
+	if old != nil {
+		t.expired.Store(old.expired.Load())
+		if old.spec.EventColumn >= 0 && old.spec.EventColumn == spec.EventColumn && old.spec.EventDelay == spec.EventDelay {
+			t.frontier.Store(old.frontier.Load())
+		}
+	}
+	db := ts.store.db
+	ts.commitMu.Lock()
+	if old == nil {
+		// Records left by an interrupted ALTER of a table without TTL.
+		b := db.NewBatch()
+		err := writeDropTTL(b, oid)
+		if err == nil {
+			err = db.Apply(b, pebble.NoSync)
+		}
+		_ = b.Close()
+		if err != nil {
+			ts.commitMu.Unlock()
+			return errors.Wrap(err, "alter table ttl")
+		}
+	}
+	now := ts.ttl.nowMicros()
+	var oldNow int64
+	if old != nil {
+		oldNow = old.now(now)
+	}
+	ts.ttl.set(oid, t)
+	ts.ttl.gen.Add(1)
+	snap := db.NewSnapshot()
+	ts.commitMu.Unlock()
+	err := ts.reindexTTL(ctx, snap, old, oldNow, t, now)
+	_ = snap.Close()
+	if err == nil && commit != nil {
+		err = commit()
+	}
+	if err != nil && commit != nil {
+		var back *TTLSpec
+		if old != nil {
+			back = &old.spec
+		}
+		if rerr := ts.AlterTTL(context.WithoutCancel(ctx), oid, back, nil); rerr != nil {
+			return errors.CombineErrors(err, rerr)
+		}
+	}
+	return err
+}
+
+// removeTTL is AlterTTL with no TTL.
+func (ts *TableStore) removeTTL(ctx context.Context, oid uint32, old *ttlTable, commit func() error) error {
+	if old != nil {
+		if _, err := ts.sweepTable(ctx, old); err != nil {
+			return err
+		}
+	}
+	if commit != nil {
+		if err := commit(); err != nil {
+			return err
+		}
+	}
+	db := ts.store.db
+	b := db.NewBatch()
+	defer b.Close()
+	ts.commitMu.Lock()
+	defer ts.commitMu.Unlock()
+	ts.ttl.set(oid, nil)
+	ts.ttl.gen.Add(1)
+	if err := writeDropTTL(b, oid); err != nil {
+		return err
+	}
+	// Not synced: records left by a crash are ignored (the catalog has no
+	// TTL) and cleared by the next AlterTTL.
+	return errors.Wrap(db.Apply(b, pebble.NoSync), "alter table ttl")
+}
+
+// alterItem is one snapshot row of a reindex.
+type alterItem struct {
+	rowKey  []byte
+	hadRec  bool  // the snapshot has an expiry record
+	oldRec  int64 // its value
+	expired bool  // expired under the old TTL: remove the row
+	hasExp  bool  // the row gets a record (false: NULL event time)
+	exp     int64
+}
+
+// reindexTTL gives every row of snap its record under t (AlterTTL).
+func (ts *TableStore) reindexTTL(ctx context.Context, snap *pebble.Snapshot, old *ttlTable, oldNow int64, t *ttlTable, now int64) error {
+	rows := tablePrefix(prefixRow, t.oid)
+	it, err := snap.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: rows, UpperBound: prefixEnd(rows)})
+	if err != nil {
+		return errors.Wrap(err, "alter table ttl")
+	}
+	defer it.Close()
+	recs := expiryKey(nil, t.oid, nil)
+	rit, err := snap.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: recs, UpperBound: prefixEnd(recs)})
+	if err != nil {
+		return errors.Wrap(err, "alter table ttl")
+	}
+	defer rit.Close()
+	recValid := rit.First()
+	items := make([]alterItem, 0, alterBatchRows)
+	maxEvent := int64(math.MinInt64)
+	for valid := it.First(); valid; valid = it.Next() {
+		rk := append([]byte(nil), it.Key()[len(rows):]...)
+		item := alterItem{rowKey: rk}
+		for recValid && string(rit.Key()[len(recs):]) < string(rk) {
+			recValid = rit.Next()
+		}
+		if recValid && string(rit.Key()[len(recs):]) == string(rk) && len(rit.Value()) == 8 {
+			item.hadRec, item.oldRec = true, fromOrderedTime(rit.Value())
+		}
+		switch {
+		case old != nil && item.hadRec && item.oldRec <= oldNow:
+			item.expired = true
+		case t.spec.EventColumn < 0:
+			item.hasExp, item.exp = true, addSat(now, t.spec.TTL)
+			if old != nil && old.spec.EventColumn < 0 && item.hadRec {
+				item.exp = addSat(addSat(item.oldRec, -old.spec.TTL), t.spec.TTL)
+			}
+		default:
+			v, err := it.ValueAndErr()
+			if err != nil {
+				return errors.Wrap(err, "alter table ttl")
+			}
+			row, err := types.DecodeRow(v)
+			if err != nil {
+				return err
+			}
+			item.exp, item.hasExp = t.expiryOf(row, now)
+			if item.hasExp {
+				maxEvent = max(maxEvent, item.exp-t.spec.TTL)
+			}
+		}
+		items = append(items, item)
+		if len(items) == alterBatchRows {
+			if err := ts.applyAlterBatch(ctx, t, items, maxEvent); err != nil {
+				return err
+			}
+			items = items[:0]
+		}
+	}
+	if err := errors.CombineErrors(it.Error(), rit.Error()); err != nil {
+		return errors.Wrap(err, "alter table ttl")
+	}
+	return ts.applyAlterBatch(ctx, t, items, maxEvent)
+}
+
+// applyAlterBatch writes the records of one batch of a reindex, skipping
+// rows a commit changed since the snapshot, and advances the event-time
+// frontier to maxEvent (minus the delay).
+func (ts *TableStore) applyAlterBatch(ctx context.Context, t *ttlTable, items []alterItem, maxEvent int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	db := ts.store.db
+	b := db.NewBatch()
+	defer b.Close()
+	ts.commitMu.Lock()
+	defer ts.commitMu.Unlock()
+	var removed int64
+	var key []byte
+	for _, item := range items {
+		key = expiryKey(key[:0], t.oid, item.rowKey)
+		v, closer, err := db.Get(key)
+		hasRec := err == nil
+		var rec int64
+		if hasRec {
+			if len(v) == 8 {
+				rec = fromOrderedTime(v)
+			}
+			_ = closer.Close()
+		} else if !errors.Is(err, pebble.ErrNotFound) {
+			return errors.Wrap(err, "alter table ttl")
+		}
+		if hasRec != item.hadRec || rec != item.oldRec {
+			continue // written or deleted since the snapshot: it has its record
+		}
+		rk := rowKey(t.oid, item.rowKey)
+		if _, closer, err := db.Get(rk); errors.Is(err, pebble.ErrNotFound) {
+			continue // deleted since the snapshot
+		} else if err != nil {
+			return errors.Wrap(err, "alter table ttl")
+		} else {
+			_ = closer.Close()
+		}
+		switch {
+		case item.expired:
+			if err := b.Delete(rk, nil); err != nil {
+				return err
+			}
+			err = b.Delete(key, nil)
+			removed++
+		case !item.hasExp:
+			err = b.Delete(key, nil)
+		default:
+			if err = b.Set(key, orderedTime(nil, item.exp), nil); err == nil {
+				err = b.Set(ttlIndexKey(nil, t.oid, item.exp, item.rowKey), nil, nil)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	var f int64 = noFrontier
+	if t.spec.EventColumn >= 0 && maxEvent != math.MinInt64 {
+		if f = addSat(maxEvent, -t.spec.EventDelay); f > t.frontier.Load() {
+			if err := b.Set(oidKey(keyTTLFrontierBase, t.oid), orderedTime(nil, f), nil); err != nil {
+				return err
+			}
+		}
+	}
+	if removed > 0 {
+		if err := b.Set(oidKey(keyTTLExpiredBase, t.oid), binary.BigEndian.AppendUint64(nil, uint64(t.expired.Load()+removed)), nil); err != nil {
+			return err
+		}
+	}
+	if b.Empty() {
+		return nil
+	}
+	// Not synced here: the catalog change that follows is, and it syncs
+	// the WAL these batches are in.
+	if err := db.Apply(b, pebble.NoSync); err != nil {
+		return errors.Wrap(err, "alter table ttl")
+	}
+	t.expired.Add(removed)
+	if f > t.frontier.Load() {
+		t.frontier.Store(f)
+	}
+	return nil
+}
+
+// rewriteTTLRecords writes, under commitMu, the TTL records of a commit
+// whose records were encoded before an AlterTTL changed the TTL of a
+// table it writes (the batch's later writes win).
+func (ts *TableStore) rewriteTTLRecords(b *pebble.Batch, tc *ttlCommit, tx *Txn) error {
+	clear(tc.events)
+	for table, m := range tx.writes {
+		tt := ts.ttl.table(table)
+		for k, e := range m {
+			if e.row == nil && !e.baseExists {
+				continue
+			}
+			var err error
+			if tt != nil {
+				err = ts.writeTTLRecords(b, tc, tt, []byte(k), e.row)
+			} else {
+				// The TTL is gone: a record would be ignored; drop it.
+				err = b.Delete(expiryKey(nil, table, []byte(k)), nil)
+			}
+			if err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -65,6 +65,9 @@ type dataflowTTL struct {
 	ttl int64 // microseconds
 	now int64 // processing time of the current epoch
 	ops []*opTTL
+	// read maps view rows to operator keys for refresh on read
+	// (dataflow_read_ttl.go); nil: only changes refresh keys.
+	read *ttlReadMap
 }
 
 // opTTL tracks the keys of one stateful operator.

@@ -385,3 +385,24 @@ func inputAppendOnly(node planner.Node) bool {
 	}
 	return false
 }
+
+// aggStateDescription says, for EXPLAIN, what state a view's aggregate
+// persists (without a TTL, which keeps input rows).
+func aggStateDescription(n *planner.Aggregate) string {
+	values := false
+	for _, call := range n.Aggs {
+		if call.Agg == nil {
+			return "input rows by group"
+		}
+		f := aggFunc{call: call, kind: call.Agg.Kind}
+		if !f.decomposable() {
+			return "input rows by group"
+		}
+		isMinMax := f.kind == builtins.AggMin || f.kind == builtins.AggMax
+		values = values || call.Distinct || (isMinMax && !inputAppendOnly(n.Input))
+	}
+	if values {
+		return "accumulators by group, DISTINCT/MIN/MAX values by group"
+	}
+	return "accumulators by group"
+}

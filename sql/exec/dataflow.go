@@ -498,7 +498,7 @@ func streamOpName(n planner.Node) (name, stateDesc string) {
 		}
 		return fmt.Sprintf("StreamHashJoin (%s, %d keys)", n.Kind, len(n.LeftKeys)), "left rows, right rows, by join key"
 	case *planner.Aggregate:
-		return fmt.Sprintf("StreamHashAgg (%d group columns, %d aggregates)", len(n.GroupCols), len(n.Aggs)), "input rows by group"
+		return fmt.Sprintf("StreamHashAgg (%d group columns, %d aggregates)", len(n.GroupCols), len(n.Aggs)), aggStateDescription(n) // aggregate_state.go
 	case *planner.Distinct:
 		return "StreamDistinct", "input rows"
 	case *planner.Limit:

@@ -117,17 +117,21 @@ func registerDatetimeFuncs(b *registryBuilder) {
 	}})
 
 	// extract (numeric) and date_part (float8).
+	// The small integers extract returns (hours, days, months, ...) are
+	// shared decimals: a result never changes once in a Datum, and q14
+	// extracts the hour four times per row.
+	small := newSmallDecimals(smallDecimalCount)
 	for _, src := range []*types.T{TS, TZ, D, TM, IV} {
 		src := src
 		b.fn(&Overload{Name: "extract", Args: args(T, src), Ret: N, Volatility: volatilityFor(src), Fn: func(ctx *Context, a []types.Datum) (types.Datum, error) {
-			r, err := extractField(ctx, a[0].S, a[1], src, true)
+			r, err := extractField(ctx, a[0].S, a[1], src, small)
 			if err != nil || r == nil {
 				return types.Null, err
 			}
 			return dDec(r), nil
 		}})
 		b.fn(&Overload{Name: "date_part", Args: args(T, src), Ret: F, Volatility: volatilityFor(src), Fn: func(ctx *Context, a []types.Datum) (types.Datum, error) {
-			r, err := extractField(ctx, a[0].S, a[1], src, false)
+			r, err := extractField(ctx, a[0].S, a[1], src, nil)
 			if err != nil || r == nil {
 				return types.Null, err
 			}
@@ -551,7 +555,10 @@ func decScaled(v int64, scale int32) *apd.Decimal { return apd.New(v, -scale) }
 
 // extractField implements EXTRACT and date_part. numericResult selects the
 // scales EXTRACT returns (date_part converts the same value to float8).
-func extractField(ctx *Context, field string, d types.Datum, t *types.T, numericResult bool) (*apd.Decimal, error) {
+// extractField is extract (small != nil: the numeric result, its small
+// integers taken from small) or date_part (small == nil).
+func extractField(ctx *Context, field string, d types.Datum, t *types.T, small *smallDecimals) (*apd.Decimal, error) {
+	numericResult := small != nil
 	f := normField(field)
 	switch t.Family {
 	case types.IntervalFamily:
@@ -613,15 +620,15 @@ func extractField(ctx *Context, field string, d types.Datum, t *types.T, numeric
 	case "second":
 		return decScaled(secMicros, 6), nil
 	case "minute":
-		return apd.New(int64(c.min), 0), nil
+		return small.get(int64(c.min)), nil
 	case "hour":
-		return apd.New(int64(c.hour), 0), nil
+		return small.get(int64(c.hour)), nil
 	case "day":
-		return apd.New(int64(c.day), 0), nil
+		return small.get(int64(c.day)), nil
 	case "month":
-		return apd.New(int64(c.month), 0), nil
+		return small.get(int64(c.month)), nil
 	case "quarter":
-		return apd.New(int64((c.month-1)/3+1), 0), nil
+		return small.get(int64((c.month-1)/3 + 1)), nil
 	case "year":
 		return apd.New(year, 0), nil
 	// The formulas below use the astronomical year (1 BC is 0), as
@@ -645,18 +652,18 @@ func extractField(ctx *Context, field string, d types.Datum, t *types.T, numeric
 		}
 		return apd.New(-((999 - (y - 1)) / 1000), 0), nil
 	case "dow":
-		return apd.New(int64(c.dow()), 0), nil
+		return small.get(int64(c.dow())), nil
 	case "isodow":
 		d := c.dow()
 		if d == 0 {
 			d = 7
 		}
-		return apd.New(int64(d), 0), nil
+		return small.get(int64(d)), nil
 	case "doy":
-		return apd.New(int64(c.doy()), 0), nil
+		return small.get(int64(c.doy())), nil
 	case "week":
 		_, w := c.isoWeek()
-		return apd.New(int64(w), 0), nil
+		return small.get(int64(w)), nil
 	case "isoyear":
 		y, _ := c.isoWeek()
 		return apd.New(int64(y), 0), nil
@@ -824,4 +831,29 @@ func dateBin(stride types.IntervalValue, source, origin int64) (int64, error) {
 	}
 	diff := source - origin
 	return origin + floorDiv(diff, s)*s, nil
+}
+
+// smallDecimalCount covers every value of the calendar fields extract
+// returns from a table (day of year up to 366).
+const smallDecimalCount = 400
+
+// smallDecimals holds the decimals 0..n-1, allocated once and shared by
+// the results that have those values (results are never mutated).
+type smallDecimals struct{ d []apd.Decimal }
+
+func newSmallDecimals(n int) *smallDecimals {
+	s := &smallDecimals{d: make([]apd.Decimal, n)}
+	for i := range s.d {
+		s.d[i].SetInt64(int64(i))
+	}
+	return s
+}
+
+// get returns the decimal v: a shared one when it is small, else a new one
+// (always a new one from a nil receiver).
+func (s *smallDecimals) get(v int64) *apd.Decimal {
+	if s != nil && v >= 0 && v < int64(len(s.d)) {
+		return &s.d[v]
+	}
+	return apd.New(v, 0)
 }

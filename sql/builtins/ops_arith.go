@@ -72,9 +72,9 @@ func registerArithOps(b *registryBuilder) {
 		return floatPow(a[0].Float(), a[1].Float())
 	}})
 	n := types.Numeric
-	b.op(&Overload{Name: "+", Args: args(n, n), Ret: n, Fn: numericOp('+')})
-	b.op(&Overload{Name: "-", Args: args(n, n), Ret: n, Fn: numericOp('-')})
-	b.op(&Overload{Name: "*", Args: args(n, n), Ret: n, Fn: numericOp('*')})
+	b.op(&Overload{Name: "+", Args: args(n, n), Ret: n, Fn: numericAddSubMul('+'), IntAsNumeric: true})
+	b.op(&Overload{Name: "-", Args: args(n, n), Ret: n, Fn: numericAddSubMul('-'), IntAsNumeric: true})
+	b.op(&Overload{Name: "*", Args: args(n, n), Ret: n, Fn: numericAddSubMul('*'), IntAsNumeric: true})
 	b.op(&Overload{Name: "/", Args: args(n, n), Ret: n, Fn: numericOp('/')})
 	b.op(&Overload{Name: "%", Args: args(n, n), Ret: n, Fn: numericOp('%')})
 	b.op(&Overload{Name: "^", Args: args(n, n), Ret: n, Fn: numericOp('^')})
@@ -264,6 +264,30 @@ func numericOp(op byte) Fn {
 		}
 		return dDec(r), nil
 	}
+}
+
+// numericAddSubMul is numeric +, - or *. An integer argument (the
+// executor passes a bigint column as it is instead of casting it to numeric
+// first: IntAsNumeric) is converted into a decimal on the stack, so that
+// 0.908 * price allocates only its result.
+func numericAddSubMul(op byte) Fn {
+	return func(_ *Context, a []types.Datum) (types.Datum, error) {
+		var xi, yi apd.Decimal
+		r, err := numericArith(op, decOrInt(a[0], &xi), decOrInt(a[1], &yi))
+		if err != nil {
+			return types.Null, err
+		}
+		return dDec(r), nil
+	}
+}
+
+// decOrInt is d's decimal, or, for an integer datum, tmp set to it.
+func decOrInt(d types.Datum, tmp *apd.Decimal) *apd.Decimal {
+	if d.K == types.KInt {
+		tmp.SetInt64(d.I)
+		return tmp
+	}
+	return datumDec(d)
 }
 
 // numericArith applies op with Postgres's result scales.

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/streamdb/streamdb/sql/types"
 )
 
 // TestPostgresCompat compares results with PostgreSQL 15's output for the
@@ -75,6 +77,14 @@ var pgCompatCases = []evalCase{
 	{`date_part`, []string{`text:timezone`, `timestamptz:2024-03-15 12:34:56+00`}, `0`},
 	{`extract`, []string{`text:epoch`, `timestamptz:2024-03-15 12:34:56.5+00`}, `1710506096.500000`},
 	{`extract`, []string{`text:day`, `interval:40 days`}, `40`},
+	// Small integer results come from a shared table; a later result must
+	// not change an earlier one (checked by TestExtractSharedDecimals).
+	{`extract`, []string{`text:hour`, `timestamp:2024-03-15 23:34:56`}, `23`},
+	{`extract`, []string{`text:doy`, `timestamp:2024-12-31 00:00:00`}, `366`},
+	{`extract`, []string{`text:dow`, `date:2024-03-17`}, `0`},
+	{`extract`, []string{`text:minute`, `timestamptz:2024-03-15 12:34:56+00`}, `34`},
+	{`extract`, []string{`text:year`, `timestamp:2024-03-15 00:00:00`}, `2024`},
+	{`date_part`, []string{`text:hour`, `timestamp:2024-03-15 07:00:00`}, `7`},
 	{`extract`, []string{`text:month`, `interval:14 months`}, `2`},
 	{`extract`, []string{`text:quarter`, `interval:14 months`}, `1`},
 	{`extract`, []string{`text:millisecond`, `time:01:02:03.456`}, `3456.000`},
@@ -625,4 +635,37 @@ var pgCompatKolkataCases = []evalCase{
 	{`make_timestamptz`, []string{`int4:2024`, `int4:7`, `int4:1`, `int4:12`, `int4:0`, `float8:0`}, `2024-07-01 12:00:00+05:30`},
 	{`timezone`, []string{`text:UTC`, `timestamptz:2024-07-01 02:00:00+00`}, `2024-07-01 02:00:00`},
 	{`age`, []string{`timestamptz:2024-07-01 00:00+00`, `timestamptz:2024-06-01 00:00+00`}, `1 mon`},
+}
+
+// TestExtractSharedDecimals: extract(hour ...) allocates nothing (its
+// small results are shared decimals), and sharing does not mix results up:
+// feeding one result to numeric arithmetic leaves the others intact.
+func TestExtractSharedDecimals(t *testing.T) {
+	ctx := testCtx()
+	o, err := ResolveFunction("extract", []*types.T{types.Text, types.Timestamp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plus, err := ResolveOperator("+", types.Numeric, types.Numeric)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(hour int64) types.Datum {
+		d, err := o.Fn(ctx, []types.Datum{types.DString("hour"), types.DTimestamp(hour * 3600 * 1e6)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	eight, nine := at(8), at(9)
+	if _, err := plus.Fn(ctx, []types.Datum{eight, nine}); err != nil {
+		t.Fatal(err)
+	}
+	if eight.Decimal().String() != "8" || nine.Decimal().String() != "9" || at(8).Decimal() != eight.Decimal() {
+		t.Fatalf("extract hour: %s, %s", eight.Decimal(), nine.Decimal())
+	}
+	args := []types.Datum{types.DString("hour"), types.DTimestamp(7 * 3600 * 1e6)}
+	if n := testing.AllocsPerRun(100, func() { _, _ = o.Fn(ctx, args) }); n != 0 {
+		t.Errorf("extract(hour) allocates %.0f times per call", n)
+	}
 }

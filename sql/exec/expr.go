@@ -537,10 +537,6 @@ func compileList(es []planner.Expr) ([]evalFn, error) {
 }
 
 func compileFunc(e *planner.Func) (evalFn, error) {
-	args, err := compileList(e.Args)
-	if err != nil {
-		return nil, err
-	}
 	fn := e.Fn
 	if fn == nil || fn.Fn == nil {
 		name := "function"
@@ -548,6 +544,17 @@ func compileFunc(e *planner.Func) (evalFn, error) {
 			name = "function " + fn.Name + " in this position"
 		}
 		return nil, types.Unsupported(name)
+	}
+	argExprs := e.Args
+	if fn.IntAsNumeric {
+		argExprs = skipIntToNumericCasts(argExprs)
+	}
+	args, err := compileList(argExprs)
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := foldConstantCall(fn, argExprs); ok {
+		return func(*evalCtx, types.Row) (types.Datum, error) { return v, nil }, nil
 	}
 	strict := !fn.CalledOnNull
 	return func(ec *evalCtx, row types.Row) (types.Datum, error) {
@@ -570,6 +577,93 @@ func compileFunc(e *planner.Func) (evalFn, error) {
 		ec.stack = ec.stack[:base]
 		return d, err
 	}, nil
+}
+
+// skipIntToNumericCasts drops the casts of integer arguments to plain
+// numeric, for a function that reads integers as numerics itself
+// (Overload.IntAsNumeric): the cast would allocate a decimal per row only
+// for the function to read it once.
+func skipIntToNumericCasts(es []planner.Expr) []planner.Expr {
+	var out []planner.Expr
+	for i, a := range es {
+		c, ok := a.(*planner.Cast)
+		if !ok || c.Typ.Family != types.NumericFamily || c.Typ.Typmod >= 0 {
+			continue
+		}
+		if from := c.Arg.Type(); from == nil || from.Family != types.IntFamily || from.Width == 0 {
+			continue
+		}
+		if out == nil {
+			out = append([]planner.Expr(nil), es...)
+		}
+		out[i] = c.Arg
+	}
+	if out == nil {
+		return es
+	}
+	return out
+}
+
+// foldConstantCall evaluates, once at compile time, a call of an immutable
+// function whose arguments are all constants ('a' || 'b', 2 * 3): the row
+// loop then returns the value. A call that fails is not folded, so its
+// error still surfaces per row, where a view turns it into NULL. Only calls
+// whose argument and result types read nothing from the session are folded:
+// a date or time printed as text depends on DateStyle and TimeZone, and an
+// OID-like type on the catalog, whatever the function's volatility says.
+func foldConstantCall(fn *builtins.Overload, args []planner.Expr) (v types.Datum, folded bool) {
+	if fn.Volatility != builtins.Immutable || fn.SetReturning || len(args) == 0 || !sessionFree(fn.Ret) {
+		return types.Null, false
+	}
+	for _, a := range args {
+		if !sessionFree(a.Type()) {
+			return types.Null, false
+		}
+	}
+	vals := make([]types.Datum, len(args))
+	sawNull := false
+	for i, a := range args {
+		c, ok := a.(*planner.Const)
+		if !ok {
+			return types.Null, false
+		}
+		vals[i] = c.Value
+		sawNull = sawNull || c.Value.IsNull()
+	}
+	if sawNull && !fn.CalledOnNull {
+		return types.Null, true
+	}
+	// The folding context has no session and no catalog: a function that
+	// wants them despite being labelled immutable is left unfolded.
+	defer func() {
+		if recover() != nil {
+			v, folded = types.Null, false
+		}
+	}()
+	v, err := fn.Fn(&builtins.Context{StmtTime: time.Unix(0, 0), Location: time.UTC}, vals)
+	if err != nil {
+		return types.Null, false
+	}
+	return v, true
+}
+
+// sessionFree reports whether values of t mean the same in every session:
+// no date or time (text forms follow DateStyle and TimeZone) and no
+// OID-like type (resolved against the catalog).
+func sessionFree(t *types.T) bool {
+	if t == nil {
+		return false
+	}
+	switch t.Family {
+	case types.BoolFamily, types.FloatFamily, types.NumericFamily, types.StringFamily,
+		types.BytesFamily, types.JSONFamily, types.UUIDFamily:
+		return true
+	case types.IntFamily:
+		return t.Oid == types.OidInt2 || t.Oid == types.OidInt4 || t.Oid == types.OidInt8
+	case types.ArrayFamily:
+		return sessionFree(t.Elem)
+	}
+	return false
 }
 
 // quantified evaluates "l op ANY|ALL (elems)" with SQL NULL semantics.

@@ -1,0 +1,138 @@
+package exec
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/cockroachdb/errors"
+	"github.com/streamdb/streamdb/sql/builtins"
+	"github.com/streamdb/streamdb/sql/planner"
+	"github.com/streamdb/streamdb/sql/types"
+)
+
+// countingFn is a text function that counts its calls.
+func countingFn(vol builtins.Volatility, arg *types.T, fail bool, calls *int) *builtins.Overload {
+	return &builtins.Overload{Name: "f", Args: []*types.T{arg}, Ret: types.Text, Volatility: vol,
+		Fn: func(_ *builtins.Context, a []types.Datum) (types.Datum, error) {
+			*calls++
+			if fail {
+				return types.Null, types.Errorf(types.CodeDivisionByZero, "boom")
+			}
+			return types.DString("r"), nil
+		}}
+}
+
+// TestConstantCallFolding: an immutable call over constants runs once, at
+// compile time; a stable one, a failing one and one over a session-dependent
+// type (timestamptz) run per row, as before.
+func TestConstantCallFolding(t *testing.T) {
+	ec := newEvalCtx(context.Background(), nil)
+	for _, c := range []struct {
+		name      string
+		vol       builtins.Volatility
+		arg       planner.Expr
+		fail      bool
+		wantCalls int
+	}{
+		{"immutable text", builtins.Immutable, textConst("x"), false, 1},
+		{"stable", builtins.Stable, textConst("x"), false, 3},
+		{"error", builtins.Immutable, textConst("x"), true, 4}, // tried once at compile time, then per row
+		{"timestamptz", builtins.Immutable, &planner.Const{Value: types.DTimestampTZ(0), Typ: types.TimestampTZ}, false, 3},
+		{"column", builtins.Immutable, &planner.ColRef{Idx: 0, Typ: types.Text}, false, 3},
+	} {
+		calls := 0
+		fn, err := compileExpr(&planner.Func{Fn: countingFn(c.vol, c.arg.Type(), c.fail, &calls), Args: []planner.Expr{c.arg}, Typ: types.Text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			d, err := fn(ec, types.Row{types.DString("col")})
+			if c.fail {
+				if types.Code(err) != types.CodeDivisionByZero {
+					t.Fatalf("%s: error %v, want 22012", c.name, err)
+				}
+				continue
+			}
+			if err != nil || d.S != "r" {
+				t.Fatalf("%s: %v, %v", c.name, d, err)
+			}
+		}
+		if calls != c.wantCalls {
+			t.Errorf("%s: %d calls, want %d", c.name, calls, c.wantCalls)
+		}
+	}
+	// A strict immutable call with a NULL constant folds to NULL without
+	// being called.
+	calls := 0
+	fn, err := compileExpr(&planner.Func{Fn: countingFn(builtins.Immutable, types.Text, false, &calls),
+		Args: []planner.Expr{&planner.Const{Value: types.Null, Typ: types.Text}}, Typ: types.Text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := fn(ec, nil); err != nil || !d.IsNull() || calls != 0 {
+		t.Errorf("strict call over NULL: %v, %v, %d calls", d, err, calls)
+	}
+	// A panicking immutable function (one that wants a session) is left
+	// to run per row.
+	panicky := &builtins.Overload{Name: "p", Args: []*types.T{types.Text}, Ret: types.Text,
+		Fn: func(ctx *builtins.Context, _ []types.Datum) (types.Datum, error) {
+			if ctx.Session == nil {
+				panic(errors.New("no session"))
+			}
+			return types.DString("s"), nil
+		}}
+	if _, err := compileExpr(&planner.Func{Fn: panicky, Args: []planner.Expr{textConst("x")}, Typ: types.Text}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestNumericTimesInt: 0.908 * price over a bigint column gives the
+// numeric product PostgreSQL 15 gives (psql: select 0.908 * x::bigint), the
+// int to numeric cast being left to the operator, for
+// NULL, zero, negative and extreme values, and allocates only the result.
+func TestNumericTimesInt(t *testing.T) {
+	ec := newEvalCtx(context.Background(), nil)
+	e := euroPrice(t)
+	fn, err := compileExpr(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	minus := binop(t, "-", &planner.Cast{Arg: bidCol(bidPrice), Typ: types.Numeric}, &planner.Cast{Arg: bidCol(bidAuction), Typ: types.Numeric})
+	minusFn, err := compileExpr(minus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(price types.Datum) types.Row {
+		return types.Row{types.DInt(math.MinInt64), types.Null, price, types.Null, types.Null, types.Null, types.Null}
+	}
+	for _, c := range []struct {
+		price      types.Datum
+		want, diff string
+	}{
+		{types.DInt(1000), "908.000", "9223372036854776808"},
+		{types.DInt(0), "0.000", "9223372036854775808"},
+		{types.DInt(-7), "-6.356", "9223372036854775801"},
+		{types.DInt(math.MaxInt64), "8374821809464136432.756", "18446744073709551615"},
+		{types.Null, "NULL", "NULL"},
+	} {
+		d, err := fn(ec, row(c.price))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := formatDatum(d); got != c.want {
+			t.Errorf("0.908 * %v = %s, want %s", c.price, got, c.want)
+		}
+		d, err = minusFn(ec, row(c.price))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := formatDatum(d); got != c.diff {
+			t.Errorf("%v - minint64 = %s, want %s", c.price, got, c.diff)
+		}
+	}
+	r := row(types.DInt(123456))
+	if n := testing.AllocsPerRun(100, func() { _, _ = fn(ec, r) }); n > 1 {
+		t.Errorf("0.908 * price: %.0f allocations, want 1 (the result)", n)
+	}
+}

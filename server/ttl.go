@@ -67,7 +67,9 @@ import (
 //     ttl_time or ttl_update without ttl 22023. TTL on a table with a
 //     UNIQUE constraint besides the primary key answers 0A000 (the unique
 //     index entries of expired rows would still block their values).
-//     ALTER TABLE ... SET (ttl ...) is not supported (0A000).
+//   - ALTER TABLE ... SET/RESET (ttl, ttl_time, ttl_update) changes the TTL
+//     of a table that holds rows (ttl_alter.go): existing rows get their
+//     expiry before the catalog change commits.
 
 // Table options of TTL.
 const (

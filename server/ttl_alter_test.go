@@ -118,8 +118,8 @@ func TestTableTTLAlter(t *testing.T) {
 				}
 				if ttlTime == "processing" {
 					// Existing rows: 10 + 60 = 70 min (no stored write time).
-					clk.advance(59 * time.Minute) // 69 min
-					execAll(t, conn, `INSERT INTO t VALUES (4, NULL)`) // 129 min
+					clk.advance(59 * time.Minute) // 69 min; row 4 expires at 129
+					execAll(t, conn, `INSERT INTO t VALUES (4, NULL)`)
 					restart()
 					clk.advance(time.Minute) // 70 min
 					wantCol(t, conn, `SELECT id FROM t ORDER BY id`, "4")

@@ -18,15 +18,16 @@ import (
 // TTL of materialized views:
 //
 //	CREATE MATERIALIZED VIEW v WITH (ttl = '1 hour'
-//	    [, ttl_time = 'processing' | '<timestamp column of the view>']) AS ...
+//	    [, ttl_time = 'processing' | '<timestamp column of the view>']
+//	    [, ttl_update = 'on_write' | 'on_read_and_write']) AS ...
 //
 // The view's time is the server clock (processing time, the default) or,
 // with ttl_time naming one of the view's timestamp columns, the view's
 // event-time frontier: the largest value of that column in any row the
 // view ever produced (persisted; the wall clock does not matter).
-// ttl_update = 'on_read_and_write' answers 0A000 for views: a read of a
-// view row cannot refresh the operator state that produced it, so the
-// row and its state would drift apart.
+// ttl_update = 'on_read_and_write' (processing time only) makes a user's
+// read of a view row refresh the row and the operator key that produced
+// it (ttl_view_read.go).
 //
 //   - Operator state expires per operator key (sql/exec/dataflow_ttl.go): a
 //     group, a join key (both sides), a DISTINCT row untouched by any
@@ -37,7 +38,8 @@ import (
 //     windowed aggregates, interval joins, DISTINCT ON, NOT IN) refuse TTL
 //     with 0A000.
 //   - An operator key's expiry is the view's time at the last epoch that
-//     changed it, plus ttl.
+//     changed it (or, with on_read_and_write, that applied a read of its
+//     row), plus ttl.
 //   - The view's own rows expire too: a row's expiry is the view's time at
 //     the last epoch that changed its count, plus ttl (processing time), or
 //     its ttl_time column plus ttl (event time; NULL never expires). Expired rows

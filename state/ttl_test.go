@@ -422,3 +422,99 @@ func TestTTLSweepConcurrentWrites(t *testing.T) {
 		t.Fatalf("expired counter %d", st.Expired)
 	}
 }
+
+// TestTTLAlter: AlterTTL gives every existing row (over several batches)
+// its expiry before it calls commit; a failed commit restores the old
+// TTL (here none, so no record is left); re-deriving keeps each row's
+// write time; removal drops every record and index entry.
+func TestTTLAlter(t *testing.T) {
+	ts := openTestTableStore(t, t.TempDir())
+	defer ts.Close()
+	clk := newManualClock()
+	ts.SetClock(clk.now)
+	ctx := context.Background()
+	const n = 2*alterBatchRows + 5
+	tx := ts.Begin()
+	for i := int64(1); i <= n; i++ {
+		if err := tx.Put(tbl, key(i), row(i, "x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustCommit(t, tx)
+	hour := TTLSpec{TTL: ttlMicros(time.Hour), EventColumn: -1}
+	failed := fmt.Errorf("catalog write failed")
+	if err := ts.AlterTTL(ctx, tbl, &hour, func() error { return failed }); err != failed {
+		t.Fatalf("AlterTTL with a failing commit: %v", err)
+	}
+	if _, ok := ts.TTL(tbl); ok {
+		t.Fatal("a failed AlterTTL left the TTL registered")
+	}
+	if _, recs, _ := physicalRows(t, ts); recs != 0 {
+		t.Fatalf("a failed AlterTTL left %d records", recs)
+	}
+	var recsAtCommit int
+	if err := ts.AlterTTL(ctx, tbl, &hour, func() error {
+		_, recsAtCommit, _ = physicalRows(t, ts)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if recsAtCommit != n {
+		t.Fatalf("%d records when the catalog committed, want %d", recsAtCommit, n)
+	}
+	clk.advance(30 * time.Minute)
+	putRows(t, ts, row(1, "again")) // 90 min
+	clk.advance(10 * time.Minute)   // 40 min
+	twoHours := TTLSpec{TTL: ttlMicros(2 * time.Hour), EventColumn: -1}
+	if err := ts.AlterTTL(ctx, tbl, &twoHours, func() error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(80 * time.Minute) // 120 min: the rows of minute 0 expire
+	wantIDs(t, ts, n, "1")
+	clk.advance(30 * time.Minute) // 150 min: row 1 (written at 30) expires
+	wantIDs(t, ts, n, "")
+	if err := ts.AlterTTL(ctx, tbl, nil, func() error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if rows, recs, idx := physicalRows(t, ts); rows != 0 || recs != 0 || idx != 0 {
+		t.Fatalf("after removal: %d rows, %d records, %d index entries; want none", rows, recs, idx)
+	}
+	if _, ok := ts.TTL(tbl); ok {
+		t.Fatal("TTL still registered after removal")
+	}
+	putRows(t, ts, row(7, "kept"))
+	clk.advance(1000 * time.Hour)
+	wantIDs(t, ts, 7, "7")
+}
+
+// TestTTLAlterRewritesRacingCommit: a commit that encoded its rows before
+// an AlterTTL registered the table's TTL writes their records once it
+// holds the commit mutex (rewriteTTLRecords), so no row of it stays
+// without an expiry.
+func TestTTLAlterRewritesRacingCommit(t *testing.T) {
+	ts := openTestTableStore(t, t.TempDir())
+	defer ts.Close()
+	clk := newManualClock()
+	ts.SetClock(clk.now)
+	tx := ts.Begin()
+	for i := int64(1); i <= 3; i++ {
+		if err := tx.Put(tbl, key(i), row(i, "x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What AlterTTL does between the commit's encoding and its lock.
+	ts.ttl.set(tbl, &ttlTable{oid: tbl, spec: TTLSpec{TTL: ttlMicros(time.Hour), EventColumn: -1}})
+	b := ts.store.db.NewBatch()
+	defer b.Close()
+	var tc ttlCommit
+	if err := ts.rewriteTTLRecords(b, &tc, tx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.store.db.Apply(b, pebble.NoSync); err != nil {
+		t.Fatal(err)
+	}
+	tx.Rollback()
+	if _, recs, idx := physicalRows(t, ts); recs != 3 || idx != 3 {
+		t.Fatalf("%d records, %d index entries; want 3 each", recs, idx)
+	}
+}

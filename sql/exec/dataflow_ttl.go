@@ -42,7 +42,8 @@ import (
 // index would buy no range delete here). Memory: per key its expiry and
 // the row keys of its entries.
 //
-// Only processing time is supported for views; operators that cannot
+// Reads can refresh keys too (ttl_update = 'on_read_and_write',
+// dataflow_read_ttl.go). Operators that cannot
 // forget a key (top-N, set operations, window functions, windowed
 // aggregates, interval joins, DISTINCT ON, NOT IN) refuse TTL with 0A000.
 

@@ -180,3 +180,73 @@ func TestDataflowTTLRefusesSetOp(t *testing.T) {
 		t.Fatalf("EnableTTL on a set operation: %v", err)
 	}
 }
+
+// TestDataflowTTLReadRefresh: a row touched by a read (TouchTTLRow) keeps
+// its DISTINCT key past the expiry it had from its last change; an
+// untouched key is forgotten; shapes whose rows do not name the key are
+// refused.
+func TestDataflowTTLReadRefresh(t *testing.T) {
+	ctx := context.Background()
+	scan := testScan(1, types.Int4, types.Text)
+	plan := &planner.Distinct{Input: scan}
+	df, err := NewDataflowWithState(ctx, nil, plan, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := df.EnableTTL(10); err != nil {
+		t.Fatal(err)
+	}
+	if err := df.EnableTTLReadRefresh(plan); err != nil {
+		t.Fatal(err)
+	}
+	store := mapStore{}
+	epoch := uint64(0)
+	barrier := func(now int64) {
+		t.Helper()
+		epoch++
+		df.SetTTLNow(now)
+		if _, err := df.Barrier(ctx, epoch); err != nil {
+			t.Fatal(err)
+		}
+		err := df.StateChanges(store, false,
+			func(k, v []byte) error { store[string(k)] = append([]byte(nil), v...); return nil },
+			func(k []byte) error { delete(store, string(k)); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var c types.Chunk
+	c.Append(types.Insert, types.Row{types.DInt(1), types.DString("a")})
+	c.Append(types.Insert, types.Row{types.DInt(2), types.DString("b")})
+	if err := df.Push(ctx, 1, &c); err != nil {
+		t.Fatal(err)
+	}
+	barrier(0) // both keys expire at 10
+	df.TouchTTLRow(types.Row{types.DInt(1), types.DString("a")})
+	// A key never seen is ignored.
+	df.TouchTTLRow(types.Row{types.DInt(3), types.DString("never seen")})
+	barrier(5) // key (1, a): 15
+	barrier(10)
+	if n := df.TTLExpiredEntries()[100]; n != 1 {
+		t.Fatalf("expired entries at 10: %d, want 1 (only the untouched key)", n)
+	}
+	barrier(15)
+	if n := df.TTLExpiredEntries()[100]; n != 2 {
+		t.Fatalf("expired entries at 15: %d, want 2", n)
+	}
+
+	// A projection that drops a DISTINCT column: the row does not name
+	// the key.
+	proj := &planner.Project{Input: &planner.Distinct{Input: scan},
+		Exprs: []planner.Expr{&planner.ColRef{Idx: 0, Typ: types.Int4}}, Cols: scan.Cols[:1]}
+	df2, err := NewDataflowWithState(ctx, nil, proj, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := df2.EnableTTL(10); err != nil {
+		t.Fatal(err)
+	}
+	if err := df2.EnableTTLReadRefresh(proj); types.Code(err) != types.CodeFeatureNotSupported {
+		t.Fatalf("EnableTTLReadRefresh with a DISTINCT column projected away: %v", err)
+	}
+}

@@ -480,6 +480,8 @@ func (ts *TableStore) ScanLog(tableOID uint32, fromSeq uint64, fn func(seq uint6
 		return errors.Wrap(err, "scan log")
 	}
 	defer it.Close()
+	// Rows are carved from the decoder's slabs: no allocation per record.
+	var dec types.RowDecoder
 	for valid := it.First(); valid; valid = it.Next() {
 		k := it.Key()
 		v, err := it.ValueAndErr()
@@ -489,7 +491,7 @@ func (ts *TableStore) ScanLog(tableOID uint32, fromSeq uint64, fn func(seq uint6
 		if len(k) != 17 || len(v) < 1 {
 			return types.Errorf(types.CodeDataCorrupted, "corrupt change log record of table %d", tableOID)
 		}
-		row, err := types.DecodeRow(v[1:])
+		row, err := dec.Decode(v[1:])
 		if err != nil {
 			return err
 		}

@@ -190,24 +190,30 @@ func decodeRowFrom(b []byte, dec *RowDecoder) (Row, error) {
 }
 
 // RowDecoder decodes many rows (a change-log scan, a chunk) without an
-// allocation per row: their datums come from a slab of about
-// ChunkCapacity rows, the strings of small rows from a text arena of
-// rowTextArena bytes, decimals from a slab of them. Fixed-width values need
+// allocation per row: their datums come from slabs of up to ChunkCapacity
+// rows, the strings of small rows from text arenas of up to rowTextArena
+// bytes, decimals from slabs of them. Slabs start small and double, so a
+// scan of a few rows does not pay for a thousand. Fixed-width values need
 // no memory of their own. A decoded row may be kept as long as wanted: a
 // slab is never reused, it lives as long as any row carved from it (the
 // trade-off chunkBuilder makes for operator output). The zero value is
-// ready to use; a RowDecoder is not safe for concurrent use.
+// ready to use; a RowDecoder is not safe for concurrent use and must not be
+// copied once used.
 type RowDecoder struct {
 	datums   []Datum
 	decimals []apd.Decimal
 	arena    strings.Builder
+	// rows, textSize and decimalCount size the next slab of each kind.
+	rows, textSize, decimalCount int
 }
 
-// rowTextArena is the size of a RowDecoder's string arena.
-const rowTextArena = 32 << 10
-
-// rowDecimalSlab is how many decimals a RowDecoder allocates at a time.
-const rowDecimalSlab = 256
+// The largest slabs a RowDecoder allocates, and the first ones.
+const (
+	rowTextArena      = 32 << 10
+	rowDecimalSlab    = 256
+	rowFirstSlabRows  = 16
+	rowFirstTextArena = 1 << 10
+)
 
 // Decode decodes a row encoded by AppendRow. b may be reused by the caller
 // once Decode returns.
@@ -217,7 +223,8 @@ func (d *RowDecoder) Decode(b []byte) (Row, error) {
 
 func (d *RowDecoder) row(n int) Row {
 	if len(d.datums) < n {
-		d.datums = make([]Datum, max(n*ChunkCapacity, n))
+		d.rows = min(max(2*d.rows, rowFirstSlabRows), ChunkCapacity)
+		d.datums = make([]Datum, max(n*d.rows, n))
 	}
 	r := d.datums[:n:n]
 	d.datums = d.datums[n:]
@@ -230,8 +237,9 @@ func (d *RowDecoder) row(n int) Row {
 // grown, so that it is never copied.
 func (d *RowDecoder) text(b []byte) string {
 	if d.arena.Cap()-d.arena.Len() < len(b) {
+		d.textSize = min(max(2*d.textSize, rowFirstTextArena), rowTextArena)
 		d.arena = strings.Builder{}
-		d.arena.Grow(max(rowTextArena, len(b)))
+		d.arena.Grow(max(d.textSize, len(b)))
 	}
 	start := d.arena.Len()
 	d.arena.Write(b)
@@ -240,7 +248,8 @@ func (d *RowDecoder) text(b []byte) string {
 
 func (d *RowDecoder) decimal() *apd.Decimal {
 	if len(d.decimals) == 0 {
-		d.decimals = make([]apd.Decimal, rowDecimalSlab)
+		d.decimalCount = min(max(2*d.decimalCount, rowFirstSlabRows), rowDecimalSlab)
+		d.decimals = make([]apd.Decimal, d.decimalCount)
 	}
 	x := &d.decimals[0]
 	d.decimals = d.decimals[1:]

@@ -214,7 +214,7 @@ func (r viewReader) ScanTablePrefix(ctx context.Context, t planner.TableRef, pre
 		}
 		fn = r.views.srv.ttl.userRead(t.ID, fn) // ttl_view_read.go: a user's read refreshes TTL
 		if r.snap != nil {
-			return r.views.scanRowsPrefixAt(ctx, r.snap.get(r.views), t.ID, prefix, fn) // viewsnap.go
+			return r.views.lookupRows(ctx, r.snap, t.ID, prefix, fn) // lookup.go: through the row cache
 		}
 		return r.views.scanRowsPrefixAt(ctx, r.views.store.DB(), t.ID, prefix, fn)
 	}

@@ -44,6 +44,10 @@ type Options struct {
 	L0CompactionThreshold int
 	Compression           string
 	Profile               string
+	// RowCacheSize is the size in bytes of the row cache of key lookups on
+	// materialized views (state.row_cache_size, lookup.go). Default (0):
+	// 64 MiB; negative: off.
+	RowCacheSize int64
 	// BarrierInterval is the dataflow epoch length. Default 1s.
 	BarrierInterval time.Duration
 	// ViewParallelism is the number of workers a materialized view's
@@ -101,6 +105,9 @@ func (o *Options) EnsureDefaults() {
 	}
 	if o.ViewParallelism <= 0 {
 		o.ViewParallelism = runtime.NumCPU()
+	}
+	if o.RowCacheSize == 0 {
+		o.RowCacheSize = 64 << 20
 	}
 	if o.Clock == nil {
 		o.Clock = time.Now

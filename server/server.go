@@ -106,6 +106,8 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s.reg = NewMetricsRegistry()
 	s.registerMetrics()
 	s.registerWatermarkMetrics()
+	// lookup.go
+	s.registerRowCacheMetrics()
 	s.startTTLSweeper() // ttl.go
 	s.kafka = startKafka(s)
 	s.nexmark = startNexmark(s)

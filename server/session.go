@@ -38,6 +38,8 @@ type session struct {
 	txn        *state.Txn
 	txnStart   time.Time
 	savepoints []namedSavepoint
+	// lazy guards the lazy begin of txn (lookup_txn.go).
+	lazy lazyTxnLock
 	// created lists the relations and indexes created in the open
 	// transaction block, dropped again if it rolls back (txn_ddl.go).
 	created []createdObject
@@ -398,7 +400,11 @@ func (sess *session) runStatement(ctx context.Context, st parser.Statement, para
 		}
 		return err
 	}
-	sess.beginTxn()
+	if lazyTxnStatement(st) { // lookup_txn.go: a view read needs no table transaction
+		sess.beginLazyTxn()
+	} else {
+		sess.beginTxn()
+	}
 	err = sess.execute(ctx, st, paramTypes, params, w, simple)
 	if err != nil {
 		sess.endTxn(false)
@@ -573,22 +579,26 @@ func (sess *session) env(params []types.Datum) *exec.Env {
 			Catalog:  &catalogInfo{sess: sess},
 		},
 		Params:  params,
-		Tables:  viewReader{txnReader: txnReader{tx: sess.txn}, views: sess.srv.views, snap: sess.statementSnapshot()},
+		Tables:  viewReader{txnReader: txnReader{tx: sess.txn, sess: sess}, views: sess.srv.views, snap: sess.statementSnapshot()},
 		Virtual: &virtualTables{sess: sess},
 	}
 }
 
-// txnReader reads tables through the session's transaction.
-type txnReader struct{ tx *state.Txn }
+// txnReader reads tables through the session's transaction (begun at the
+// first read when tx is nil: lookup_txn.go).
+type txnReader struct {
+	tx   *state.Txn
+	sess *session
+}
 
 func (r txnReader) ScanTable(ctx context.Context, t planner.TableRef, fn func(types.Row) error) error {
-	return r.tx.Scan(ctx, t.ID, func(_ []byte, row types.Row) error { return fn(row) })
+	return r.transaction().Scan(ctx, t.ID, func(_ []byte, row types.Row) error { return fn(row) })
 }
 
 // ScanTablePrefix reads the rows whose primary key starts with prefix:
 // the same merged read of snapshot and own writes as ScanTable, bounded.
 func (r txnReader) ScanTablePrefix(ctx context.Context, t planner.TableRef, prefix []byte, fn func(types.Row) error) error {
-	return r.tx.ScanPrefix(ctx, t.ID, prefix, func(_ []byte, row types.Row) error { return fn(row) })
+	return r.transaction().ScanPrefix(ctx, t.ID, prefix, func(_ []byte, row types.Row) error { return fn(row) })
 }
 
 // execute runs one statement inside the current transaction.

@@ -104,6 +104,8 @@ type viewManager struct {
 	coverMu   sync.Mutex
 	covered   uint64
 	coverChan chan struct{}
+	// lookups is the row cache of key lookups (lookup.go).
+	lookups *viewLookups
 
 	// backfilling are the views being created, shown in
 	// streamdb.dataflows (under bfMu: backfill runs without mu).
@@ -165,10 +167,12 @@ func startViews(s *Server) (*viewManager, error) {
 		srv: s, store: st, logger: s.logger, views: map[uint32]*viewRuntime{}, backfilling: map[uint32]*viewRuntime{},
 		coverChan: make(chan struct{}), wake: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{}),
+		lookups: newViewLookups(s.opts.RowCacheSize),
 	}
 	if v, ok, err := st.Get(metaKey("epoch")); err == nil && ok && len(v) == 8 {
 		m.epoch = binary.BigEndian.Uint64(v)
 	}
+	m.lookups.cache.Start(m.epoch) // lookup.go
 	// Resume every view: rebuild its dataflow from a snapshot; the stored
 	// rows keep answering meanwhile.
 	ctx := context.Background()
@@ -604,6 +608,8 @@ func (m *viewManager) drop(oid uint32) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.views, oid)
+	// lookup.go: the row cache forgets the view's answers.
+	defer m.lookups.dropView(oid)
 	return m.store.Write(func(b *pebble.Batch) error {
 		p := viewPrefix(oid)
 		if err := b.DeleteRange(p, prefixEnd(p), nil); err != nil {
@@ -790,6 +796,7 @@ func (m *viewManager) runEpochLocked(ctx context.Context) error {
 	}
 	m.epoch = epoch
 	m.lastTarget = target
+	m.lookups.epochCommitted(m, ordered, epoch) // lookup.go: the row cache follows the epoch
 	now := time.Now()
 	for _, v := range ordered {
 		if v.status == "running" {

@@ -18,6 +18,9 @@ import (
 type viewSnapshot struct {
 	mu   sync.Mutex
 	snap *pebble.Snapshot
+	// version is the view epoch snap holds, the row cache version
+	// (0: not read yet; lookup.go).
+	version uint64
 }
 
 func (vs *viewSnapshot) get(m *viewManager) *pebble.Snapshot {

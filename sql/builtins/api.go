@@ -124,6 +124,11 @@ type Overload struct {
 	Fn         Fn
 	// CalledOnNull means Fn handles NULL arguments itself (not strict).
 	CalledOnNull bool
+	// Element, when set, computes Fn(args)[index] of an array-returning
+	// function without building the array, for a subscripted call such as
+	// (regexp_match(url, p))[2]. NULL arguments follow CalledOnNull as for
+	// Fn; an index out of range gives NULL, as the subscript would.
+	Element func(ctx *Context, args []types.Datum, index int64) (types.Datum, error)
 	// IntAsNumeric means Fn reads an integer datum given for a numeric
 	// argument as that integer's numeric value, so the executor may pass
 	// an integer expression without casting it to numeric first (one

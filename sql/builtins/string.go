@@ -347,29 +347,54 @@ func registerStringFuncs(b *registryBuilder) {
 	}
 	b.fnBound(&Overload{Name: "regexp_replace", Args: args(T, T, T), Ret: T}, regexReplace)
 	b.fnBound(&Overload{Name: "regexp_replace", Args: args(T, T, T, T), Ret: T}, regexReplace)
+	// regexpMatch returns the submatch indexes of regexp_match's call (nil:
+	// no match).
+	regexpMatch := func(cache *regexCache, a []types.Datum) ([]int, error) {
+		flags := ""
+		if len(a) > 2 {
+			flags = a[2].S
+		}
+		if strings.Contains(flags, "g") {
+			return nil, types.Errorf(types.CodeInvalidParameterValue, "regexp_match() does not support the \"global\" option")
+		}
+		re, err := cache.get(a[1].S, flags)
+		if err != nil {
+			return nil, err
+		}
+		return re.FindStringSubmatchIndex(a[0].S), nil
+	}
 	regexMatch := func(_ []*types.T, _ *types.T) Fn {
 		cache := &regexCache{}
 		return func(_ *Context, a []types.Datum) (types.Datum, error) {
-			flags := ""
-			if len(a) > 2 {
-				flags = a[2].S
-			}
-			if strings.Contains(flags, "g") {
-				return types.Null, types.Errorf(types.CodeInvalidParameterValue, "regexp_match() does not support the \"global\" option")
-			}
-			re, err := cache.get(a[1].S, flags)
-			if err != nil {
+			m, err := regexpMatch(cache, a)
+			if m == nil || err != nil {
 				return types.Null, err
-			}
-			m := re.FindStringSubmatchIndex(a[0].S)
-			if m == nil {
-				return types.Null, nil
 			}
 			return types.DArray(matchArray(m, a[0].S)), nil
 		}
 	}
-	b.fnBound(&Overload{Name: "regexp_match", Args: args(T, T), Ret: types.TextArray}, regexMatch)
-	b.fnBound(&Overload{Name: "regexp_match", Args: args(T, T, T), Ret: types.TextArray}, regexMatch)
+	// regexMatchElement is (regexp_match(...))[i] without the array.
+	regexMatchElement := func() func(*Context, []types.Datum, int64) (types.Datum, error) {
+		cache := &regexCache{}
+		return func(_ *Context, a []types.Datum, i int64) (types.Datum, error) {
+			m, err := regexpMatch(cache, a)
+			if m == nil || err != nil {
+				return types.Null, err
+			}
+			if len(m) == 2 { // no groups: the array holds the whole match
+				if i != 1 {
+					return types.Null, nil
+				}
+				return types.DString(a[0].S[m[0]:m[1]]), nil
+			}
+			if i < 1 || i >= int64(len(m)/2) || m[2*i] < 0 {
+				return types.Null, nil
+			}
+			return types.DString(a[0].S[m[2*i]:m[2*i+1]]), nil
+		}
+	}
+	b.fnBound(&Overload{Name: "regexp_match", Args: args(T, T), Ret: types.TextArray, Element: regexMatchElement()}, regexMatch)
+	b.fnBound(&Overload{Name: "regexp_match", Args: args(T, T, T), Ret: types.TextArray, Element: regexMatchElement()}, regexMatch)
 	regexSplit := func(_ []*types.T, _ *types.T) Fn {
 		cache := &regexCache{}
 		return func(_ *Context, a []types.Datum) (types.Datum, error) {

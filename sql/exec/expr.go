@@ -780,6 +780,11 @@ func compileSubscript(e *planner.Subscript) (evalFn, error) {
 				return nil, err
 			}
 		}
+		if f, ok := e.Arg.(*planner.Func); ok && len(idxExprs) == 1 && lower == 1 && f.Fn != nil && f.Fn.Element != nil {
+			if c, ok := e.Index.(*planner.Const); ok && c.Value.K == types.KInt {
+				return compileElementCall(f, c.Value.I)
+			}
+		}
 		idxs, err := compileList(idxExprs)
 		if err != nil {
 			return nil, err
@@ -846,6 +851,39 @@ func compileSubscript(e *planner.Subscript) (evalFn, error) {
 		}
 		elems := append([]types.Datum(nil), a.Elems[from-1:to]...)
 		return types.DArray(&types.Array{Elem: a.Elem, Dims: []int{len(elems)}, Elems: elems}), nil
+	}, nil
+}
+
+// compileElementCall compiles f(args)[index], index a constant, for a
+// function that can compute one element without building its array
+// (Overload.Element): (regexp_match(url, p))[2] then allocates no array
+// per row.
+func compileElementCall(f *planner.Func, index int64) (evalFn, error) {
+	args, err := compileList(f.Args)
+	if err != nil {
+		return nil, err
+	}
+	o := f.Fn
+	strict := !o.CalledOnNull
+	return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+		base := len(ec.stack)
+		sawNull := false
+		for _, a := range args {
+			d, err := a(ec, row)
+			if err != nil {
+				ec.stack = ec.stack[:base]
+				return d, err
+			}
+			sawNull = sawNull || d.IsNull()
+			ec.stack = append(ec.stack, d)
+		}
+		if strict && sawNull {
+			ec.stack = ec.stack[:base]
+			return types.Null, nil
+		}
+		d, err := o.Element(ec.bctx, ec.stack[base:base+len(args)], index)
+		ec.stack = ec.stack[:base]
+		return d, err
 	}, nil
 }
 

@@ -136,3 +136,52 @@ func TestNumericTimesInt(t *testing.T) {
 		t.Errorf("0.908 * price: %.0f allocations, want 1 (the result)", n)
 	}
 }
+
+// TestSubscriptedRegexpMatch: (regexp_match(s, p))[i] with a constant i
+// takes the element path (Overload.Element, no array built) and agrees
+// with subscripting the built array, for matches, no match, unmatched
+// optional groups, patterns without groups, indexes out of range and NULL.
+func TestSubscriptedRegexpMatch(t *testing.T) {
+	ec := newEvalCtx(context.Background(), nil)
+	plus, err := builtins.ResolveOperator("+", types.Int4, types.Int4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects := []types.Datum{types.DString("a&channel_id=12&x"), types.DString("channel_id=7"), types.DString("nothing"), types.DString("abc"), types.Null}
+	patterns := []string{`(&|^)channel_id=([^&]*)`, `channel_id=\d+`, `(x)?(a)(b)`, `(`}
+	for _, p := range patterns {
+		for _, s := range subjects {
+			for i := int64(-1); i <= 4; i++ {
+				m := callFn(t, "regexp_match", &planner.Const{Value: s, Typ: types.Text}, textConst(p))
+				fast := &planner.Subscript{Arg: m, Index: intConst(i, types.Int4), Typ: types.Text}
+				// i written as (i-1)+1 is not a constant node: the array path.
+				slow := &planner.Subscript{Arg: m, Index: &planner.Func{Fn: plus, Args: []planner.Expr{intConst(i-1, types.Int4), intConst(1, types.Int4)}, Typ: types.Int4}, Typ: types.Text}
+				fastFn, err := compileExpr(fast)
+				if err != nil {
+					t.Fatal(err)
+				}
+				slowFn, err := compileExpr(slow)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, gotErr := fastFn(ec, nil)
+				want, wantErr := slowFn(ec, nil)
+				if types.Code(gotErr) != types.Code(wantErr) || formatDatum(got) != formatDatum(want) {
+					t.Errorf("(regexp_match(%v, %q))[%d] = %s, %v; want %s, %v", s, p, i, formatDatum(got), gotErr, formatDatum(want), wantErr)
+				}
+			}
+		}
+	}
+	// The fast path allocates no array: only the match indexes.
+	row := types.Row{types.Null, types.Null, types.Null, types.Null, types.DString("https://www.nexmark.com/a/b/c/item.htm?query=1&channel_id=123"), types.Null, types.Null}
+	fn, err := compileExpr(channelID(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := fn(ec, row); err != nil || d.S != "123" {
+		t.Fatalf("channel_id: %v, %v", d, err)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = fn(ec, row) }); n > 1 {
+		t.Errorf("(regexp_match(url, p))[2]: %.0f allocations per row, want at most 1", n)
+	}
+}

@@ -28,8 +28,11 @@ func TestViewTTLRefreshOnRead(t *testing.T) {
 		`CREATE MATERIALIZED VIEW agg `+with+` AS SELECT k, count(*) AS n FROM t GROUP BY k`,
 		`CREATE MATERIALIZED VIEW dist `+with+` AS SELECT DISTINCT k FROM t`,
 		`CREATE MATERIALIZED VIEW p `+with+` AS SELECT k, v FROM t WHERE v > 0`,
+		// A TTL view runs on one worker whatever parallelism asks.
+		`CREATE MATERIALIZED VIEW par WITH (ttl = '1 hour', ttl_update = 'on_read_and_write', parallelism = 4) AS SELECT k, count(*) AS n FROM t GROUP BY k`,
 		`INSERT INTO t VALUES (1, 1), (2, 1), (3, 1)`, `FLUSH`, // every expiry: 60 min
 	)
+	wantCol(t, conn, `SELECT parallelism FROM streamdb.dataflows WHERE relation_name = 'par'`, "1")
 	const aggQ = `SELECT k || ':' || n FROM agg ORDER BY k`
 	if plan := queryCol(t, conn, `EXPLAIN SELECT n FROM agg WHERE k = 1`); !strings.Contains(plan, "lookup") {
 		t.Fatalf("not a key lookup: %s", plan)
@@ -264,4 +267,38 @@ func TestTableTTLAlterConcurrentWriters(t *testing.T) {
 	wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 't'`, "20200")
 	execAll(t, conn, `ALTER TABLE t RESET (ttl)`)
 	wantCol(t, conn, `SELECT count(*) FROM t`, "0")
+}
+
+// TestTTLAlterNexmarkSource: ALTER TABLE ... SET (ttl ...) on a source
+// table that holds the generator's events re-derives their expiry like
+// CREATE SOURCE ... WITH (ttl ...) with the new TTL would have set it (event
+// time: the same events survive); RESET keeps the survivors. A source
+// created without TTL keeps its rows as its log (log-only) and refuses a
+// TTL with 0A000.
+func TestTTLAlterNexmarkSource(t *testing.T) {
+	s := startTestServer(t, t.TempDir(), withClock(newTestClock()))
+	conn := connectSimple(t, s)
+	ddl := func(name, with string) string {
+		return `CREATE SOURCE ` + name + ` (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR, date_time TIMESTAMP,
+			extra VARCHAR) WITH (connector = 'nexmark', nexmark.table.type = 'bid', nexmark.event.num = 5000` + with + `)`
+	}
+	execAll(t, conn,
+		ddl("bid_created", `, ttl = '100 milliseconds', ttl_time = 'date_time'`),
+		ddl("bid_altered", `, ttl = '1 hour', ttl_time = 'date_time'`),
+		ddl("bid_log", ""))
+	waitNexmark(t, s)
+	all := queryInt(t, conn, `SELECT count(*) FROM bid_altered`)
+	execAll(t, conn, `ALTER TABLE bid_altered SET (ttl = '100 milliseconds')`)
+	want := queryInt(t, conn, `SELECT count(*) FROM bid_created`)
+	got := queryInt(t, conn, `SELECT count(*) FROM bid_altered`)
+	if got != want || want == 0 || want == all {
+		t.Fatalf("bid_altered has %d rows after ALTER, want %d (of %d)", got, want, all)
+	}
+	execAll(t, conn, `ALTER TABLE bid_altered RESET (ttl)`)
+	if got := queryInt(t, conn, `SELECT count(*) FROM bid_altered`); got != want {
+		t.Fatalf("bid_altered has %d rows after RESET, want %d", got, want)
+	}
+	wantCode(t, conn, `ALTER TABLE bid_log SET (ttl = '1 hour')`, "0A000")
+	wantCol(t, conn, `SELECT count(*) FROM bid_log`, fmt.Sprint(all))
+	wantCol(t, conn, `SELECT count(*) FROM pg_class WHERE relname = 'bid_log' AND array_to_string(reloptions, ',') LIKE '%ttl%'`, "0")
 }

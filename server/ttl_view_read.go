@@ -123,6 +123,9 @@ func (sw *ttlSweeper) refreshReadRows(m *viewManager, v *viewRuntime, vt *viewTT
 		if at > math.MaxInt64-vt.ttl {
 			next = math.MaxInt64
 		}
+		if next <= vt.now {
+			return nil // the read's lifetime has run out too: the sweep removes it
+		}
 		if next > exp {
 			if err := batch.Set(append(append([]byte(nil), rec...), groupKey...), orderedMicros(nil, next), nil); err != nil {
 				return err

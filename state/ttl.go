@@ -101,6 +101,9 @@ type ttlRegistry struct {
 	// TTL: a commit that encoded its TTL records under an older
 	// generation rewrites them under commitMu (rewriteTTLRecords).
 	gen atomic.Uint64
+	// alterMu serializes AlterTTL calls (registry and catalog change
+	// together, one table change at a time).
+	alterMu sync.Mutex
 }
 
 func (r *ttlRegistry) table(oid uint32) *ttlTable {
@@ -644,12 +647,19 @@ const alterBatchRows = 1024
 // then commits, then drops the records. If commit fails, the old TTL is
 // restored the same way.
 func (ts *TableStore) AlterTTL(ctx context.Context, oid uint32, spec *TTLSpec, commit func() error) error {
+	if commit != nil { // (a rollback runs inside the failed call)
+		ts.ttl.alterMu.Lock()
+		defer ts.ttl.alterMu.Unlock()
+	}
 	old := ts.ttl.table(oid)
 	if spec == nil {
 		return ts.removeTTL(ctx, oid, old, commit)
 	}
 	if spec.TTL <= 0 {
 		return errors.AssertionFailedf("ttl of table %d must be positive", oid)
+	}
+	if ts.logOnly.has(oid) {
+		return types.Unsupported("ttl on a log-only source table (an append-only source created without ttl keeps its rows as its change log, which expiry cannot remove); create the source WITH (ttl = ...)")
 	}
 	t := &ttlTable{oid: oid, spec: *spec}
 	t.frontier.Store(noFrontier)

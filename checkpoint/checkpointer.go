@@ -49,6 +49,10 @@ type Options struct {
 	// checkpoint instead of a new small SST (whose compaction into the
 	// next level rewrites, and so re-uploads, the SSTs it overlaps).
 	KeepMemtable bool
+	// UploadConcurrency is the number of files uploaded (or copied
+	// server-side) at once. Default 4: object stores answer each request
+	// after a round trip, and hashing a file takes a core.
+	UploadConcurrency int
 	// Logger receives progress and failures. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -72,6 +76,9 @@ func (o *Options) EnsureDefaults() {
 	}
 	if o.FullEvery <= 0 {
 		o.FullEvery = 100
+	}
+	if o.UploadConcurrency <= 0 {
+		o.UploadConcurrency = 4
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -98,6 +105,11 @@ type Capture struct {
 // Source is what the checkpointer captures: the server, which knows which
 // Pebble instances form one consistent state and when they are quiet.
 type Source interface {
+	// Stores calls fn once per store, holding no lock of the source. The
+	// checkpointer flushes the memtables there, before Capture, so that
+	// the capture itself (which may stop the dataflow) only hard-links
+	// SSTs and copies the little WAL written since.
+	Stores(fn func(store string, db *pebble.DB) error) error
 	// Capture calls take once per store, in an order and under locks
 	// that make the set consistent (the state store at a committed epoch
 	// first, then the table store, whose logs then cover at least the
@@ -128,6 +140,45 @@ type Attempt struct {
 	Status   string
 	Error    string
 	Location string
+
+	// Phases of the attempt. Duration is the whole of it, from the start
+	// until the manifest is durable in the store (Flink's end-to-end
+	// duration); the phases below add up to about it, retention aside.
+	Phases Phases
+	// Stores breaks the bytes down per store.
+	Stores []StoreStat
+}
+
+// Phases are the durations of the steps of a checkpoint.
+type Phases struct {
+	// Flush is the memtable flush of every store before the capture,
+	// while the dataflow keeps running.
+	Flush time.Duration
+	// FirstBarrier is the wait from the request of the capture until the
+	// source captured its first store: the end of the epoch in progress
+	// (streamdb.checkpoints.time_to_first_barrier).
+	FirstBarrier time.Duration
+	// Sync is the time spent capturing the stores (hard links, WAL and
+	// MANIFEST copies): what the dataflow waits for, the synchronous part
+	// (streamdb.checkpoints.alignment_time).
+	Sync time.Duration
+	// Upload is the asynchronous part: files sent to the store (several
+	// at once) and the manifest written.
+	Upload time.Duration
+	// Retention is the garbage collection after the checkpoint committed;
+	// it is not part of Duration.
+	Retention time.Duration
+}
+
+// StoreStat is what a checkpoint did with one store's files.
+type StoreStat struct {
+	Name          string
+	Files         int
+	BytesUploaded int64
+	BytesReused   int64
+	// BytesSST is the part of BytesUploaded that went to new shared SSTs;
+	// the rest is the per-checkpoint files (MANIFEST, WAL, OPTIONS).
+	BytesSST int64
 }
 
 // Status values of an Attempt.
@@ -173,11 +224,12 @@ type Checkpointer struct {
 }
 
 type metrics struct {
-	duration prometheus.Histogram
-	uploaded prometheus.Counter
-	reused   prometheus.Counter
-	failures prometheus.Counter
-	total    prometheus.Counter
+	duration     prometheus.Histogram
+	syncDuration prometheus.Histogram
+	uploaded     prometheus.Counter
+	reused       prometheus.Counter
+	failures     prometheus.Counter
+	total        prometheus.Counter
 }
 
 // New opens the store and indexes the shared files that retained
@@ -197,6 +249,10 @@ func New(ctx context.Context, opts Options, src Source) (*Checkpointer, error) {
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "streamdb_checkpoint_duration_seconds", Help: "Duration of completed checkpoints.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 16),
+		}),
+		syncDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "streamdb_checkpoint_sync_duration_seconds", Help: "Synchronous part of completed checkpoints: the store captures the dataflow waits for.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
 		}),
 		uploaded: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "streamdb_checkpoint_uploaded_bytes_total", Help: "Bytes uploaded to the checkpoint store.",
@@ -221,7 +277,7 @@ func New(ctx context.Context, opts Options, src Source) (*Checkpointer, error) {
 // Collectors are the checkpointer's Prometheus metrics.
 func (c *Checkpointer) Collectors() []prometheus.Collector {
 	m := c.metrics
-	return []prometheus.Collector{m.duration, m.uploaded, m.reused, m.failures, m.total}
+	return []prometheus.Collector{m.duration, m.syncDuration, m.uploaded, m.reused, m.failures, m.total}
 }
 
 // loadIndex reads the manifests in the store: the next id follows every
@@ -375,7 +431,9 @@ func (c *Checkpointer) checkpoint(ctx context.Context, forced bool) (Attempt, er
 	c.nextID++
 	if err == nil {
 		c.record(a)
+		uploadStart := time.Now()
 		err = c.upload(ctx, m, full, &a)
+		a.Phases.Upload = time.Since(uploadStart)
 	}
 	c.lastEnd = time.Now()
 	a.Duration = c.lastEnd.Sub(a.Started)
@@ -393,15 +451,16 @@ func (c *Checkpointer) checkpoint(ctx context.Context, forced bool) (Attempt, er
 		return a, err
 	}
 	a.Status = StatusCompleted
-	c.record(a)
 	c.metrics.total.Inc()
 	c.metrics.duration.Observe(a.Duration.Seconds())
+	c.metrics.syncDuration.Observe(a.Phases.Sync.Seconds())
 	c.lastPosition = m.Metadata[positionKey]
 	if full {
 		c.lastFullID = id
 	}
-	c.logger.Info("checkpoint completed", "id", id, "epoch", a.Epoch, "kind", a.Kind, "duration", a.Duration,
-		"bytes_uploaded", a.BytesUploaded, "bytes_reused", a.BytesReused, "files", a.Files)
+	// Completed as soon as the manifest is durable; retention follows.
+	c.record(a)
+	retainStart := time.Now()
 	if err := c.retain(ctx); err != nil {
 		c.logger.Warn("checkpoint retention failed", "err", err)
 	}
@@ -409,6 +468,12 @@ func (c *Checkpointer) checkpoint(ctx context.Context, forced bool) (Attempt, er
 	if l, ok := c.src.(CompletionListener); ok {
 		l.Completed(m.Metadata)
 	}
+	a.Phases.Retention = time.Since(retainStart)
+	c.record(a)
+	c.logger.Info("checkpoint completed", "id", id, "epoch", a.Epoch, "kind", a.Kind, "duration", a.Duration,
+		"bytes_uploaded", a.BytesUploaded, "bytes_reused", a.BytesReused, "files", a.Files,
+		"flush", a.Phases.Flush, "first_barrier", a.Phases.FirstBarrier, "sync", a.Phases.Sync,
+		"upload", a.Phases.Upload, "retention", a.Phases.Retention)
 	return a, nil
 }
 
@@ -429,7 +494,7 @@ func (c *Checkpointer) capture(ctx context.Context, id uint64, forced bool, a *A
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, errors.Wrapf(err, "creating %s", dir)
 	}
-	m, err := captureInto(ctx, c.src, dir, id, a.Kind, !c.opts.KeepMemtable)
+	m, err := captureInto(ctx, c.src, dir, id, a.Kind, !c.opts.KeepMemtable, &a.Phases)
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
@@ -443,23 +508,38 @@ func (c *Checkpointer) capture(ctx context.Context, id uint64, forced bool, a *A
 }
 
 // captureInto asks src for Pebble checkpoints in dir/<store> and returns
-// the manifest without files.
-func captureInto(ctx context.Context, src Source, dir string, id uint64, kind string, flush bool) (*Manifest, error) {
+// the manifest without files. With flush, every store's memtable is
+// flushed first, while the source runs on: what Capture then copies as WAL
+// is only what was written since, and the capture, which may hold the
+// dataflow still, is hard links and small copies.
+func captureInto(ctx context.Context, src Source, dir string, id uint64, kind string, flush bool, ph *Phases) (*Manifest, error) {
+	if flush {
+		start := time.Now()
+		err := src.Stores(func(store string, db *pebble.DB) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return types.WithCode(errors.Wrapf(db.Flush(), "flushing the %s store", store), types.CodeIOError)
+		})
+		ph.Flush = time.Since(start)
+		if err != nil {
+			return nil, err
+		}
+	}
 	var names []string
+	requested := time.Now()
 	capt, err := src.Capture(ctx, func(store string, db *pebble.DB) error {
+		start := time.Now()
+		if len(names) == 0 {
+			ph.FirstBarrier = start.Sub(requested)
+		}
+		defer func() { ph.Sync += time.Since(start) }()
 		if !validName(store) {
 			return errors.AssertionFailedf("bad store name %q", store)
 		}
 		names = append(names, store)
-		// The memtable is flushed and the WAL synced first so that the
-		// copied WAL is (nearly) empty: everything is in SSTs, which are
-		// hard links locally and uploaded once. Otherwise up to a
-		// memtable's worth of WAL would be uploaded by every checkpoint.
-		if flush {
-			if err := db.Flush(); err != nil {
-				return types.WithCode(errors.Wrapf(err, "flushing the %s store", store), types.CodeIOError)
-			}
-		}
+		// WithFlushedWAL syncs the WAL so that the copy holds every
+		// committed write: the store's state at this point, whole.
 		if err := db.Checkpoint(filepath.Join(dir, store), pebble.WithFlushedWAL()); err != nil {
 			return types.WithCode(errors.Wrapf(err, "checkpointing the %s store", store), types.CodeIOError)
 		}
@@ -507,70 +587,91 @@ func localFiles(dir string) ([]os.DirEntry, error) {
 	return out, nil
 }
 
-// upload sends the files of the captured checkpoint m, then its manifest,
-// and leaves a copy of the manifest in the local directory (which makes
-// it usable for local recovery).
+// uploadJob is one file of a captured store: where it goes and what the
+// manifest records for it once done.
+type uploadJob struct {
+	store int // index in Manifest.Stores and Attempt.Stores
+	local string
+	// key is the object written (shared/ for a new SST, chk-<id>/ for the
+	// per-checkpoint files); empty when a shared object is reused.
+	key string
+	// copyTo, for a full checkpoint, is the chk-<id>/ key the shared SST
+	// is copied to server-side.
+	copyTo string
+	file   File
+	wal    bool
+	sst    bool
+}
+
+// upload sends the files of the captured checkpoint m, several at once,
+// then its manifest, and leaves a copy of the manifest in the local
+// directory (which makes it usable for local recovery).
 func (c *Checkpointer) upload(ctx context.Context, m *Manifest, full bool, a *Attempt) error {
 	dir := c.localDir(m.ID)
+	a.Stores = make([]StoreStat, len(m.Stores))
+	var jobs []*uploadJob
 	for si := range m.Stores {
 		s := &m.Stores[si]
+		a.Stores[si].Name = s.Name
 		sdir := filepath.Join(dir, s.Name)
 		entries, err := localFiles(sdir)
 		if err != nil {
 			return err
 		}
 		for _, e := range entries {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
 			name := e.Name()
-			local := filepath.Join(sdir, name)
+			j := &uploadJob{store: si, local: filepath.Join(sdir, name), file: File{Name: name}}
 			own := chkDir(m.ID) + s.Name + "/" + name
 			if !isSST(name) {
-				if strings.HasSuffix(name, ".log") {
-					if err := trimRecycledWAL(local); err != nil {
-						return err
-					}
-				}
-				n, sum, err := uploadFile(ctx, c.bucket, own, local)
-				if err != nil {
-					return err
-				}
-				a.BytesUploaded += n
-				c.metrics.uploaded.Add(float64(n))
-				s.Files = append(s.Files, File{Name: name, Key: own, Size: n, SHA256: sum})
+				j.key, j.wal = own, strings.HasSuffix(name, ".log")
+				jobs = append(jobs, j)
 				continue
 			}
 			info, err := e.Info()
 			if err != nil {
-				return errors.Wrapf(err, "reading %s", local)
+				return errors.Wrapf(err, "reading %s", j.local)
 			}
 			key := sharedKey(s.Name, name)
-			f, ok := c.shared[key]
-			if ok && f.Size == info.Size() {
-				a.BytesReused += f.Size
-				c.metrics.reused.Add(float64(f.Size))
+			j.sst = true
+			if f, ok := c.shared[key]; ok && f.Size == info.Size() {
+				j.file = f
 			} else {
-				n, sum, err := uploadFile(ctx, c.bucket, key, local)
-				if err != nil {
-					return err
-				}
-				f = File{Name: name, Key: key, Size: n, SHA256: sum}
-				c.shared[key] = f
-				a.BytesUploaded += n
-				c.metrics.uploaded.Add(float64(n))
+				j.key = key
 			}
 			if full {
-				// A server-side copy: the shared object stays for the
-				// incremental checkpoints that follow.
-				if err := c.bucket.Copy(ctx, own, key, nil); err != nil {
-					return storeError(err, "copying", key)
-				}
-				f.Key, f.Shared = own, key
+				j.copyTo = own
 			}
-			s.Files = append(s.Files, f)
+			jobs = append(jobs, j)
 		}
-		a.Files += len(s.Files)
+	}
+	if err := c.runUploads(ctx, jobs); err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		st := &a.Stores[j.store]
+		st.Files++
+		switch {
+		case j.key == "":
+			st.BytesReused += j.file.Size
+		case j.sst:
+			st.BytesUploaded += j.file.Size
+			st.BytesSST += j.file.Size
+			c.shared[j.key] = File{Name: j.file.Name, Key: j.file.Key, Size: j.file.Size, SHA256: j.file.SHA256}
+		default:
+			st.BytesUploaded += j.file.Size
+		}
+		f := j.file
+		if j.copyTo != "" {
+			f.Key, f.Shared = j.copyTo, f.Key
+		}
+		m.Stores[j.store].Files = append(m.Stores[j.store].Files, f)
+	}
+	for _, st := range a.Stores {
+		a.Files += st.Files
+		a.BytesUploaded += st.BytesUploaded
+		a.BytesReused += st.BytesReused
+		c.metrics.uploaded.Add(float64(st.BytesUploaded))
+		c.metrics.reused.Add(float64(st.BytesReused))
 	}
 	data, err := EncodeManifest(m)
 	if err != nil {
@@ -584,6 +685,75 @@ func (c *Checkpointer) upload(ctx context.Context, m *Manifest, full bool, a *At
 	}
 	if err := os.WriteFile(filepath.Join(dir, manifestName), data, 0o644); err != nil {
 		c.logger.Warn("writing the local checkpoint manifest", "err", err)
+	}
+	return nil
+}
+
+// runUploads runs the jobs on Options.UploadConcurrency goroutines; the
+// first error cancels the others and is returned.
+func (c *Checkpointer) runUploads(ctx context.Context, jobs []*uploadJob) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan *uploadJob)
+	var (
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		firstErr error
+	)
+	fail := func(err error) {
+		errOnce.Do(func() { firstErr = err; cancel() })
+	}
+	for range min(c.opts.UploadConcurrency, max(len(jobs), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				if err := c.runUpload(ctx, j); err != nil {
+					fail(err)
+				}
+			}
+		}()
+	}
+feed:
+	for _, j := range jobs {
+		select {
+		case next <- j:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// runUpload sends one file (unless its shared object is reused) and makes
+// the full checkpoint's server-side copy.
+func (c *Checkpointer) runUpload(ctx context.Context, j *uploadJob) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if j.key != "" {
+		if j.wal {
+			if err := trimRecycledWAL(j.local); err != nil {
+				return err
+			}
+		}
+		n, sum, err := uploadFile(ctx, c.bucket, j.key, j.local)
+		if err != nil {
+			return err
+		}
+		j.file = File{Name: j.file.Name, Key: j.key, Size: n, SHA256: sum}
+	}
+	if j.copyTo != "" {
+		// A server-side copy: the shared object stays for the
+		// incremental checkpoints that follow.
+		if err := c.bucket.Copy(ctx, j.copyTo, j.file.Key, nil); err != nil {
+			return storeError(err, "copying", j.file.Key)
+		}
 	}
 	return nil
 }

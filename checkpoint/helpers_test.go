@@ -71,6 +71,15 @@ func (s *testSource) close() {
 	}
 }
 
+func (s *testSource) Stores(fn func(string, *pebble.DB) error) error {
+	for _, n := range storeNames {
+		if err := fn(n, s.stores[n].DB()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (s *testSource) Capture(ctx context.Context, take func(string, *pebble.DB) error) (Capture, error) {
 	for _, n := range storeNames {
 		if err := take(n, s.stores[n].DB()); err != nil {

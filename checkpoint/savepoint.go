@@ -60,7 +60,7 @@ func (c *Checkpointer) writeSavepoint(ctx context.Context, b *blob.Bucket, dir s
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, err
 	}
-	m, err := captureInto(ctx, c.src, dir, id, KindSavepoint, true)
+	m, err := captureInto(ctx, c.src, dir, id, KindSavepoint, true, &a.Phases)
 	if err != nil {
 		return nil, err
 	}

@@ -132,23 +132,39 @@ func (s *Server) closeCheckpointer() {
 }
 
 // checkpointSource captures the two stores consistently: the state store
-// while the view coordinator is between epochs (so it holds exactly the
-// last committed epoch and that epoch's table-log offsets), then the table
-// store, whose logs therefore cover at least those offsets.
+// between two epoch commits (so it holds exactly the last committed epoch
+// and that epoch's table-log offsets), then the table store, whose logs
+// therefore cover at least those offsets.
+//
+// The capture holds the coordinator's commitMu, not its mu: every write to
+// the state store is one atomic batch, and an epoch in progress has
+// written nothing yet (its changes are in its batch until the commit), so
+// the store between commits is the last committed epoch. A checkpoint thus
+// waits for at most one commit, not for the epoch being computed, and the
+// views go on computing while it hard-links the store.
 type checkpointSource struct {
 	s    *Server
 	logs *logTruncator // log_truncation.go
+}
+
+// Stores lists both stores without a lock: the checkpointer flushes their memtables while the views and
+// writers run on. The stores stay open while the checkpointer runs: it is
+// closed first (closeStores).
+func (src checkpointSource) Stores(fn func(string, *pebble.DB) error) error {
+	s := src.s
+	if err := fn(stateStoreName, s.views.store.DB()); err != nil {
+		return err
+	}
+	return fn(tablesStoreName, s.tables.Store().DB())
 }
 
 func (src checkpointSource) Capture(ctx context.Context, take func(string, *pebble.DB) error) (checkpoint.Capture, error) {
 	s := src.s
 	var c checkpoint.Capture
 	m := s.views
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		return c, types.Errorf(types.CodeAdminShutdown, "the server is shutting down")
-	}
+	// The store stays open: the checkpointer is closed before the views
+	// (closeStores).
+	m.commitMu.Lock()
 	err := take(stateStoreName, m.store.DB())
 	c.Epoch = m.epoch
 	covered := m.lastTarget
@@ -156,7 +172,7 @@ func (src checkpointSource) Capture(ctx context.Context, take func(string, *pebb
 	if err == nil && src.logs != nil {
 		logBounds, err = src.logs.captureBounds(m, covered) // log_truncation.go
 	}
-	m.mu.Unlock()
+	m.commitMu.Unlock()
 	if err != nil {
 		return c, err
 	}
@@ -274,11 +290,22 @@ func (s *Server) checkpointRows() []types.Row {
 			types.DInt(int64(a.Epoch)), types.DString(a.Kind), types.DTimestampTZ(types.TimestampFromTime(a.Started)),
 			types.DInterval(types.IntervalValue{Micros: d.Microseconds()}),
 			types.DInt(a.BytesUploaded), types.DInt(a.BytesReused), types.DInt(int64(a.Files)), types.DString(a.Status),
-			// Epochs are committed by one coordinator without barrier
-			// alignment: these are unknown.
-			types.Null, types.Null,
+			// One coordinator commits epochs, so nothing is aligned:
+			// time_to_first_barrier is the wait for the epoch commit in
+			// progress, alignment_time the synchronous capture (hard
+			// links), the only time the checkpoint holds commits still.
+			phaseInterval(a, a.Phases.FirstBarrier), phaseInterval(a, a.Phases.Sync),
 			types.DString(a.Location),
 		})
 	}
 	return rows
+}
+
+// phaseInterval is a phase duration of attempt a, NULL before the capture
+// ended (the phase is not known yet) or when it failed before it.
+func phaseInterval(a checkpoint.Attempt, d time.Duration) types.Datum {
+	if a.Epoch == 0 && a.Status != checkpoint.StatusCompleted {
+		return types.Null
+	}
+	return types.DInterval(types.IntervalValue{Micros: d.Microseconds()})
 }

@@ -248,3 +248,109 @@ func TestPeriodicCheckpointsUnderWrites(t *testing.T) {
 		t.Fatalf("restored view counts %d, want %d", got, n)
 	}
 }
+
+// TestCheckpointDuringEpoch takes a checkpoint while the view coordinator
+// is inside an epoch (its mutex held, as while an epoch computes): the
+// capture needs only the commit lock, so it completes, and it records the
+// last committed epoch with its phases.
+func TestCheckpointDuringEpoch(t *testing.T) {
+	s := startTestServer(t, t.TempDir(), func(o *Options) { o.CheckpointInterval = -1 })
+	conn := connectSimple(t, s)
+	execAll(t, conn,
+		"CREATE TABLE t (a int PRIMARY KEY)",
+		"CREATE MATERIALIZED VIEW v AS SELECT count(*) AS n FROM t",
+		"INSERT INTO t VALUES (1), (2), (3)",
+		"FLUSH")
+	m := s.views
+	m.mu.Lock()
+	committed := m.epoch
+	type result struct {
+		a   checkpoint.Attempt
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		a, err := s.checkpointer.Checkpoint(context.Background())
+		done <- result{a, err}
+	}()
+	// The checkpoint commits (its manifest is durable) while the epoch
+	// still holds the coordinator; only the log truncation that follows
+	// (log_truncation.go) waits for the coordinator.
+	var a checkpoint.Attempt
+	for deadline := time.Now().Add(2 * time.Minute); a.Status != checkpoint.StatusCompleted; {
+		if time.Now().After(deadline) {
+			m.mu.Unlock()
+			t.Fatal("no checkpoint completed while an epoch held the view coordinator")
+		}
+		for _, h := range s.checkpointer.History() {
+			if h.Status != checkpoint.StatusRunning {
+				a = h
+			}
+		}
+		if a.Status == checkpoint.StatusFailed {
+			m.mu.Unlock()
+			t.Fatalf("checkpoint failed: %s", a.Error)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	m.mu.Unlock()
+	if r := <-done; r.err != nil {
+		t.Fatal(r.err)
+	}
+	if a.Epoch != committed {
+		t.Fatalf("checkpoint %+v, want epoch %d", a, committed)
+	}
+	if a.Phases.Sync <= 0 || a.Phases.Sync > a.Duration || a.Phases.FirstBarrier > a.Duration || a.Phases.Upload > a.Duration {
+		t.Fatalf("phases %+v do not fit in the duration %v", a.Phases, a.Duration)
+	}
+	var ttfb, align, dur float64
+	err := conn.QueryRow(context.Background(),
+		"SELECT extract(epoch FROM time_to_first_barrier)::float8, extract(epoch FROM alignment_time)::float8, extract(epoch FROM duration)::float8 FROM streamdb.checkpoints ORDER BY started DESC LIMIT 1").
+		Scan(&ttfb, &align, &dur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	micros := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1e6 }
+	if align != micros(a.Phases.Sync) || ttfb != micros(a.Phases.FirstBarrier) || dur < align {
+		t.Fatalf("streamdb.checkpoints shows first barrier %v s, alignment %v s, duration %v s; the attempt has %+v", ttfb, align, dur, a.Phases)
+	}
+	_ = conn.Close(context.Background())
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// From the checkpoint alone (stores and local copy gone), the view
+	// holds what the committed epoch held.
+	dir := s.opts.DataDir
+	for _, d := range []string{"tables", "state", "checkpoints-local"} {
+		if err := os.RemoveAll(filepath.Join(dir, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s2 := startTestServer(t, dir, func(o *Options) { o.CheckpointInterval = -1 })
+	if got := queryInt(t, connectSimple(t, s2), "SELECT n FROM v"); got != 3 {
+		t.Fatalf("restored view counts %d, want 3", got)
+	}
+}
+
+func TestRuntimeGCPercentSetting(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  int
+	}{{"150", 150}, {"-1", -1}} {
+		var o Options
+		if err := ApplySetting(&o, "runtime.gc_percent", tc.value); err != nil {
+			t.Fatalf("runtime.gc_percent = %s: %v", tc.value, err)
+		}
+		if o.GCPercent != tc.want {
+			t.Fatalf("runtime.gc_percent = %s gave GCPercent %d", tc.value, o.GCPercent)
+		}
+	}
+	var o Options
+	o.EnsureDefaults()
+	if o.GCPercent != 200 {
+		t.Fatalf("default GCPercent %d, want 200 (the documented runtime.gc_percent default)", o.GCPercent)
+	}
+	if err := ApplySetting(&o, "runtime.gc_percent", "lots"); err == nil {
+		t.Fatal("runtime.gc_percent = lots was accepted")
+	}
+}

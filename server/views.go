@@ -98,6 +98,11 @@ type viewManager struct {
 	epoch uint64
 	// lastTarget is the table commit seq the last epoch covered.
 	lastTarget uint64
+	// commitMu is held around an epoch's commit and the update of epoch
+	// and lastTarget (every other state-store write is one atomic batch):
+	// a checkpoint captures the state store under it instead of mu, so it
+	// waits for a commit, never for a whole epoch (checkpoints.go).
+	commitMu sync.Mutex
 
 	// covered is the table commit seq every running view has applied, with
 	// a channel closed when it advances.
@@ -106,9 +111,6 @@ type viewManager struct {
 	coverChan chan struct{}
 	// lookups is the row cache of key lookups (lookup.go).
 	lookups *viewLookups
-	// consumed is, per table read by a running view, the smallest offset
-	// of those views (source backpressure, views_backlog.go).
-	consumed map[uint32]uint64
 
 	// backfilling are the views being created, shown in
 	// streamdb.dataflows (under bfMu: backfill runs without mu).
@@ -131,11 +133,6 @@ type viewRuntime struct {
 	tables  []uint32          // table inputs
 	upviews []uint32          // view inputs
 	offsets map[uint32]uint64 // per table input: last applied commit seq
-	// lookahead holds per table input the log records read past the last
-	// epoch's cut; ended marks the inputs whose bounded source has ended
-	// (views_backlog.go). Both belong to the coordinator.
-	lookahead map[uint32]*logLookahead
-	ended     map[uint32]bool
 	// rebuild: the next epoch's output is the whole result (a dataflow
 	// rebuilt after a restart), to be diffed against the stored rows.
 	rebuild bool
@@ -616,7 +613,6 @@ func (m *viewManager) drop(oid uint32) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.views, oid)
-	m.publishConsumedLocked() // its sources no longer wait for it
 	// lookup.go: the row cache forgets the view's answers.
 	defer m.lookups.dropView(oid)
 	return m.store.Write(func(b *pebble.Batch) error {
@@ -662,7 +658,7 @@ func (m *viewManager) flush(ctx context.Context) error {
 		m.coverMu.Lock()
 		covered, ch := m.covered, m.coverChan
 		m.coverMu.Unlock()
-		if running, endPending := m.runningState(); !running || covered >= target && !endPending {
+		if covered >= target || !m.hasRunning() {
 			return nil
 		}
 		select {
@@ -679,19 +675,15 @@ func (m *viewManager) flush(ctx context.Context) error {
 	}
 }
 
-// runningState reports whether a view is running, and whether a running
-// view has yet to mark the end of a finished bounded source (FLUSH waits
-// for that epoch too).
-func (m *viewManager) runningState() (running, endPending bool) {
+func (m *viewManager) hasRunning() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, v := range m.views {
 		if v.status == "running" {
-			running = true
-			break
+			return true
 		}
 	}
-	return running, running && m.endPendingLocked()
+	return false
 }
 
 func (m *viewManager) runEpoch(ctx context.Context) error {
@@ -700,9 +692,8 @@ func (m *viewManager) runEpoch(ctx context.Context) error {
 	if m.closed {
 		return nil
 	}
-	if m.srv.tables.CommitSeq() == m.lastTarget && !m.endPendingLocked() {
-		// Nothing was committed since the last epoch (or every view has
-		// applied it) and no source ended: no view can change.
+	if m.srv.tables.CommitSeq() == m.lastTarget {
+		// Nothing was committed since the last epoch: no view can change.
 		return nil
 	}
 	return m.runEpochLocked(ctx)
@@ -733,10 +724,6 @@ func (m *viewManager) runEpochLocked(ctx context.Context) error {
 		ordered = append(ordered, v)
 	}
 	sort.Slice(ordered, func(i, j int) bool { return ordered[i].desc.OID < ordered[j].desc.OID })
-	// Bounded epochs (views_backlog.go): the epoch covers the commits up to
-	// cut, at most about views.max_epoch_rows rows of each table log per
-	// view; the rest waits for the next epoch, which runs at once.
-	cut := m.readAhead(ordered, target)
 	epoch := m.epoch + 1
 	batch := m.store.DB().NewBatch()
 	defer batch.Close()
@@ -770,7 +757,7 @@ func (m *viewManager) runEpochLocked(ctx context.Context) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				n, err := m.runViewEpoch(ctx, v, cut, epoch, batches[i])
+				n, err := m.runViewEpoch(ctx, v, target, epoch, batches[i])
 				if err != nil {
 					// The view stops; its stored rows keep the last
 					// committed epoch. Views reading it stop too.
@@ -802,7 +789,9 @@ func (m *viewManager) runEpochLocked(ctx context.Context) error {
 	if err := batch.Set(metaKey("epoch"), eb[:], nil); err != nil {
 		return err
 	}
+	m.commitMu.Lock()
 	if err := batch.Commit(pebble.Sync); err != nil {
+		m.commitMu.Unlock()
 		// The dataflows have moved past what is stored: they can no longer
 		// be maintained consistently until a restart rebuilds them.
 		for _, v := range ordered {
@@ -813,7 +802,8 @@ func (m *viewManager) runEpochLocked(ctx context.Context) error {
 		return types.WithCode(errors.Wrap(err, "committing a view epoch"), types.CodeIOError)
 	}
 	m.epoch = epoch
-	m.lastTarget = cut
+	m.lastTarget = target
+	m.commitMu.Unlock()
 	m.lookups.epochCommitted(m, ordered, epoch) // lookup.go: the row cache follows the epoch
 	now := time.Now()
 	for _, v := range ordered {
@@ -824,25 +814,18 @@ func (m *viewManager) runEpochLocked(ctx context.Context) error {
 		}
 	}
 	m.coverMu.Lock()
-	if cut > m.covered {
-		m.covered = cut
+	if target > m.covered {
+		m.covered = target
 	}
+	close(m.coverChan)
+	m.coverChan = make(chan struct{})
 	m.coverMu.Unlock()
-	m.publishConsumedLocked() // wakes FLUSH and backpressured sources
-	if cut < target {
-		// A backlog remains: the next epoch runs at once.
-		select {
-		case m.wake <- struct{}{}:
-		default:
-		}
-	}
 	return nil
 }
 
-// runViewEpoch feeds one view the changes up to the epoch's cut (read ahead
-// into its lookahead), delivers the barrier and writes the view's row
-// changes and offsets into batch.
-func (m *viewManager) runViewEpoch(ctx context.Context, v *viewRuntime, cut, epoch uint64, batch *pebble.Batch) (int64, error) {
+// runViewEpoch feeds one view the changes up to target, delivers the
+// barrier and writes the view's row changes and offsets into batch.
+func (m *viewManager) runViewEpoch(ctx context.Context, v *viewRuntime, target, epoch uint64, batch *pebble.Batch) (int64, error) {
 	for _, up := range v.upviews {
 		u := m.views[up]
 		if u == nil || u.status != "running" {
@@ -853,10 +836,36 @@ func (m *viewManager) runViewEpoch(ctx context.Context, v *viewRuntime, cut, epo
 	var c types.Chunk
 	newOffsets := map[uint32]uint64{}
 	for _, oid := range v.tables {
-		if err := pushLookahead(ctx, v, oid, cut, &c); err != nil {
+		from := v.offsets[oid]
+		last := from
+		err := m.srv.tables.ScanLog(oid, from+1, func(seq uint64, op types.Op, row types.Row) error {
+			if seq > target {
+				return errPastTarget
+			}
+			last = seq
+			// Keep update pairs in one chunk.
+			if c.Len() >= types.ChunkCapacity && op != types.UpdateInsert {
+				if err := v.df.Push(ctx, oid, &c); err != nil {
+					return err
+				}
+				c.Reset()
+			}
+			c.Append(op, row)
+			return nil
+		})
+		if err != nil && !errors.Is(err, errPastTarget) {
 			return 0, err
 		}
-		newOffsets[oid] = max(v.offsets[oid], cut)
+		if c.Len() > 0 {
+			if err := v.df.Push(ctx, oid, &c); err != nil {
+				return 0, err
+			}
+			c.Reset()
+		}
+		if target > last {
+			last = target
+		}
+		newOffsets[oid] = last
 	}
 	for _, up := range v.upviews {
 		for _, ch := range m.views[up].epochOut {
@@ -875,10 +884,6 @@ func (m *viewManager) runViewEpoch(ctx context.Context, v *viewRuntime, cut, epo
 			c.Reset()
 		}
 	}
-	for oid, seq := range newOffsets {
-		v.offsets[oid] = seq
-	}
-	m.endInputsLocked(v) // views_backlog.go: bounded sources that ended
 	out, err := v.df.Barrier(ctx, epoch)
 	if err != nil {
 		return 0, err
@@ -916,6 +921,7 @@ func (m *viewManager) runViewEpoch(ctx context.Context, v *viewRuntime, cut, epo
 		return 0, err
 	}
 	for oid, seq := range newOffsets {
+		v.offsets[oid] = seq
 		var b [8]byte
 		binary.BigEndian.PutUint64(b[:], seq)
 		if err := batch.Set(offsetKey(v.desc.OID, oid), b[:], nil); err != nil {

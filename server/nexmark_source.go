@@ -287,6 +287,10 @@ type nexmarkRunner struct {
 	// generated is the committed position (the next event number), for
 	// streamdb.sources (the generator itself belongs to run's goroutine).
 	generated atomic.Int64
+	// finishedSeq is 1 + the table commit seq once a bounded generator
+	// has committed all its events (0 before): end of input for the views
+	// (views_backlog.go).
+	finishedSeq atomic.Uint64
 
 	mu        sync.Mutex
 	status    string
@@ -356,6 +360,9 @@ func (r *nexmarkRunner) runOnce() error {
 	// Scan at most this many events per batch so an unbounded stream of a
 	// rare kind (person: 1 in 50) still commits its position regularly.
 	maxScan := int64(sp.chunk) * 64
+	// Backpressure (views_backlog.go): pause while the slowest view
+	// reading the table is too far behind.
+	bp := r.m.srv.views.newSourceBackpressure(r.desc.OID)
 	for !r.gen.Done() {
 		if r.ctx.Err() != nil {
 			return nil
@@ -416,9 +423,28 @@ func (r *nexmarkRunner) runOnce() error {
 		r.rows += int64(len(gen))
 		r.mu.Unlock()
 		r.generated.Store(r.gen.Next())
+		bp.wrote(ts.CommitSeq(), len(gen))
+		bp.wait(r.ctx)
 	}
+	r.finishedSeq.Store(ts.CommitSeq() + 1)
 	r.setStatus("finished", nil)
 	return nil
+}
+
+// finishedThrough reports whether the bounded nexmark source writing table
+// has committed all its events, and the table commit seq by which it had.
+func (m *nexmarkManager) finishedThrough(table uint32) (uint64, bool) {
+	if m == nil {
+		return 0, false
+	}
+	m.mu.Lock()
+	r := m.runners[table]
+	m.mu.Unlock()
+	if r == nil {
+		return 0, false
+	}
+	seq := r.finishedSeq.Load()
+	return seq - 1, seq > 0
 }
 
 // runtimeRows adds one streamdb.dataflows row per nexmark source.

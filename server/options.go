@@ -54,6 +54,17 @@ type Options struct {
 	// dataflow runs on (key groups split among them; see
 	// sql/exec/dataflow_parallel.go). Default (0): runtime.NumCPU().
 	ViewParallelism int
+	// ViewMaxEpochRows bounds the change-log rows of each table a view
+	// reads in one epoch (views.max_epoch_rows): a view behind its tables
+	// (after a restart) catches up in epochs of about this size, so
+	// output flows while it catches up. Default 65,536; negative: no
+	// bound. See views_backlog.go.
+	ViewMaxEpochRows int
+	// SourceMaxBacklogRows bounds the rows a nexmark generator writes
+	// ahead of the slowest running view reading its table
+	// (sources.max_backlog_rows): it pauses beyond it. Default 1,048,576;
+	// negative: no bound.
+	SourceMaxBacklogRows int64
 	// ListenerReady, if set, receives the bound addresses (tests use
 	// port 0).
 	Settings map[string]string
@@ -105,6 +116,12 @@ func (o *Options) EnsureDefaults() {
 	}
 	if o.ViewParallelism <= 0 {
 		o.ViewParallelism = runtime.NumCPU()
+	}
+	if o.ViewMaxEpochRows == 0 {
+		o.ViewMaxEpochRows = defaultViewMaxEpochRows
+	}
+	if o.SourceMaxBacklogRows == 0 {
+		o.SourceMaxBacklogRows = defaultSourceMaxBacklogRows
 	}
 	if o.RowCacheSize == 0 {
 		o.RowCacheSize = 64 << 20

@@ -111,6 +111,9 @@ type viewManager struct {
 	coverChan chan struct{}
 	// lookups is the row cache of key lookups (lookup.go).
 	lookups *viewLookups
+	// consumed is, per table read by a running view, the smallest offset
+	// of those views (source backpressure, views_backlog.go).
+	consumed map[uint32]uint64
 
 	// backfilling are the views being created, shown in
 	// streamdb.dataflows (under bfMu: backfill runs without mu).
@@ -133,6 +136,11 @@ type viewRuntime struct {
 	tables  []uint32          // table inputs
 	upviews []uint32          // view inputs
 	offsets map[uint32]uint64 // per table input: last applied commit seq
+	// lookahead holds per table input the log records read past the last
+	// epoch's cut; ended marks the inputs whose bounded source has ended
+	// (views_backlog.go). Both belong to the coordinator.
+	lookahead map[uint32]*logLookahead
+	ended     map[uint32]bool
 	// rebuild: the next epoch's output is the whole result (a dataflow
 	// rebuilt after a restart), to be diffed against the stored rows.
 	rebuild bool
@@ -613,6 +621,7 @@ func (m *viewManager) drop(oid uint32) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.views, oid)
+	m.publishConsumedLocked() // its sources no longer wait for it
 	// lookup.go: the row cache forgets the view's answers.
 	defer m.lookups.dropView(oid)
 	return m.store.Write(func(b *pebble.Batch) error {
@@ -658,7 +667,7 @@ func (m *viewManager) flush(ctx context.Context) error {
 		m.coverMu.Lock()
 		covered, ch := m.covered, m.coverChan
 		m.coverMu.Unlock()
-		if covered >= target || !m.hasRunning() {
+		if running, endPending := m.runningState(); !running || covered >= target && !endPending {
 			return nil
 		}
 		select {
@@ -675,15 +684,19 @@ func (m *viewManager) flush(ctx context.Context) error {
 	}
 }
 
-func (m *viewManager) hasRunning() bool {
+// runningState reports whether a view is running, and whether a running
+// view has yet to mark the end of a finished bounded source (FLUSH waits
+// for that epoch too).
+func (m *viewManager) runningState() (running, endPending bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, v := range m.views {
 		if v.status == "running" {
-			return true
+			running = true
+			break
 		}
 	}
-	return false
+	return running, running && m.endPendingLocked()
 }
 
 func (m *viewManager) runEpoch(ctx context.Context) error {
@@ -692,8 +705,9 @@ func (m *viewManager) runEpoch(ctx context.Context) error {
 	if m.closed {
 		return nil
 	}
-	if m.srv.tables.CommitSeq() == m.lastTarget {
-		// Nothing was committed since the last epoch: no view can change.
+	if m.srv.tables.CommitSeq() == m.lastTarget && !m.endPendingLocked() {
+		// Nothing was committed since the last epoch (or every view has
+		// applied it) and no source ended: no view can change.
 		return nil
 	}
 	return m.runEpochLocked(ctx)
@@ -724,6 +738,10 @@ func (m *viewManager) runEpochLocked(ctx context.Context) error {
 		ordered = append(ordered, v)
 	}
 	sort.Slice(ordered, func(i, j int) bool { return ordered[i].desc.OID < ordered[j].desc.OID })
+	// Bounded epochs (views_backlog.go): the epoch covers the commits up to
+	// cut, at most about views.max_epoch_rows rows of each table log per
+	// view; the rest waits for the next epoch, which runs at once.
+	cut := m.readAhead(ordered, target)
 	epoch := m.epoch + 1
 	batch := m.store.DB().NewBatch()
 	defer batch.Close()
@@ -757,7 +775,7 @@ func (m *viewManager) runEpochLocked(ctx context.Context) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				n, err := m.runViewEpoch(ctx, v, target, epoch, batches[i])
+				n, err := m.runViewEpoch(ctx, v, cut, epoch, batches[i])
 				if err != nil {
 					// The view stops; its stored rows keep the last
 					// committed epoch. Views reading it stop too.
@@ -802,7 +820,7 @@ func (m *viewManager) runEpochLocked(ctx context.Context) error {
 		return types.WithCode(errors.Wrap(err, "committing a view epoch"), types.CodeIOError)
 	}
 	m.epoch = epoch
-	m.lastTarget = target
+	m.lastTarget = cut
 	m.commitMu.Unlock()
 	m.lookups.epochCommitted(m, ordered, epoch) // lookup.go: the row cache follows the epoch
 	now := time.Now()
@@ -814,18 +832,25 @@ func (m *viewManager) runEpochLocked(ctx context.Context) error {
 		}
 	}
 	m.coverMu.Lock()
-	if target > m.covered {
-		m.covered = target
+	if cut > m.covered {
+		m.covered = cut
 	}
-	close(m.coverChan)
-	m.coverChan = make(chan struct{})
 	m.coverMu.Unlock()
+	m.publishConsumedLocked() // wakes FLUSH and backpressured sources
+	if cut < target {
+		// A backlog remains: the next epoch runs at once.
+		select {
+		case m.wake <- struct{}{}:
+		default:
+		}
+	}
 	return nil
 }
 
-// runViewEpoch feeds one view the changes up to target, delivers the
-// barrier and writes the view's row changes and offsets into batch.
-func (m *viewManager) runViewEpoch(ctx context.Context, v *viewRuntime, target, epoch uint64, batch *pebble.Batch) (int64, error) {
+// runViewEpoch feeds one view the changes up to the epoch's cut (read ahead
+// into its lookahead), delivers the barrier and writes the view's row
+// changes and offsets into batch.
+func (m *viewManager) runViewEpoch(ctx context.Context, v *viewRuntime, cut, epoch uint64, batch *pebble.Batch) (int64, error) {
 	for _, up := range v.upviews {
 		u := m.views[up]
 		if u == nil || u.status != "running" {
@@ -836,36 +861,10 @@ func (m *viewManager) runViewEpoch(ctx context.Context, v *viewRuntime, target, 
 	var c types.Chunk
 	newOffsets := map[uint32]uint64{}
 	for _, oid := range v.tables {
-		from := v.offsets[oid]
-		last := from
-		err := m.srv.tables.ScanLog(oid, from+1, func(seq uint64, op types.Op, row types.Row) error {
-			if seq > target {
-				return errPastTarget
-			}
-			last = seq
-			// Keep update pairs in one chunk.
-			if c.Len() >= types.ChunkCapacity && op != types.UpdateInsert {
-				if err := v.df.Push(ctx, oid, &c); err != nil {
-					return err
-				}
-				c.Reset()
-			}
-			c.Append(op, row)
-			return nil
-		})
-		if err != nil && !errors.Is(err, errPastTarget) {
+		if err := pushLookahead(ctx, v, oid, cut, &c); err != nil {
 			return 0, err
 		}
-		if c.Len() > 0 {
-			if err := v.df.Push(ctx, oid, &c); err != nil {
-				return 0, err
-			}
-			c.Reset()
-		}
-		if target > last {
-			last = target
-		}
-		newOffsets[oid] = last
+		newOffsets[oid] = max(v.offsets[oid], cut)
 	}
 	for _, up := range v.upviews {
 		for _, ch := range m.views[up].epochOut {
@@ -884,6 +883,10 @@ func (m *viewManager) runViewEpoch(ctx context.Context, v *viewRuntime, target, 
 			c.Reset()
 		}
 	}
+	for oid, seq := range newOffsets {
+		v.offsets[oid] = seq
+	}
+	m.endInputsLocked(v) // views_backlog.go: bounded sources that ended
 	out, err := v.df.Barrier(ctx, epoch)
 	if err != nil {
 		return 0, err
@@ -921,7 +924,6 @@ func (m *viewManager) runViewEpoch(ctx context.Context, v *viewRuntime, target, 
 		return 0, err
 	}
 	for oid, seq := range newOffsets {
-		v.offsets[oid] = seq
 		var b [8]byte
 		binary.BigEndian.PutUint64(b[:], seq)
 		if err := batch.Set(offsetKey(v.desc.OID, oid), b[:], nil); err != nil {

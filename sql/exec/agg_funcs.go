@@ -40,6 +40,9 @@ type aggFunc struct {
 	// (aggregate_state.go), so the value multisets of DISTINCT and
 	// MIN/MAX note which values changed since the last barrier.
 	trackValues bool
+	// keepsValues: the state counts its argument values (DISTINCT, and
+	// MIN/MAX over an input that can retract rows).
+	keepsValues bool
 }
 
 type aggState interface {
@@ -78,6 +81,8 @@ func newAggFunc(ec *evalCtx, call planner.AggCall, appendOnly bool) (*aggFunc, e
 	for i, k := range call.OrderBy {
 		f.orderBy = append(f.orderBy, planner.SortKey{Col: i, Desc: k.Desc, NullsFirst: k.NullsFirst})
 	}
+	isMinMax := f.kind == builtins.AggMin || f.kind == builtins.AggMax
+	f.keepsValues = call.Distinct || (isMinMax && !appendOnly)
 	return f, nil
 }
 
@@ -142,11 +147,7 @@ func (f *aggFunc) newStateFrom(alloc *aggAlloc) (aggState, error) {
 			s = &avgState{}
 		}
 	case builtins.AggMin, builtins.AggMax:
-		mm := &minMaxState{max: f.kind == builtins.AggMax}
-		if !f.appendOnly {
-			mm.values.m = make(map[string]*valueCount)
-		}
-		s = mm
+		s = &minMaxState{max: f.kind == builtins.AggMax}
 	case builtins.AggBoolAnd, builtins.AggBoolOr:
 		s = &boolState{}
 	case builtins.AggStringAgg, builtins.AggArrayAgg, builtins.AggJSONAgg, builtins.AggJSONObjectAgg:
@@ -159,69 +160,124 @@ func (f *aggFunc) newStateFrom(alloc *aggAlloc) (aggState, error) {
 		return nil, types.Unsupported("aggregate " + f.call.Agg.Name)
 	}
 	if f.call.Distinct {
-		s = &distinctState{inner: s, values: valueCounts{m: make(map[string]*valueCount)}}
+		s = &distinctState{inner: s}
 	}
 	return s, nil
 }
 
 // distinctState feeds its inner state each distinct argument tuple once.
 type distinctState struct {
-	inner  aggState
-	values valueCounts
-	buf    []byte
+	inner aggState
+	vals  familyMember
 }
 
 func (s *distinctState) add(f *aggFunc, row types.Row, sgn int) error {
-	s.buf, _ = appendColsKey(s.buf[:0], row, f.call.Args)
-	e := s.values.m[string(s.buf)]
+	fam, i := s.vals.family()
+	e := fam.find(f, row)
 	if sgn > 0 {
 		if e == nil {
-			e = s.values.insert(string(s.buf), types.Null)
+			e = fam.insert(f, row)
 		}
-		e.n++
-		s.values.touch(f, e)
-		if e.n == 1 {
+		e.n[i]++
+		fam.touch(f, e)
+		if e.n[i] == 1 {
 			return s.inner.add(f, row, 1)
 		}
 		return nil
 	}
-	if e == nil {
+	if e == nil || e.n[i] == 0 {
 		return nil
 	}
-	e.n--
-	s.values.touch(f, e)
-	if e.n > 0 {
+	e.n[i]--
+	fam.touch(f, e)
+	if e.n[i] > 0 {
 		return nil
 	}
-	delete(s.values.m, e.key)
+	fam.release(e)
 	return s.inner.add(f, row, -1)
 }
 
-// valueCounts is a multiset of values (DISTINCT arguments, MIN/MAX
-// inputs): value key -> count. When the aggregate persists its own state,
-// changed lists the entries changed since the last barrier, each once
-// (removed ones included, with n == 0), so the barrier writes one state
-// entry per changed value.
-type valueCounts struct {
-	m       map[string]*valueCount
-	changed []*valueCount
+// valueFamily is a multiset of argument values (DISTINCT arguments,
+// MIN/MAX inputs) shared by the functions of a group that take the same
+// arguments: one lookup per row for all of them, and, when the aggregate
+// persists its own state, one state entry per (group, value) with a count
+// per member (aggregate_state.go). changed lists the values changed since
+// the last barrier, each once (removed ones included, with zero counts).
+type valueFamily struct {
+	m       map[string]*familyValue
+	members int
+	changed []*familyValue
+	buf     []byte
+	// last is the value the last find returned: the members of a family
+	// look up the same row one after another.
+	last *familyValue
 }
 
-type valueCount struct {
-	key string      // types.AppendKey encoding of the value(s)
-	d   types.Datum // the value (MIN/MAX only)
-	n   int64
+type familyValue struct {
+	key string      // the key encoding of the argument values
+	d   types.Datum // the first argument (MIN/MAX read it)
+	n   []int64     // per member
 	// dirty: in changed. persisted: a state entry holds it.
 	dirty, persisted bool
 }
 
-func (v *valueCounts) insert(key string, d types.Datum) *valueCount {
-	e := &valueCount{key: key, d: d}
-	v.m[key] = e
+func newValueFamily(members int) *valueFamily {
+	return &valueFamily{m: make(map[string]*familyValue), members: members}
+}
+
+// familyMember is a state's place in its family; a state used outside an
+// aggregate (a window function) gets a family of its own on first use.
+type familyMember struct {
+	fam *valueFamily
+	idx int
+}
+
+func (m *familyMember) family() (*valueFamily, int) {
+	if m.fam == nil {
+		m.fam = newValueFamily(1)
+	}
+	return m.fam, m.idx
+}
+
+// find returns the entry of row's argument values, or nil; insert may
+// follow for the same row.
+func (v *valueFamily) find(f *aggFunc, row types.Row) *familyValue {
+	v.buf, _ = appendColsKey(v.buf[:0], row, f.call.Args)
+	if v.last != nil && v.last.key == string(v.buf) {
+		return v.last
+	}
+	e := v.m[string(v.buf)]
+	if e != nil {
+		v.last = e
+	}
 	return e
 }
 
-func (v *valueCounts) touch(f *aggFunc, e *valueCount) {
+// insert adds row's values, which find did not find just before.
+func (v *valueFamily) insert(f *aggFunc, row types.Row) *familyValue {
+	e := &familyValue{key: string(v.buf), n: make([]int64, v.members)}
+	if len(f.call.Args) > 0 {
+		e.d = row[f.call.Args[0]]
+	}
+	v.m[e.key] = e
+	v.last = e
+	return e
+}
+
+// release drops e once no member counts it.
+func (v *valueFamily) release(e *familyValue) {
+	for _, n := range e.n {
+		if n != 0 {
+			return
+		}
+	}
+	delete(v.m, e.key)
+	if v.last == e {
+		v.last = nil
+	}
+}
+
+func (v *valueFamily) touch(f *aggFunc, e *familyValue) {
 	if f.trackValues && !e.dirty {
 		e.dirty = true
 		v.changed = append(v.changed, e)
@@ -477,11 +533,10 @@ func divToScale(a, b *apd.Decimal, rscale int) (*apd.Decimal, error) {
 // current extreme finds the next one; over an append-only input the
 // extreme alone.
 type minMaxState struct {
-	max    bool
-	values valueCounts
-	cur    types.Datum
-	valid  bool
-	buf    []byte
+	max   bool
+	vals  familyMember
+	cur   types.Datum
+	valid bool
 }
 
 func (s *minMaxState) better(a, b types.Datum) bool {
@@ -504,37 +559,42 @@ func (s *minMaxState) add(f *aggFunc, row types.Row, sgn int) error {
 		}
 		return nil
 	}
-	s.buf = types.AppendKey(s.buf[:0], d, false)
-	e := s.values.m[string(s.buf)]
+	fam, i := s.vals.family()
+	e := fam.find(f, row)
 	if sgn > 0 {
 		if e == nil {
-			e = s.values.insert(string(s.buf), d)
+			e = fam.insert(f, row)
 		}
-		e.n++
-		s.values.touch(f, e)
+		e.n[i]++
+		fam.touch(f, e)
 		if !s.valid || s.better(d, s.cur) {
 			s.cur, s.valid = d, true
 		}
 		return nil
 	}
-	if e == nil {
+	if e == nil || e.n[i] == 0 {
 		return nil
 	}
-	e.n--
-	s.values.touch(f, e)
-	if e.n > 0 {
+	e.n[i]--
+	fam.touch(f, e)
+	if e.n[i] > 0 {
 		return nil
 	}
-	delete(s.values.m, e.key)
+	fam.release(e)
 	if s.valid && types.Compare(d, s.cur) == 0 {
-		s.valid = false
-		for _, x := range s.values.m {
-			if !s.valid || s.better(x.d, s.cur) {
-				s.cur, s.valid = x.d, true
-			}
-		}
+		s.recompute(fam, i)
 	}
 	return nil
+}
+
+// recompute finds the extreme among the values member i counts.
+func (s *minMaxState) recompute(fam *valueFamily, i int) {
+	s.valid = false
+	for _, x := range fam.m {
+		if x.n[i] > 0 && (!s.valid || s.better(x.d, s.cur)) {
+			s.cur, s.valid = x.d, true
+		}
+	}
 }
 
 func (s *minMaxState) result(*aggFunc) (types.Datum, error) {

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"slices"
 
 	"github.com/streamdb/streamdb/sql/planner"
 	"github.com/streamdb/streamdb/sql/types"
@@ -17,11 +18,15 @@ import (
 type aggregate struct {
 	groupCols []int
 	funcs     []*aggFunc
-	groups    keyedState[*aggGroup]
-	alloc     aggAlloc
-	dirty     []*aggGroup
-	keyBuf    []byte
-	b         *chunkBuilder
+	// families groups the functions that count argument values (DISTINCT,
+	// retractable MIN/MAX) by their arguments: the members of one share a
+	// valueFamily per group (agg_funcs.go).
+	families [][]int
+	groups   keyedState[*aggGroup]
+	alloc    aggAlloc
+	dirty    []*aggGroup
+	keyBuf   []byte
+	b        *chunkBuilder
 	// own is set when the aggregate persists its own state, accumulators
 	// per group (aggregate_state.go); nil: the runtime persists its input
 	// rows.
@@ -56,6 +61,9 @@ func newAggregate(ec *evalCtx, n *planner.Aggregate) (*aggregate, error) {
 			return nil, err
 		}
 		a.funcs = append(a.funcs, f)
+		if f.keepsValues {
+			a.addToFamily(len(a.funcs) - 1)
+		}
 	}
 	if len(n.GroupCols) == 0 {
 		g, err := a.newGroup("", nil)
@@ -67,6 +75,33 @@ func newAggregate(ec *evalCtx, n *planner.Aggregate) (*aggregate, error) {
 	return a, nil
 }
 
+func (a *aggregate) addToFamily(j int) {
+	for i, fam := range a.families {
+		if slices.Equal(a.funcs[fam[0]].call.Args, a.funcs[j].call.Args) {
+			a.families[i] = append(fam, j)
+			return
+		}
+	}
+	a.families = append(a.families, []int{j})
+}
+
+// familyMemberOf returns the place of a value-counting state in its
+// family.
+func familyMemberOf(s aggState) *familyMember {
+	switch s := s.(type) {
+	case *distinctState:
+		return &s.vals
+	case *minMaxState:
+		return &s.vals
+	}
+	return nil
+}
+
+// family returns group g's value family i.
+func (a *aggregate) family(g *aggGroup, i int) *valueFamily {
+	return familyMemberOf(g.states[a.families[i][0]]).fam
+}
+
 func (a *aggregate) newGroup(key string, vals types.Row) (*aggGroup, error) {
 	g := take(&a.alloc.groups)
 	*g = aggGroup{key: key, vals: vals, states: a.alloc.stateSlice(len(a.funcs))}
@@ -76,6 +111,13 @@ func (a *aggregate) newGroup(key string, vals types.Row) (*aggGroup, error) {
 			return nil, err
 		}
 		g.states[i] = s
+	}
+	for _, fam := range a.families {
+		vf := newValueFamily(len(fam))
+		for i, j := range fam {
+			m := familyMemberOf(g.states[j])
+			m.fam, m.idx = vf, i
+		}
 	}
 	a.groups.Put(key, g)
 	return g, nil

@@ -17,14 +17,17 @@ import (
 //
 //	state table id | key group | 0x01 | group key
 //	    -> 0xA1 | rows (varint) | len + types.AppendRow(group values) | accumulators
-//	state table id | key group | 0x02 | len + group key | function index | value key
-//	    -> 0xA1 | count (varint) [| types.AppendRow(value), MIN/MAX only]
+//	state table id | key group | 0x02 | len + group key | family index | value key
+//	    -> 0xA1 | count per member (varint) [| len + types.AppendRow(value), with MIN/MAX members]
 //
 // The first kind is one entry per group with every function's
 // accumulators (appendAcc below); the second is one entry per distinct
-// value of a group's DISTINCT argument or, over an input that can retract
-// rows, of a MIN/MAX argument (so that deleting the extreme finds the
-// next one): per-value entries, never one blob per group. MIN/MAX over an
+// value of a group's DISTINCT arguments or, over an input that can
+// retract rows, of a MIN/MAX argument (so that deleting the extreme finds
+// the next one): per-value entries, never one blob per group. The
+// functions over the same arguments (count(DISTINCT bidder) with
+// different FILTERs, min(x) and max(x)) form a family that shares one
+// entry per value, with a count per member. MIN/MAX over an
 // append-only input (planner: sources, and filters, projections and inner
 // joins of them) keeps only the extreme, in the group entry. The key
 // group is the same hash of the group columns the runtime files input
@@ -131,19 +134,6 @@ func (a *aggregate) disableOwnState() {
 	}
 }
 
-// valuesOf returns the value multiset a state persists per value, or nil.
-func valuesOf(f *aggFunc, s aggState) *valueCounts {
-	switch s := s.(type) {
-	case *distinctState:
-		return &s.values
-	case *minMaxState:
-		if !f.appendOnly {
-			return &s.values
-		}
-	}
-	return nil
-}
-
 func (a *aggregate) groupKey(in *stateInput, g *aggGroup, kg uint16) []byte {
 	o := a.own
 	o.buf = binary.BigEndian.AppendUint32(o.buf[:0], in.tableID)
@@ -153,14 +143,14 @@ func (a *aggregate) groupKey(in *stateInput, g *aggGroup, kg uint16) []byte {
 	return o.keep(o.buf)
 }
 
-func (a *aggregate) valueKey(in *stateInput, g *aggGroup, kg uint16, fn int, e *valueCount) []byte {
+func (a *aggregate) valueKey(in *stateInput, g *aggGroup, kg uint16, fam int, e *familyValue) []byte {
 	o := a.own
 	o.buf = binary.BigEndian.AppendUint32(o.buf[:0], in.tableID)
 	o.buf = binary.BigEndian.AppendUint16(o.buf, kg)
 	o.buf = append(o.buf, aggValueEntry)
 	o.buf = binary.AppendUvarint(o.buf, uint64(len(g.key)))
 	o.buf = append(o.buf, g.key...)
-	o.buf = binary.AppendUvarint(o.buf, uint64(fn))
+	o.buf = binary.AppendUvarint(o.buf, uint64(fam))
 	o.buf = append(o.buf, e.key...)
 	return o.keep(o.buf)
 }
@@ -179,38 +169,29 @@ func (a *aggregate) ownStateChanges(in *stateInput, set func(key, value []byte) 
 			}
 			continue
 		}
-		for j, f := range a.funcs {
-			vc := valuesOf(f, g.states[j])
-			if vc == nil {
-				continue
-			}
-			for _, e := range vc.changed {
+		for fi := range a.families {
+			fam := a.family(g, fi)
+			for _, e := range fam.changed {
 				e.dirty = false
 				switch {
-				case e.n > 0:
+				case !e.zero():
 					if !e.persisted {
 						e.persisted = true
 						in.entries++
 					}
-					o.buf = append(o.buf[:0], aggStateFormat1)
-					o.buf = binary.AppendVarint(o.buf, e.n)
-					if f.kind == builtins.AggMin || f.kind == builtins.AggMax {
-						o.buf = types.AppendRow(o.buf, types.Row{e.d})
-					}
-					value := o.keep(o.buf)
-					if err := set(a.valueKey(in, g, kg, j, e), value); err != nil {
+					if err := set(a.valueKey(in, g, kg, fi, e), a.valueValue(fi, e)); err != nil {
 						return err
 					}
 				case e.persisted:
 					e.persisted = false
 					in.entries--
-					if err := del(a.valueKey(in, g, kg, j, e)); err != nil {
+					if err := del(a.valueKey(in, g, kg, fi, e)); err != nil {
 						return err
 					}
 				}
 			}
-			clear(vc.changed)
-			vc.changed = vc.changed[:0]
+			clear(fam.changed)
+			fam.changed = fam.changed[:0]
 		}
 		if !g.persisted {
 			g.persisted = true
@@ -228,27 +209,24 @@ func (a *aggregate) ownStateChanges(in *stateInput, set func(key, value []byte) 
 
 // deleteGroup deletes the persisted entries of a group that is gone.
 func (a *aggregate) deleteGroup(in *stateInput, g *aggGroup, kg uint16, del func(key []byte) error) error {
-	for j, f := range a.funcs {
-		vc := valuesOf(f, g.states[j])
-		if vc == nil {
-			continue
-		}
-		drop := func(e *valueCount) error {
+	for fi := range a.families {
+		fam := a.family(g, fi)
+		drop := func(e *familyValue) error {
 			e.dirty = false
 			if !e.persisted {
 				return nil
 			}
 			e.persisted = false
 			in.entries--
-			return del(a.valueKey(in, g, kg, j, e))
+			return del(a.valueKey(in, g, kg, fi, e))
 		}
-		for _, e := range vc.changed {
+		for _, e := range fam.changed {
 			if err := drop(e); err != nil {
 				return err
 			}
 		}
-		vc.changed = nil
-		for _, e := range vc.m {
+		fam.changed = nil
+		for _, e := range fam.m {
 			if err := drop(e); err != nil {
 				return err
 			}
@@ -260,6 +238,39 @@ func (a *aggregate) deleteGroup(in *stateInput, g *aggGroup, kg uint16, del func
 		return del(a.groupKey(in, g, kg))
 	}
 	return nil
+}
+
+// familyHasMinMax reports whether family i has a MIN/MAX member, whose
+// entries then carry the value itself.
+func (a *aggregate) familyHasMinMax(i int) bool {
+	for _, j := range a.families[i] {
+		if k := a.funcs[j].kind; k == builtins.AggMin || k == builtins.AggMax {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *aggregate) valueValue(fi int, e *familyValue) []byte {
+	o := a.own
+	b := append(o.buf[:0], aggStateFormat1)
+	for _, n := range e.n {
+		b = binary.AppendVarint(b, n)
+	}
+	if a.familyHasMinMax(fi) {
+		b = appendAccRow(b, types.Row{e.d})
+	}
+	o.buf = b
+	return o.keep(b)
+}
+
+func (e *familyValue) zero() bool {
+	for _, n := range e.n {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *aggregate) groupValue(g *aggGroup) []byte {
@@ -327,39 +338,41 @@ func (a *aggregate) restoreOwnEntry(in *stateInput, key, value []byte) error {
 	case aggValueEntry:
 		r := accReader{b: key[7:]}
 		gk := r.bytes(int(r.uvarint()))
-		fn := int(r.uvarint())
+		fi := int(r.uvarint())
 		vk := r.b
-		if r.err || fn >= len(a.funcs) {
+		if r.err || fi >= len(a.families) {
 			return corruptAggState(in)
 		}
 		g, ok := a.groups.Get(gk)
 		if !ok {
 			return types.Errorf(types.CodeDataCorrupted, "aggregate state entry of a value without its group in state table %d", in.tableID)
 		}
+		fam := a.family(g, fi)
+		e := &familyValue{key: string(vk), n: make([]int64, fam.members), persisted: true}
 		vr := accReader{b: value[1:]}
-		n := vr.varint()
-		if vr.err || n <= 0 {
-			return corruptAggState(in)
-		}
-		switch s := g.states[fn].(type) {
-		case *distinctState:
-			e := s.values.insert(string(vk), types.Null)
-			e.n, e.persisted = n, true
-		case *minMaxState:
-			row, err := types.DecodeRow(vr.b)
-			if err != nil {
-				return err
-			}
-			if len(row) != 1 || s.values.m == nil {
+		for i := range e.n {
+			if e.n[i] = vr.varint(); e.n[i] < 0 {
 				return corruptAggState(in)
 			}
-			e := s.values.insert(string(vk), row[0])
-			e.n, e.persisted = n, true
-			if !s.valid || s.better(row[0], s.cur) {
-				s.cur, s.valid = row[0], true
+		}
+		if a.familyHasMinMax(fi) {
+			row := vr.row()
+			if len(row) != 1 {
+				return corruptAggState(in)
 			}
-		default:
+			e.d = row[0]
+		}
+		if vr.err || len(vr.b) != 0 || e.zero() {
 			return corruptAggState(in)
+		}
+		if _, dup := fam.m[e.key]; dup {
+			return corruptAggState(in)
+		}
+		fam.m[e.key] = e
+		for i, j := range a.families[fi] {
+			if mm, ok := g.states[j].(*minMaxState); ok && e.n[i] > 0 && (!mm.valid || mm.better(e.d, mm.cur)) {
+				mm.cur, mm.valid = e.d, true
+			}
 		}
 		in.entries++
 		return nil

@@ -51,6 +51,9 @@ type inputWatermark struct {
 	wm   int64
 	have bool
 	late int64
+	// ended: the input will never produce another row (EndInput); the
+	// next advance moves the watermark to +infinity.
+	ended bool
 	// scratch holds a chunk with its late rows removed.
 	scratch types.Chunk
 }
@@ -88,8 +91,13 @@ func (w *inputWatermark) dropLate(c *types.Chunk) *types.Chunk {
 	return &w.scratch
 }
 
-// advance moves the watermark to max(event time seen) - delay, never back.
+// advance moves the watermark to max(event time seen) - delay, never back;
+// to +infinity once the input ended.
 func (w *inputWatermark) advance() {
+	if w.ended {
+		w.wm, w.have = types.PosInfinity, true
+		return
+	}
 	if !w.seen {
 		return
 	}
@@ -193,7 +201,10 @@ func (w *wmNode) derive(ec *evalCtx) {
 				ok = false
 				break
 			}
-			if r.fn != nil {
+			if r.fn != nil && x != types.PosInfinity {
+				// (A monotone function of +infinity, the end of input, is
+				// +infinity: date_bin and interval arithmetic would fail
+				// on it.)
 				r.scratch[s.col] = types.Datum{K: r.kind, I: x}
 				d, err := r.fn(ec, r.scratch)
 				if err != nil || d.IsNull() {
@@ -501,6 +512,21 @@ func (d *Dataflow) advanceInputWatermarks() {
 		}
 		for _, r := range w.rules {
 			w.out = append(w.out, types.Watermark{Col: r.out, Micros: in.wm.wm})
+		}
+	}
+}
+
+// EndInput declares that the input relation tableID will never produce
+// another row (a bounded source has written everything and the dataflow
+// has received all of it): at the next barrier its watermark moves to
+// +infinity, as at the end of a bounded input in Flink, so EMIT ON WINDOW
+// CLOSE emits the last windows and watermark-bounded state is dropped.
+// Inputs without a WATERMARK clause are unaffected (and only serial
+// dataflows have inputs with one).
+func (d *Dataflow) EndInput(tableID uint32) {
+	for _, in := range d.inputs {
+		if in.tableID == tableID && in.wm != nil {
+			in.wm.ended = true
 		}
 	}
 }

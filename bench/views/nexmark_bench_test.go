@@ -130,11 +130,13 @@ func runNexmark(b *testing.B, name, query string) {
 	cpu := processCPU() - cpuStart
 	peak := peakRSS()
 	viewRows := exec("SELECT count(*) FROM nexmark_" + name)
+	// Operator state entries (input rows, or accumulators per group).
+	stateKeys := exec("SELECT coalesce(sum(keys), 0) FROM streamdb.state_tables WHERE relation_name = 'nexmark_" + name + "' AND operator <> 'materialize (view rows)'")
 	perSec := float64(events) / wall.Seconds()
 	perCore := float64(events) / cpu.Seconds()
 	b.ReportMetric(perSec, "events/s")
 	b.ReportMetric(perCore, "events/cpu-s")
-	fmt.Printf("\n%-6s %10s %10s %10s %12s %8s %14s %10s %10s  %s\n", "query", "events", "gen s", "total s", "events/s", "cpu s", "events/s/core", "view rows", "peak RSS", "load average")
-	fmt.Printf("%-6s %10d %10.2f %10.2f %12.0f %8.2f %14.0f %10s %6d MiB  %s\n\n",
-		name, events, generated.Seconds(), wall.Seconds(), perSec, cpu.Seconds(), perCore, viewRows[0][0], peak>>20, loadAverage())
+	fmt.Printf("\n%-6s %10s %10s %10s %12s %8s %14s %10s %11s %10s  %s\n", "query", "events", "gen s", "total s", "events/s", "cpu s", "events/s/core", "view rows", "state keys", "peak RSS", "load average")
+	fmt.Printf("%-6s %10d %10.2f %10.2f %12.0f %8.2f %14.0f %10s %11s %6d MiB  %s\n\n",
+		name, events, generated.Seconds(), wall.Seconds(), perSec, cpu.Seconds(), perCore, viewRows[0][0], stateKeys[0][0], peak>>20, loadAverage())
 }

@@ -343,7 +343,7 @@ func (sess *session) virtualInput() *catalog.VirtualInput {
 	}
 	in.Functions = functionInfos()
 	if srv.views != nil {
-		in.RuntimeRows = map[string][]types.Row{"streamdb.dataflows": srv.views.dataflowRows(), "streamdb.state_tables": append(srv.ttl.fillViewTTLRows(srv.views.stateTableRows()), srv.tableTTLRows()...)}
+		in.RuntimeRows = map[string][]types.Row{"streamdb.dataflows": srv.views.dataflowRows(), "streamdb.state_tables": append(append(srv.ttl.fillViewTTLRows(srv.views.stateTableRows()), srv.tableTTLRows()...), srv.tableStorageRows()...)} // logonly.go: tableStorageRows
 	}
 	if in.RuntimeRows == nil {
 		in.RuntimeRows = map[string][]types.Row{}

@@ -97,6 +97,16 @@ func TestLogOnlySource(t *testing.T) {
 	if n := queryInt(t, conn, "SELECT count(*) FROM bid_copy"); n != 9200 {
 		t.Fatalf("copy holds %d rows", n)
 	}
+	storage := func(name string) string {
+		t.Helper()
+		return strings.TrimSpace(queryText(t, conn, "SELECT operator FROM streamdb.state_tables WHERE relation_name = '"+name+"' AND operator LIKE 'table storage%' AND live_bytes IS NOT NULL"))
+	}
+	if got := storage("bid"); got != "table storage (log only)" {
+		t.Fatalf("streamdb.state_tables of a source: %q", got)
+	}
+	if got := storage("bid_copy"); got != "table storage (rows + change log)" {
+		t.Fatalf("streamdb.state_tables of a table: %q", got)
+	}
 	same := func(q, ref string) {
 		t.Helper()
 		if got, want := queryText(t, conn, q), queryText(t, conn, ref); got != want {

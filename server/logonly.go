@@ -2,6 +2,7 @@ package server
 
 import (
 	"github.com/streamdb/streamdb/catalog"
+	"github.com/streamdb/streamdb/sql/types"
 )
 
 // Log-only sources. A source whose rows can only ever be appended (a
@@ -52,4 +53,28 @@ func (s *Server) registerLogOnly(desc *catalog.Descriptor) {
 	if err := s.tables.SetLogOnly(desc.OID); err != nil {
 		s.logger.Error("source keeps rows and log", "source", desc.Name, "err", err)
 	}
+}
+
+// tableStorageRows are the streamdb.state_tables rows of plain tables and
+// sources: operator 'table storage (log only)' or 'table storage (rows +
+// change log)', live_bytes the table store's estimate for its rows and
+// log (keys NULL: not counted).
+func (s *Server) tableStorageRows() []types.Row {
+	var out []types.Row
+	for _, d := range s.cat.Relations() {
+		if d.Kind != catalog.KindTable {
+			continue
+		}
+		op := "table storage (rows + change log)"
+		if s.tables.IsLogOnly(d.OID) {
+			op = "table storage (log only)"
+		}
+		bytes := types.Null
+		if rows, log, err := s.tables.TableBytes(d.OID); err == nil {
+			bytes = types.DInt(rows + log)
+		}
+		out = append(out, types.Row{types.DInt(int64(d.OID)), types.DInt(int64(d.OID)), types.DString(d.Name), types.DString(op),
+			types.Null, bytes, types.Null, types.Null, types.Null})
+	}
+	return out
 }

@@ -192,3 +192,18 @@ func (tx *Txn) scanLogOnly(ctx context.Context, tableOID uint32, start, end []by
 
 // logKeyLen is the length of a change-log key: prefix, table, seq, n.
 const logKeyLen = 1 + 4 + 8 + 4
+
+// TableBytes estimates the disk space of a table's rows ('t') and change
+// log ('l') in the store (streamdb.state_tables).
+func (ts *TableStore) TableBytes(tableOID uint32) (rows, log int64, err error) {
+	est := func(p byte) (int64, error) {
+		lo := tablePrefix(p, tableOID)
+		n, err := ts.store.db.EstimateDiskUsage(lo, prefixEnd(lo))
+		return int64(n), errors.Wrap(err, "estimate table size")
+	}
+	if rows, err = est(prefixRow); err != nil {
+		return 0, 0, err
+	}
+	log, err = est(prefixLog)
+	return rows, log, err
+}

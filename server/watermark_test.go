@@ -55,12 +55,20 @@ const windowAggState = `SELECT auction, count(*) AS num, window_start, window_en
 
 // TestWindowStateBounded runs q5 (windowed aggregates joined on the
 // window), its first aggregate alone, and q7 (a windowed max joined back to
-// the bids by an interval join) over a nexmark bid source with a WATERMARK
-// on date_time, twice: over N and over 2N events. Once the watermark passes a window its state is dropped, so
-// the state left at the end covers the last few open windows only and does
-// not double with the input: the entry counts of the two runs are about
-// equal (a count assertion, not a timing one). Without expiry the larger
-// run keeps about twice the entries, which the test would catch.
+// the bids by an interval join) over nexmark bids with a WATERMARK on
+// date_time.
+//
+// Over a table fed N and then 2N events' bids (COPY batches, each followed
+// by FLUSH), the state is counted at both points: once the watermark
+// passes a window its state is dropped, so the state covers the last few
+// open windows only and does not double with the input (a count
+// assertion, not a timing one; without expiry the second count is about
+// twice the first). A table never ends, so its windows stay open.
+//
+// Over a nexmark source bounded to N events, the end of the input moves
+// the watermark to +infinity: every window closes, the views equal the
+// query run ad hoc over all the events (dropping closed windows loses
+// nothing), and no window state is left.
 func TestWindowStateBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
@@ -68,46 +76,85 @@ func TestWindowStateBounded(t *testing.T) {
 	s := startTestServer(t, t.TempDir())
 	conn := connectSimple(t, s)
 	n := *watermarkStateEvents
-	entries := map[string]int64{}
-	for _, run := range []struct {
-		name   string
-		events int
-	}{{"bid_n", n}, {"bid_2n", 2 * n}} {
-		execAll(t, conn, fmt.Sprintf(`CREATE SOURCE %s (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
-			date_time TIMESTAMP, extra VARCHAR, WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)
-			WITH (connector = 'nexmark', nexmark.table.type = 'bid', nexmark.event.num = %d, nexmark.max.chunk.size = 2000, nexmark.min.event.gap.in.ns = 10000000)`, run.name, run.events))
+	views := []string{"agg_", "q5_", "q7_"}
+	const columns = `(auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR, url VARCHAR,
+			date_time TIMESTAMP, extra VARCHAR, WATERMARK FOR date_time AS date_time - INTERVAL '4' SECOND)`
+	createViews := func(input string) {
+		t.Helper()
 		execAll(t, conn,
-			"CREATE MATERIALIZED VIEW agg_"+run.name+" AS "+fmt.Sprintf(windowAggState, run.name),
-			"CREATE MATERIALIZED VIEW q5_"+run.name+" AS "+fmt.Sprintf(windowStateViews["q5"], run.name),
-			"CREATE MATERIALIZED VIEW q7_"+run.name+" AS "+fmt.Sprintf(windowStateViews["q7"], run.name))
-		waitNexmark(t, s)
-		execAll(t, conn, "FLUSH")
-		for _, v := range []string{"agg_", "q5_", "q7_"} {
-			view := v + run.name
-			entries[view] = queryInt(t, conn, "SELECT coalesce(sum(keys), 0) FROM streamdb.state_tables WHERE relation_name = '"+view+"' AND operator <> 'materialize (view rows)'")
-			rows := queryInt(t, conn, "SELECT count(*) FROM "+view)
-			late := queryInt(t, conn, "SELECT late_rows FROM streamdb.dataflows WHERE relation_name = '"+view+"'")
-			t.Logf("%s: %d state entries, %d view rows, %d late rows", view, entries[view], rows, late)
-			if rows == 0 {
-				t.Fatalf("%s is empty", view)
+			"CREATE MATERIALIZED VIEW agg_"+input+" AS "+fmt.Sprintf(windowAggState, input),
+			"CREATE MATERIALIZED VIEW q5_"+input+" AS "+fmt.Sprintf(windowStateViews["q5"], input),
+			"CREATE MATERIALIZED VIEW q7_"+input+" AS "+fmt.Sprintf(windowStateViews["q7"], input))
+	}
+	entriesOf := func(view string) int64 {
+		return queryInt(t, conn, "SELECT coalesce(sum(keys), 0) FROM streamdb.state_tables WHERE relation_name = '"+view+"' AND operator <> 'materialize (view rows)'")
+	}
+
+	// A table: counts after N and 2N events.
+	execAll(t, conn, "CREATE TABLE bid_t "+columns)
+	createViews("bid_t")
+	cfg := nexmark.DefaultConfig(int64(2 * n))
+	cfg.EventGapNanos = 10_000_000
+	g, err := nexmark.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := map[string][2]int64{}
+	var rows []types.Row
+	var buf bytes.Buffer
+	for half := range 2 {
+		for g.Next() < int64((half+1)*n) {
+			rows = g.AppendRows(rows[:0], nexmark.KindBid, 2000, int64((half+1)*n)-g.Next())
+			buf.Reset()
+			for _, r := range rows {
+				fmt.Fprintf(&buf, "%d\t%d\t%d\t%s\t%s\t%s\t%s\n", r[0].Int(), r[1].Int(), r[2].Int(), copyText(r[3].Str()), copyText(r[4].Str()),
+					types.TimeFromTimestamp(r[5].Int()).Format("2006-01-02 15:04:05.000000"), copyText(r[6].Str()))
 			}
+			if _, err := conn.PgConn().CopyFrom(context.Background(), &buf, "COPY bid_t FROM STDIN"); err != nil {
+				t.Fatal(err)
+			}
+			execAll(t, conn, "FLUSH")
 		}
-		// Dropping closed windows loses nothing: with no late row the view
-		// equals the query run ad hoc over all the events.
-		for _, q := range []string{"q5", "q7"} {
-			if late := queryInt(t, conn, "SELECT late_rows FROM streamdb.dataflows WHERE relation_name = '"+q+"_"+run.name+"'"); late == 0 {
-				got := textRows(t, conn, "SELECT * FROM "+q+"_"+run.name)
-				want := textRows(t, conn, fmt.Sprintf(windowStateViews[q], run.name))
-				if strings.Join(got, "\n") != strings.Join(want, "\n") {
-					t.Errorf("%s over %s: the view has %d rows, the query %d (or they differ)", q, run.name, len(got), len(want))
-				}
-			}
+		for _, v := range views {
+			e := entries[v]
+			e[half] = entriesOf(v + "bid_t")
+			entries[v] = e
+			t.Logf("%sbid_t: %d state entries after %d events", v, e[half], g.Next())
 		}
 	}
-	for _, v := range []string{"agg_", "q5_", "q7_"} {
-		small, large := entries[v+"bid_n"], entries[v+"bid_2n"]
+	for _, v := range views {
+		small, large := entries[v][0], entries[v][1]
 		if small == 0 || float64(large) > 1.5*float64(small) {
 			t.Errorf("%s: %d state entries after %d events, %d after %d: state grows with the input", v, small, n, large, 2*n)
+		}
+	}
+
+	// Bounded: the end of the input closes every window.
+	execAll(t, conn, fmt.Sprintf(`CREATE SOURCE bid_n %s WITH (connector = 'nexmark', nexmark.table.type = 'bid',
+			nexmark.max.chunk.size = 2000, nexmark.min.event.gap.in.ns = 10000000, nexmark.event.num = %d)`, columns, n))
+	createViews("bid_n")
+	waitNexmark(t, s)
+	execAll(t, conn, "FLUSH")
+	for _, v := range views {
+		view := v + "bid_n"
+		entries := entriesOf(view)
+		rows := queryInt(t, conn, "SELECT count(*) FROM "+view)
+		late := queryInt(t, conn, "SELECT late_rows FROM streamdb.dataflows WHERE relation_name = '"+view+"'")
+		t.Logf("%s: %d state entries, %d view rows, %d late rows", view, entries, rows, late)
+		if rows == 0 {
+			t.Fatalf("%s is empty", view)
+		}
+		if entries != 0 {
+			t.Errorf("%s: %d window state entries left after the end of its input", view, entries)
+		}
+	}
+	for _, q := range []string{"q5", "q7"} {
+		if late := queryInt(t, conn, "SELECT late_rows FROM streamdb.dataflows WHERE relation_name = '"+q+"_bid_n'"); late == 0 {
+			got := textRows(t, conn, "SELECT * FROM "+q+"_bid_n")
+			want := textRows(t, conn, fmt.Sprintf(windowStateViews[q], "bid_n"))
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("%s over bid_n: the view has %d rows, the query %d (or they differ)", q, len(got), len(want))
+			}
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"time"
 
 	"github.com/cockroachdb/errors"
@@ -39,7 +40,11 @@ type RecoveryOptions struct {
 	CheckpointInterval time.Duration
 	Mode               string
 	Timeout            time.Duration
-	Logf               func(format string, args ...any)
+	// Sets are extra server settings (key=value, as --set), for example
+	// views.max_epoch_rows=0 and sources.max_backlog_rows=0 to measure the
+	// unbounded epochs and sources of before issue 8's change.
+	Sets []string
+	Logf func(format string, args ...any)
 }
 
 // RecoveryResult is one kill -9 and restart.
@@ -62,8 +67,15 @@ type RecoveryResult struct {
 	ReadySeconds       float64 `json:"ready_seconds"`
 	FirstOutputSeconds float64 `json:"first_output_seconds"`
 	CaughtUpSeconds    float64 `json:"caught_up_seconds"`
-	// ViewRowsInAtKill is the input rows the view had read at the kill.
-	ViewRowsInAtKill int64 `json:"view_rows_in_at_kill"`
+	// ViewRowsInAtKill is the input rows the view had read at the kill;
+	// InputRowsAtKill the rows its input tables held then (read just
+	// before the kill, so a lower bound): their difference is the backlog
+	// the view had not read. With source backpressure the generators stay
+	// within sources.max_backlog_rows of the view, so the backlog is
+	// bounded and more events remain to be generated after the restart.
+	ViewRowsInAtKill int64    `json:"view_rows_in_at_kill"`
+	InputRowsAtKill  int64    `json:"input_rows_at_kill,omitempty"`
+	Sets             []string `json:"sets,omitempty"`
 	// NoBacklog is set when the view had read everything before the kill,
 	// so the restart had no new output to produce.
 	NoBacklog bool   `json:"no_backlog,omitempty"`
@@ -97,7 +109,7 @@ func RunRecovery(ctx context.Context, opts RecoveryOptions) (RecoveryResult, err
 	if opts.WorkDir == "" {
 		opts.WorkDir = os.TempDir()
 	}
-	res := RecoveryResult{Query: opts.Query, Mode: opts.Mode, TotalEvents: opts.Events * 2}
+	res := RecoveryResult{Query: opts.Query, Mode: opts.Mode, TotalEvents: opts.Events * 2, Sets: opts.Sets}
 	query, err := LookupQuery(opts.Query)
 	if err != nil {
 		return res, err
@@ -110,7 +122,7 @@ func RunRecovery(ctx context.Context, opts RecoveryOptions) (RecoveryResult, err
 	}
 	defer remove()
 	dataDir := filepath.Join(dir, "data")
-	srv, err := StartServer(ctx, ServerOptions{Binary: opts.Binary, DataDir: dataDir, CheckpointInterval: opts.CheckpointInterval})
+	srv, err := StartServer(ctx, ServerOptions{Binary: opts.Binary, DataDir: dataDir, CheckpointInterval: opts.CheckpointInterval, Sets: opts.Sets})
 	if err != nil {
 		return res, err
 	}
@@ -160,6 +172,15 @@ func RunRecovery(ctx context.Context, opts RecoveryOptions) (RecoveryResult, err
 		return res, errors.Wrap(err, "polling the sources")
 	}
 	_ = conn.QueryRow(ctx, "SELECT coalesce(sum(live_bytes), 0)::bigint FROM streamdb.state_tables WHERE relation_name = $1", relation).Scan(&res.StateBytesAtKill)
+	for _, table := range []string{"person", "auction", "bid"} {
+		if !regexp.MustCompile(`\b` + table + `\b`).MatchString(query.SQL) {
+			continue
+		}
+		var n int64
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n); err == nil {
+			res.InputRowsAtKill += n
+		}
+	}
 	_ = conn.QueryRow(ctx, "SELECT (bytes_uploaded + bytes_reused)::bigint FROM streamdb.checkpoints WHERE status = 'completed' ORDER BY epoch DESC LIMIT 1").Scan(&res.CheckpointBytes)
 	conn.Close(ctx)
 	if err := srv.Kill(); err != nil {

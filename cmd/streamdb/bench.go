@@ -51,6 +51,7 @@ type benchFlags struct {
 	recovery           string
 	recoveryEvents     int64
 	recoveryQuery      string
+	recoverySet        string
 	freshness          bool
 	freshnessDuration  time.Duration
 	serving            bool
@@ -76,6 +77,7 @@ func newBenchFlags(stderr io.Writer, bf *benchFlags) *flag.FlagSet {
 	fs.StringVar(&bf.recovery, "recovery", "", "run the recovery benchmark in these `modes` (local,store)")
 	fs.Int64Var(&bf.recoveryEvents, "recovery-events", 1_000_000, "events before the kill -9 of the recovery benchmark")
 	fs.StringVar(&bf.recoveryQuery, "recovery-query", "q20", "query of the recovery benchmark")
+	fs.StringVar(&bf.recoverySet, "recovery-set", "", "comma-separated key=value server `settings` of the recovery benchmark (e.g. views.max_epoch_rows=0,sources.max_backlog_rows=0: unbounded epochs and sources)")
 	fs.BoolVar(&bf.freshness, "freshness", false, "run the freshness benchmark")
 	fs.DurationVar(&bf.freshnessDuration, "freshness-duration", 20*time.Second, "freshness measurement time")
 	fs.BoolVar(&bf.serving, "serving", false, "run the serving benchmark (q17 point SELECTs, next to PostgreSQL)")
@@ -176,7 +178,7 @@ func runBench(ctx context.Context, bf benchFlags, fs *flag.FlagSet, stdout, stde
 			}
 			rc, err := nexmark.RunRecovery(ctx, nexmark.RecoveryOptions{Binary: binary, WorkDir: bf.workDir, KeepData: bf.keep,
 				Query: bf.recoveryQuery, Events: bf.recoveryEvents, Chunk: bf.chunk, CheckpointInterval: bf.checkpointInterval,
-				Mode: strings.TrimSpace(mode), Timeout: bf.timeout, Logf: logf})
+				Mode: strings.TrimSpace(mode), Timeout: bf.timeout, Logf: logf, Sets: splitNonEmpty(bf.recoverySet)})
 			if err != nil {
 				rc.Error = err.Error()
 				fail("recovery "+mode, err)
@@ -239,4 +241,15 @@ func flagLine(fs *flag.FlagSet) string {
 	var b strings.Builder
 	fs.Visit(func(f *flag.Flag) { fmt.Fprintf(&b, " --%s %s", f.Name, f.Value) })
 	return b.String()
+}
+
+// splitNonEmpty splits a comma-separated list, dropping empty items.
+func splitNonEmpty(list string) []string {
+	var out []string
+	for _, item := range strings.Split(list, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

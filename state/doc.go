@@ -19,6 +19,9 @@
 //	'm' "commitseq"                                   -> last commit seq (8B BE)
 //	'm' "rowid" | tableOID (4B BE)                    -> row-id high-water mark (8B BE)
 //	'm' "seq"   | seqOID (4B BE)                      -> sequence record (see sequence.go)
+//	'm' "logonly"  | tableOID (4B BE)                 -> (empty) the table is log-only
+//	'm' "logstart" | tableOID (4B BE)                 -> bound of its last log truncation (8B BE)
+//	'm' "logretention"                                -> the truncating caller's record
 //	'e', 'x', 'm' "ttl..."                            -> row TTL records and index (see ttl.go)
 //	'c' ...                                           -> owned by package catalog
 //
@@ -31,11 +34,37 @@
 // UpdateDelete/UpdateInsert pair), n numbers the records of one commit from
 // 0. Commit sequence numbers are global, start at 1, increase by one per
 // committed write transaction and are persisted in the same batch, so they
-// are never reused after a restart. A consumer (an incremental view) reads
-// ScanLog(table, fromSeq), remembers the last seq it applied, waits for
-// more with CommitNotify, and may drop what every consumer has applied with
-// TruncateLog. Until such consumers exist nothing truncates the log: it
-// costs about as much disk as the rows written.
+// are never reused after a restart. A consumer (an incremental view, a
+// Kafka sink) reads ScanLog(table, fromSeq), remembers the last seq it
+// applied and waits for more with CommitNotify.
+//
+// # Log truncation
+//
+// TruncateLogs drops, per table, the records below a bound with one range
+// delete. The caller (the server, after each completed checkpoint) knows
+// the consumers and computes the bounds; TruncateLogs lowers a bound to
+// one past the oldest open transaction's snapshot (a snapshot may be the
+// starting point of a new consumer, which then reads the log after it),
+// never truncates a log-only table, and records the bound as the table's
+// LogStart (a consumer that finds its position below it must start from
+// a snapshot) together with the caller's LogRetention record, in one
+// batch.
+//
+// # Log-only tables
+//
+// A table that can only ever be appended to (an append-only source with
+// no primary key) can be made log-only with SetLogOnly when it is created:
+// each row is then stored once, as its change-log record (op Insert),
+// instead of a 't' row and an 'l' record. That halves what the source
+// writes, flushes, compacts and uploads with checkpoints. Scan reads the
+// log in commit order (then the transaction's own inserts); the key it
+// passes is the record's log position. InsertFresh is the only write;
+// Get, Insert, Put, Update, Delete and key-range scans fail with 0A000
+// (a log-only table has no primary key, so no planner path asks for
+// them). The mark is durable ('m' "logonly"); SetLogOnly refuses a table
+// that already stores 't' rows, so tables of an existing data directory
+// keep their layout. A table with a TTL is never log-only. The log of a
+// log-only table is never truncated.
 //
 // # Durability
 //

@@ -79,9 +79,10 @@ import (
 //   - Views over views receive the upstream view's changes in process in
 //     the same epoch instead of through a change log in the state store:
 //     no log is written (nothing would read it).
-//   - Nothing truncates the tables' change logs yet: the safe bound is the
-//     smallest offset of the views reading a table and of the checkpoint
-//     a recovery may roll back to, which needs the checkpointer.
+//   - Table change logs are truncated after each completed checkpoint
+//     to the smallest offset of the views reading a table in the
+//     retained checkpoints and in memory (log_truncation.go); no
+//     truncation runs while a view is being created.
 //   - Creating a view over tables only backfills from its own snapshot
 //     while the other views keep running (progress in streamdb.dataflows,
 //     status "backfilling", and the log every 2^20 rows); a view over

@@ -465,15 +465,20 @@ func (c *Checkpointer) checkpoint(ctx context.Context, forced bool) (Attempt, er
 		c.logger.Warn("checkpoint retention failed", "err", err)
 	}
 	c.pruneLocal(id)
+	a.Phases.Retention = time.Since(retainStart)
+	c.record(a)
+	listenerStart := time.Now()
 	if l, ok := c.src.(CompletionListener); ok {
 		l.Completed(m.Metadata)
 	}
-	a.Phases.Retention = time.Since(retainStart)
-	c.record(a)
-	c.logger.Info("checkpoint completed", "id", id, "epoch", a.Epoch, "kind", a.Kind, "duration", a.Duration,
+	perStore := make([]any, 0, 2*len(a.Stores))
+	for _, st := range a.Stores {
+		perStore = append(perStore, st.Name+"_uploaded", st.BytesUploaded, st.Name+"_total", st.BytesUploaded+st.BytesReused)
+	}
+	c.logger.Info("checkpoint completed", append([]any{"id", id, "epoch", a.Epoch, "kind", a.Kind, "duration", a.Duration,
 		"bytes_uploaded", a.BytesUploaded, "bytes_reused", a.BytesReused, "files", a.Files,
 		"flush", a.Phases.Flush, "first_barrier", a.Phases.FirstBarrier, "sync", a.Phases.Sync,
-		"upload", a.Phases.Upload, "retention", a.Phases.Retention)
+		"upload", a.Phases.Upload, "retention", a.Phases.Retention, "completion_listener", time.Since(listenerStart)}, perStore...)...)
 	return a, nil
 }
 
@@ -515,12 +520,29 @@ func (c *Checkpointer) capture(ctx context.Context, id uint64, forced bool, a *A
 func captureInto(ctx context.Context, src Source, dir string, id uint64, kind string, flush bool, ph *Phases) (*Manifest, error) {
 	if flush {
 		start := time.Now()
+		// The stores flush concurrently.
+		type flushing struct {
+			store string
+			done  <-chan struct{}
+		}
+		var started []flushing
 		err := src.Stores(func(store string, db *pebble.DB) error {
-			if err := ctx.Err(); err != nil {
-				return err
+			done, err := db.AsyncFlush()
+			if err != nil {
+				return types.WithCode(errors.Wrapf(err, "flushing the %s store", store), types.CodeIOError)
 			}
-			return types.WithCode(errors.Wrapf(db.Flush(), "flushing the %s store", store), types.CodeIOError)
+			started = append(started, flushing{store, done})
+			return nil
 		})
+		for _, f := range started {
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				if err == nil {
+					err = types.WithCode(errors.Wrapf(ctx.Err(), "flushing the %s store", f.store), types.CodeQueryCanceled)
+				}
+			}
+		}
 		ph.Flush = time.Since(start)
 		if err != nil {
 			return nil, err

@@ -15,6 +15,32 @@
 // first so the copied WAL is nearly empty) in
 // <data>/checkpoints-local/chk-<id>/<store>.
 //
+// # Phases, and what the dataflow waits for
+//
+// A checkpoint runs in phases, each recorded in Attempt.Phases (and logged):
+//
+//  1. Flush: every store's memtable is flushed (Source.Stores), holding
+//     no lock of the source, while the views and writers run on.
+//  2. First barrier: Source.Capture waits for its consistency point. The
+//     server captures the state store under the view coordinator's commit
+//     lock, held only around an epoch's commit (an epoch in progress has
+//     written nothing yet), so this is at most one commit, never the
+//     epoch being computed.
+//  3. Sync: the Pebble checkpoints themselves (hard links, the MANIFEST
+//     and the WAL written since the flush). This is the only part that
+//     holds epoch commits still; streamdb.checkpoints shows it as
+//     alignment_time, and phase 2 as time_to_first_barrier.
+//  4. Upload: the files go to the store Options.UploadConcurrency at a
+//     time (default 4), then the manifest. Duration ends here (Flink's
+//     end-to-end duration).
+//  5. Retention (below), then the source's CompletionListener; neither
+//     counts in Duration, both delay only the next checkpoint.
+//
+// The stores are opened without WAL recycling (state.Options.RecycleWAL):
+// Pebble's Checkpoint copies each live WAL file whole, and a recycled file
+// carries up to a memtable of stale records that the copy would write
+// and sync in phase 3.
+//
 // # Layout in the store
 //
 //	shared/<store>/<NNNNNN>.sst     immutable SSTs, uploaded once, shared

@@ -30,22 +30,25 @@ var (
 	loadCheckpoints = flag.Int("load.checkpoints", 10, "BenchmarkCheckpointUnderLoad: checkpoints measured")
 	loadInterval    = flag.Duration("load.interval", 10*time.Second, "BenchmarkCheckpointUnderLoad: checkpoint interval")
 	loadConcurrency = flag.Int("load.upload_concurrency", 0, "BenchmarkCheckpointUnderLoad: Options.UploadConcurrency (0: default)")
+	loadCaptureLock = flag.String("load.capture_lock", "commit", "BenchmarkCheckpointUnderLoad: lock the capture takes: \"commit\" (held around each epoch's commit, as the server does) or \"epoch\" (held through whole epochs, as the server did before)")
 )
 
 // loadSource models the server under ingest: a state store written one
 // epoch at a time by a committer that holds the epoch lock while it
 // "computes" (like the view coordinator's mutex, held through whole
 // epochs), and a table store appended to continuously (the table change
-// logs, committed outside that lock). Capture takes the epoch lock like the
-// server's checkpointSource, so a checkpoint waits for the epoch in
-// progress.
+// logs, committed outside that lock). Capture takes the commit lock, held
+// only around each epoch's commit, as the server's checkpointSource does
+// (or, with -load.capture_lock epoch, the epoch lock: it then waits for the
+// epoch in progress, as the server did before).
 type loadSource struct {
 	dir    string
 	state  *state.Store
 	tables *state.Store
 
-	mu    sync.Mutex // the epoch lock
-	epoch uint64
+	mu       sync.Mutex // the epoch lock, held while an epoch computes and commits
+	commitMu sync.Mutex // held around an epoch's commit
+	epoch    uint64
 }
 
 func (s *loadSource) Stores(fn func(string, *pebble.DB) error) error {
@@ -56,10 +59,14 @@ func (s *loadSource) Stores(fn func(string, *pebble.DB) error) error {
 }
 
 func (s *loadSource) Capture(ctx context.Context, take func(string, *pebble.DB) error) (Capture, error) {
-	s.mu.Lock()
+	lock := &s.commitMu
+	if *loadCaptureLock == "epoch" {
+		lock = &s.mu
+	}
+	lock.Lock()
 	err := take("state", s.state.DB())
 	epoch := s.epoch
-	s.mu.Unlock()
+	lock.Unlock()
 	if err != nil {
 		return Capture{}, err
 	}
@@ -172,10 +179,12 @@ func BenchmarkCheckpointUnderLoad(b *testing.B) {
 			if busy := time.Duration(float64(*loadEpoch)**loadBusy) - time.Since(start); busy > 0 {
 				time.Sleep(busy)
 			}
+			src.commitMu.Lock()
 			if err := batch.Commit(pebble.Sync); err != nil {
 				b.Error(err)
 			}
 			src.epoch++
+			src.commitMu.Unlock()
 			src.mu.Unlock()
 			epochDurs = append(epochDurs, time.Since(start))
 			select {

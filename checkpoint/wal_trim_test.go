@@ -14,9 +14,36 @@ import (
 // TestTrimRecycledWAL checks that a checkpoint's WAL, copied from a
 // recycled log file, is cut to its live records and still replays them.
 func TestTrimRecycledWAL(t *testing.T) {
+	// The stores do not recycle WAL files by default any more; a store
+	// that does (state.Options.RecycleWAL) still gets its copy trimmed.
+	before, after := checkpointWALAfterLogs(t, true)
+	if before < 512<<10 {
+		t.Fatalf("the WAL was not recycled (%d bytes): the test no longer covers the stale tail", before)
+	}
+	if after*10 > before {
+		t.Fatalf("trimmed WAL still %d of %d bytes", after, before)
+	}
+}
+
+// TestCheckpointWALWithoutRecycling checks that a store with the default
+// options (no WAL recycling) gives checkpoints a WAL of its live records
+// only: nothing for Pebble's Checkpoint to copy and sync beyond them.
+func TestCheckpointWALWithoutRecycling(t *testing.T) {
+	before, after := checkpointWALAfterLogs(t, false)
+	if before != after || before > 64<<10 {
+		t.Fatalf("the checkpoint's WAL has %d bytes, %d of them live: a stale tail was copied", before, after)
+	}
+}
+
+// checkpointWALAfterLogs fills and flushes several 1 MiB memtables, writes
+// a few live records, checkpoints the store and returns the size of the
+// checkpoint's WAL before and after trimming (checking that the live and
+// flushed records are there).
+func checkpointWALAfterLogs(t *testing.T, recycle bool) (before, after int64) {
 	opts := state.DefaultOptions()
 	opts.NoSync = true
 	opts.MemtableSize = 1 << 20
+	opts.RecycleWAL = recycle
 	st, err := state.Open(filepath.Join(t.TempDir(), "db"), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +77,6 @@ func TestTrimRecycledWAL(t *testing.T) {
 	if len(logs) == 0 {
 		t.Fatal("checkpoint has no WAL")
 	}
-	var before, after int64
 	for _, l := range logs {
 		info, _ := os.Stat(l)
 		before += info.Size()
@@ -61,12 +87,6 @@ func TestTrimRecycledWAL(t *testing.T) {
 		after += info.Size()
 	}
 	t.Logf("WAL bytes in the checkpoint: %d before trimming, %d after", before, after)
-	if before < 512<<10 {
-		t.Fatalf("the WAL was not recycled (%d bytes): the test no longer covers the stale tail", before)
-	}
-	if after*10 > before {
-		t.Fatalf("trimmed WAL still %d of %d bytes", after, before)
-	}
 	restored, err := pebble.Open(dir, &pebble.Options{Logger: quietPebble{t}})
 	if err != nil {
 		t.Fatal(err)
@@ -87,6 +107,7 @@ func TestTrimRecycledWAL(t *testing.T) {
 	} else {
 		closer.Close()
 	}
+	return before, after
 }
 
 // quietPebble sends Pebble's log lines to the test log.

@@ -21,7 +21,9 @@ import (
 //     0A000 for a table with a UNIQUE constraint). RESET (ttl) removes
 //     the TTL (and ttl_time, ttl_update); RESET (ttl_time) goes back to
 //     processing time, RESET (ttl_update) to 'on_write'. Other options
-//     answer 0A000 (connector options cannot change).
+//     answer 0A000 (connector options cannot change), and so does a TTL
+//     on a log-only source (logonly.go: created without TTL, it keeps its
+//     rows as its change log, which expiry cannot remove).
 //   - Existing rows get an expiry atomically with the catalog change
 //     (state.TableStore.AlterTTL, in bounded batches; concurrent writers
 //     keep theirs): processing time: now + ttl, as CockroachDB's

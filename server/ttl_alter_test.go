@@ -85,6 +85,32 @@ func TestViewTTLRefreshOnRead(t *testing.T) {
 	wantCol(t, conn, `SELECT count(*) FROM p`, "0")
 }
 
+// TestViewTTLRefreshOnReadOverflow: reads of more rows than the per-view
+// bound between two epochs refresh every row that was live at the read
+// (rows and groups).
+func TestViewTTLRefreshOnReadOverflow(t *testing.T) {
+	clk := newTestClock()
+	s := startTestServer(t, t.TempDir(), withClock(clk))
+	conn := connectSimple(t, s)
+	execAll(t, conn,
+		`CREATE TABLE t (k int, v int)`,
+		`CREATE MATERIALIZED VIEW agg WITH (ttl = '1 hour', ttl_update = 'on_read_and_write') AS SELECT k, count(*) AS n FROM t GROUP BY k`,
+		`INSERT INTO t SELECT g, 0 FROM generate_series(1, 5) g`, `FLUSH`,
+	)
+	d, ok := s.cat.LookupRelation("public", "agg")
+	if !ok {
+		t.Fatal("no view agg")
+	}
+	s.ttl.view(d.OID).reads.limit = 2
+	clk.advance(59 * time.Minute)
+	wantCol(t, conn, `SELECT count(*) FROM agg`, "5") // notes 2 rows, then overflows
+	clk.advance(2 * time.Minute)
+	execAll(t, conn, `CHECKPOINT`)
+	wantCol(t, conn, `SELECT sum(expired_rows) FROM streamdb.state_tables WHERE relation_name = 'agg'`, "0")
+	execAll(t, conn, `INSERT INTO t SELECT g, 0 FROM generate_series(1, 5) g`, `FLUSH`)
+	wantCol(t, conn, `SELECT string_agg(n::text, ' ') FROM agg`, "2 2 2 2 2")
+}
+
 // TestTableTTLAlter sets a TTL with ALTER TABLE on a table that holds
 // rows, for every ttl_time x ttl_update combination; the rows present
 // before the ALTER expire like rows written under the TTL (processing

@@ -171,7 +171,7 @@ func (sw *ttlSweeper) enableView(m *viewManager, d *catalog.Descriptor, df *exec
 		if err := df.EnableTTLReadRefresh(plan); err != nil {
 			return err
 		}
-		vt.reads = &viewReads{keys: map[string]int64{}}
+		vt.reads = &viewReads{limit: maxViewReadKeys, keys: map[string]int64{}}
 	}
 	vt.frontier.Store(math.MinInt64)
 	if v, ok, err := m.store.Get(viewTTLExpiredKey(d.OID)); err != nil {

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/cockroachdb/errors"
@@ -46,7 +48,9 @@ const maxViewReadKeys = 1 << 16
 
 // viewReads are the rows of one view users read since the last epoch.
 type viewReads struct {
-	mu sync.Mutex
+	// limit is maxViewReadKeys (tests lower it).
+	limit int
+	mu    sync.Mutex
 	// keys maps key group | row key to the latest read time.
 	keys map[string]int64
 	// all, when non-zero, is the latest read time of the reads that did
@@ -61,7 +65,7 @@ func (r *viewReads) note(groupKey []byte, at int64) {
 		r.keys[string(groupKey)] = max(t, at)
 		return
 	}
-	if len(r.keys) >= maxViewReadKeys {
+	if len(r.keys) >= r.limit {
 		r.all = max(r.all, at)
 		return
 	}
@@ -114,7 +118,25 @@ func (sw *ttlSweeper) refreshReadRows(m *viewManager, v *viewRuntime, vt *viewTT
 	oid := v.desc.OID
 	rec := viewTTLRecordTable(oid)
 	db := m.store.DB()
+	needRows := v.df.TTLReadTouchesState()
 	refreshed := map[string]bool{}
+	var keyBuf, valBuf []byte
+	// Records and rows are both in key group | row key order: one iterator
+	// each, walked forward (sorted keys, or every record when reads
+	// overflowed).
+	recIt, err := db.NewIter(&pebble.IterOptions{LowerBound: rec, UpperBound: prefixEnd(rec)})
+	if err != nil {
+		return nil, errors.Wrap(err, "view ttl refresh")
+	}
+	defer recIt.Close()
+	rows := viewPrefix(oid)
+	rowIt, err := db.NewIter(&pebble.IterOptions{LowerBound: rows, UpperBound: prefixEnd(rows)})
+	if err != nil {
+		return nil, errors.Wrap(err, "view ttl refresh")
+	}
+	defer rowIt.Close()
+	// refresh applies a read at time at of the row under groupKey (key
+	// group | row key) whose record says exp.
 	refresh := func(groupKey []byte, exp, at int64) error {
 		if exp <= at {
 			return nil // expired before the read (the read did not see it)
@@ -127,23 +149,30 @@ func (sw *ttlSweeper) refreshReadRows(m *viewManager, v *viewRuntime, vt *viewTT
 			return nil // the read's lifetime has run out too: the sweep removes it
 		}
 		if next > exp {
-			if err := batch.Set(append(append([]byte(nil), rec...), groupKey...), orderedMicros(nil, next), nil); err != nil {
+			// The batch copies keys and values: one buffer each serves all.
+			keyBuf = append(append(keyBuf[:0], rec...), groupKey...)
+			valBuf = orderedMicros(valBuf[:0], next)
+			if err := batch.Set(keyBuf, valBuf, nil); err != nil {
 				return err
 			}
-			if err := batch.Set(append(orderedMicros(viewTTLIndexTable(oid), next), groupKey...), nil, nil); err != nil {
+			keyBuf = append(orderedMicros(append(keyBuf[:0], viewTTLIndexTable(oid)...), next), groupKey...)
+			if err := batch.Set(keyBuf, nil, nil); err != nil {
 				return err
 			}
 			refreshed[string(groupKey)] = true
 		}
-		val, closer, err := db.Get(viewRowKey(nil, oid, groupKey[2:]))
-		if errors.Is(err, pebble.ErrNotFound) {
-			return nil
+		if !needRows {
+			return nil // no operator state to refresh
 		}
+		keyBuf = append(append(keyBuf[:0], rows...), groupKey...)
+		if !rowIt.SeekGE(keyBuf) || !bytes.Equal(rowIt.Key(), keyBuf) {
+			return rowIt.Error()
+		}
+		val, err := rowIt.ValueAndErr()
 		if err != nil {
 			return errors.Wrap(err, "view ttl refresh")
 		}
 		_, row, err := decodeViewRow(val)
-		_ = closer.Close()
 		if err != nil {
 			return err
 		}
@@ -151,44 +180,39 @@ func (sw *ttlSweeper) refreshReadRows(m *viewManager, v *viewRuntime, vt *viewTT
 		return nil
 	}
 	if all != 0 {
-		it, err := db.NewIter(&pebble.IterOptions{LowerBound: rec, UpperBound: prefixEnd(rec)})
-		if err != nil {
-			return nil, errors.Wrap(err, "view ttl refresh")
-		}
-		defer it.Close()
-		for valid := it.First(); valid; valid = it.Next() {
-			if len(it.Value()) != 8 {
+		for valid := recIt.First(); valid; valid = recIt.Next() {
+			if len(recIt.Value()) != 8 {
 				continue
 			}
-			gk := append([]byte(nil), it.Key()[len(rec):]...)
-			at := max(all, keys[string(gk)])
-			delete(keys, string(gk))
-			if err := refresh(gk, fromOrderedMicros(it.Value()), at); err != nil {
+			gk := recIt.Key()[len(rec):]
+			at := all
+			if t, ok := keys[string(gk)]; ok {
+				at = max(at, t)
+				delete(keys, string(gk))
+			}
+			if err := refresh(gk, fromOrderedMicros(recIt.Value()), at); err != nil {
 				return nil, err
 			}
 		}
-		if err := it.Error(); err != nil {
+		if err := recIt.Error(); err != nil {
 			return nil, errors.Wrap(err, "view ttl refresh")
 		}
 	}
-	for gk, at := range keys {
-		val, closer, err := db.Get(append(append([]byte(nil), rec...), gk...))
-		if errors.Is(err, pebble.ErrNotFound) {
+	sorted := make([]string, 0, len(keys))
+	for gk := range keys {
+		sorted = append(sorted, gk)
+	}
+	slices.Sort(sorted)
+	var seek []byte
+	for _, gk := range sorted {
+		seek = append(append(seek[:0], rec...), gk...)
+		if !recIt.SeekGE(seek) || !bytes.Equal(recIt.Key(), seek) || len(recIt.Value()) != 8 {
+			if err := recIt.Error(); err != nil {
+				return nil, errors.Wrap(err, "view ttl refresh")
+			}
 			continue // deleted since, or never expires
 		}
-		if err != nil {
-			return nil, errors.Wrap(err, "view ttl refresh")
-		}
-		ok := len(val) == 8
-		var exp int64
-		if ok {
-			exp = fromOrderedMicros(val)
-		}
-		_ = closer.Close()
-		if !ok || len(gk) < 2 {
-			continue
-		}
-		if err := refresh([]byte(gk), exp, at); err != nil {
+		if err := refresh([]byte(gk), fromOrderedMicros(recIt.Value()), keys[gk]); err != nil {
 			return nil, err
 		}
 	}

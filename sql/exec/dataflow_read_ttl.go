@@ -184,3 +184,9 @@ func (d *Dataflow) TouchTTLRow(row types.Row) {
 		o.touched[string(m.keyBuf)] = tk
 	}
 }
+
+// TTLReadTouchesState reports whether TouchTTLRow has operator state to
+// refresh (false: a view without stateful operators, or no read refresh).
+func (d *Dataflow) TTLReadTouchesState() bool {
+	return d.ttl != nil && d.ttl.read != nil && d.ttl.read.op != nil
+}

@@ -28,6 +28,7 @@ func TestViewTTLRefreshOnRead(t *testing.T) {
 		`CREATE MATERIALIZED VIEW agg `+with+` AS SELECT k, count(*) AS n FROM t GROUP BY k`,
 		`CREATE MATERIALIZED VIEW dist `+with+` AS SELECT DISTINCT k FROM t`,
 		`CREATE MATERIALIZED VIEW p `+with+` AS SELECT k, v FROM t WHERE v > 0`,
+		`CREATE MATERIALIZED VIEW cur `+with+` AS SELECT DISTINCT k FROM t`,
 		// A TTL view runs on one worker whatever parallelism asks.
 		`CREATE MATERIALIZED VIEW par WITH (ttl = '1 hour', ttl_update = 'on_read_and_write', parallelism = 4) AS SELECT k, count(*) AS n FROM t GROUP BY k`,
 		`INSERT INTO t VALUES (1, 1), (2, 1), (3, 1)`, `FLUSH`, // every expiry: 60 min
@@ -46,16 +47,23 @@ func TestViewTTLRefreshOnRead(t *testing.T) {
 	// A backfill of a view over agg reads every row: not a user's read.
 	execAll(t, conn, `CREATE MATERIALIZED VIEW down AS SELECT k FROM agg`)
 	clk.advance(4*time.Minute + 59*time.Second)
-	// 59:59: a full scan of p and a key lookup in dist; no epoch runs
-	// before their rows' old expiry.
+	// 59:59: a full scan of p, a key lookup in dist through COPY TO, a
+	// cursor over cur; no epoch runs before their rows' old expiry.
 	wantCol(t, conn, `SELECT k FROM p ORDER BY k`, "1 2 3")
-	wantCol(t, conn, `SELECT k FROM dist WHERE k = 2`, "2")
+	var buf strings.Builder
+	if _, err := conn.PgConn().CopyTo(context.Background(), &buf, `COPY (SELECT k FROM dist WHERE k = 2) TO STDOUT`); err != nil || buf.String() != "2\n" {
+		t.Fatalf("COPY TO: %q, %v", buf.String(), err)
+	}
+	execAll(t, conn, `BEGIN`, `DECLARE c CURSOR FOR SELECT k FROM cur ORDER BY k`)
+	wantCol(t, conn, `FETCH ALL c`, "1 2 3")
+	execAll(t, conn, `COMMIT`)
 	clk.advance(61 * time.Second) // 61 min
 	// The epoch applies the reads (from their read time) before it sweeps.
 	execAll(t, conn, `CHECKPOINT`)
 	wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 'agg' AND operator LIKE 'materialize%'`, "2")
 	wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 'dist' AND operator LIKE 'materialize%'`, "2")
 	wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 'p' AND operator LIKE 'materialize%'`, "0")
+	wantCol(t, conn, `SELECT sum(expired_rows) FROM streamdb.state_tables WHERE relation_name = 'cur'`, "0")
 	wantCol(t, conn, `SELECT sum(expired_rows) FROM streamdb.state_tables WHERE relation_name = 'agg' AND operator NOT LIKE 'materialize%'`, "2")
 	wantCol(t, conn, `SELECT sum(expired_rows) FROM streamdb.state_tables WHERE relation_name = 'dist' AND operator NOT LIKE 'materialize%'`, "2")
 
@@ -70,6 +78,7 @@ func TestViewTTLRefreshOnRead(t *testing.T) {
 	wantCol(t, conn, aggQ, "1:1")
 	wantCol(t, conn, `SELECT k FROM dist ORDER BY k`, "2")
 	wantCol(t, conn, `SELECT k FROM p ORDER BY k`, "1 2 3")
+	wantCol(t, conn, `SELECT k FROM cur ORDER BY k`, "1 2 3")
 	// The read groups kept their state: they count on; the others start
 	// afresh.
 	execAll(t, conn, `INSERT INTO t VALUES (1, 1), (2, 1), (3, 1)`, `FLUSH`)
@@ -83,6 +92,7 @@ func TestViewTTLRefreshOnRead(t *testing.T) {
 	wantCol(t, conn, `SELECT count(*) FROM agg`, "0")
 	wantCol(t, conn, `SELECT count(*) FROM dist`, "0")
 	wantCol(t, conn, `SELECT count(*) FROM p`, "0")
+	wantCol(t, conn, `SELECT count(*) FROM cur`, "0")
 }
 
 // TestViewTTLRefreshOnReadOverflow: reads of more rows than the per-view

@@ -3,6 +3,8 @@ package exec
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"slices"
 	"sync"
 	"time"
 
@@ -44,6 +46,18 @@ type evalCtx struct {
 	compiled map[planner.Expr]evalFn
 	// workTables holds the current step of each running recursive CTE.
 	workTables map[*planner.WorkTable][]types.Row
+	// memo holds the values of the repeated sub-expressions of the
+	// expressions being evaluated (see exprCompiler); memoBase is where
+	// the innermost one's slots start.
+	memo     []memoSlot
+	memoBase int
+}
+
+// memoSlot is the value of one repeated sub-expression for the current
+// row, once computed.
+type memoSlot struct {
+	set bool
+	v   types.Datum
 }
 
 func newEvalCtx(ctx context.Context, env *Env) *evalCtx {
@@ -153,7 +167,185 @@ func equalVia(ec *evalCtx, eq *builtins.Overload, l, r types.Datum) (types.Datum
 	return types.DBool(types.Compare(l, r) == 0), nil
 }
 
+// compileExpr compiles an expression to a closure over one row.
+//
+// A sub-expression that occurs more than once (q14's 0.908 * price in
+// "0.908 * price > 1000000 AND 0.908 * price < 50000000", extract(hour
+// FROM date_time) in four CASE branches) is computed at most once per
+// row: its occurrences share a memo slot, filled the first time one of
+// them is evaluated (so CASE and AND still evaluate lazily) and cleared
+// for the next row. Only calls and casts over columns, constants and
+// parameters of non-volatile functions are shared; an error is never
+// memoised, so the next occurrence reports it again.
 func compileExpr(e planner.Expr) (evalFn, error) {
+	c := &exprCompiler{}
+	c.findRepeats(e)
+	fn, err := c.node(e)
+	if err != nil || c.nslots == 0 {
+		return fn, err
+	}
+	n := c.nslots
+	return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+		saved, base := ec.memoBase, len(ec.memo)
+		ec.memo = slices.Grow(ec.memo, n)[:base+n]
+		clear(ec.memo[base:])
+		ec.memoBase = base
+		d, err := fn(ec, row)
+		clear(ec.memo[base:])
+		ec.memo, ec.memoBase = ec.memo[:base], saved
+		return d, err
+	}, nil
+}
+
+// exprCompiler compiles one expression tree.
+type exprCompiler struct {
+	// slots maps each occurrence of a repeated sub-expression to its memo
+	// slot; inMemo marks the occurrences whose memo wrapper is being built.
+	slots  map[planner.Expr]int
+	inMemo map[planner.Expr]bool
+	nslots int
+}
+
+// maxRepeatCandidates bounds the pairwise search for repeated
+// sub-expressions (generated SQL can have huge expressions).
+const maxRepeatCandidates = 64
+
+// findRepeats assigns memo slots to the sub-expressions of e that occur
+// more than once.
+func (c *exprCompiler) findRepeats(e planner.Expr) {
+	var cands []planner.Expr
+	var walk func(planner.Expr)
+	walk = func(x planner.Expr) {
+		if len(cands) > maxRepeatCandidates {
+			return
+		}
+		switch x := x.(type) {
+		case *planner.Func:
+			if shareable(x) {
+				cands = append(cands, x)
+			}
+			for _, a := range x.Args {
+				walk(a)
+			}
+		case *planner.Cast:
+			if shareable(x) {
+				cands = append(cands, x)
+			}
+			walk(x.Arg)
+		case *planner.And:
+			for _, a := range x.Args {
+				walk(a)
+			}
+		case *planner.Or:
+			for _, a := range x.Args {
+				walk(a)
+			}
+		case *planner.Not:
+			walk(x.Arg)
+		case *planner.IsNull:
+			walk(x.Arg)
+		case *planner.IsBool:
+			walk(x.Arg)
+		case *planner.Case:
+			for _, w := range x.Whens {
+				walk(w.Cond)
+				walk(w.Result)
+			}
+			if x.Else != nil {
+				walk(x.Else)
+			}
+		case *planner.Coalesce:
+			for _, a := range x.Args {
+				walk(a)
+			}
+		case *planner.InList:
+			walk(x.Arg)
+			for _, a := range x.List {
+				walk(a)
+			}
+		case *planner.Subscript:
+			walk(x.Arg)
+		}
+	}
+	walk(e)
+	if len(cands) < 2 || len(cands) > maxRepeatCandidates {
+		return
+	}
+	for i, a := range cands {
+		if _, done := c.slots[a]; done {
+			continue
+		}
+		slot := -1
+		for _, b := range cands[i+1:] {
+			if _, done := c.slots[b]; done || !reflect.DeepEqual(a, b) {
+				continue
+			}
+			if slot < 0 {
+				slot = c.nslots
+				c.nslots++
+				if c.slots == nil {
+					c.slots = map[planner.Expr]int{}
+					c.inMemo = map[planner.Expr]bool{}
+				}
+				c.slots[a] = slot
+			}
+			c.slots[b] = slot
+		}
+	}
+}
+
+// shareable reports whether x may be computed once per row for all its
+// occurrences: a call or cast, not volatile, over columns, constants and
+// parameters only.
+func shareable(x planner.Expr) bool {
+	switch x := x.(type) {
+	case *planner.ColRef, *planner.Const, *planner.Param:
+		return true
+	case *planner.Cast:
+		return shareable(x.Arg)
+	case *planner.Func:
+		if x.Fn == nil || x.Fn.Volatility == builtins.Volatile || x.Fn.SetReturning {
+			return false
+		}
+		for _, a := range x.Args {
+			if !shareable(a) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// memoized compiles an occurrence of a repeated sub-expression: it reads
+// the row's memo slot, or computes and fills it.
+func (c *exprCompiler) memoized(e planner.Expr, slot int) (evalFn, error) {
+	c.inMemo[e] = true
+	inner, err := c.node(e)
+	delete(c.inMemo, e)
+	if err != nil {
+		return nil, err
+	}
+	return func(ec *evalCtx, row types.Row) (types.Datum, error) {
+		m := &ec.memo[ec.memoBase+slot]
+		if m.set {
+			return m.v, nil
+		}
+		d, err := inner(ec, row)
+		if err == nil {
+			// inner may have evaluated a nested expression that grew
+			// ec.memo: take the slot again.
+			m = &ec.memo[ec.memoBase+slot]
+			m.v, m.set = d, true
+		}
+		return d, err
+	}, nil
+}
+
+func (c *exprCompiler) node(e planner.Expr) (evalFn, error) {
+	if slot, ok := c.slots[e]; ok && !c.inMemo[e] {
+		return c.memoized(e, slot)
+	}
 	switch e := e.(type) {
 	case *planner.Const:
 		v := e.Value
@@ -188,10 +380,10 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		}, nil
 
 	case *planner.Func:
-		return compileFunc(e)
+		return c.fn(e)
 
 	case *planner.Cast:
-		arg, err := compileExpr(e.Arg)
+		arg, err := c.node(e.Arg)
 		if err != nil {
 			return nil, err
 		}
@@ -208,7 +400,7 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		}, nil
 
 	case *planner.And:
-		args, err := compileList(e.Args)
+		args, err := c.list(e.Args)
 		if err != nil {
 			return nil, err
 		}
@@ -232,7 +424,7 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		}, nil
 
 	case *planner.Or:
-		args, err := compileList(e.Args)
+		args, err := c.list(e.Args)
 		if err != nil {
 			return nil, err
 		}
@@ -256,7 +448,7 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		}, nil
 
 	case *planner.Not:
-		arg, err := compileExpr(e.Arg)
+		arg, err := c.node(e.Arg)
 		if err != nil {
 			return nil, err
 		}
@@ -269,7 +461,7 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		}, nil
 
 	case *planner.IsNull:
-		arg, err := compileExpr(e.Arg)
+		arg, err := c.node(e.Arg)
 		if err != nil {
 			return nil, err
 		}
@@ -283,7 +475,7 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		}, nil
 
 	case *planner.IsBool:
-		arg, err := compileExpr(e.Arg)
+		arg, err := c.node(e.Arg)
 		if err != nil {
 			return nil, err
 		}
@@ -306,7 +498,7 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		}, nil
 
 	case *planner.IsDistinct:
-		l, r, err := compilePair(e.L, e.R)
+		l, r, err := c.pair(e.L, e.R)
 		if err != nil {
 			return nil, err
 		}
@@ -341,17 +533,17 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		results := make([]evalFn, len(e.Whens))
 		for i, w := range e.Whens {
 			var err error
-			if conds[i], err = compileExpr(w.Cond); err != nil {
+			if conds[i], err = c.node(w.Cond); err != nil {
 				return nil, err
 			}
-			if results[i], err = compileExpr(w.Result); err != nil {
+			if results[i], err = c.node(w.Result); err != nil {
 				return nil, err
 			}
 		}
 		var elseFn evalFn
 		if e.Else != nil {
 			var err error
-			if elseFn, err = compileExpr(e.Else); err != nil {
+			if elseFn, err = c.node(e.Else); err != nil {
 				return nil, err
 			}
 		}
@@ -372,7 +564,7 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		}, nil
 
 	case *planner.Coalesce:
-		args, err := compileList(e.Args)
+		args, err := c.list(e.Args)
 		if err != nil {
 			return nil, err
 		}
@@ -387,7 +579,7 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		}, nil
 
 	case *planner.NullIf:
-		l, r, err := compilePair(e.L, e.R)
+		l, r, err := c.pair(e.L, e.R)
 		if err != nil {
 			return nil, err
 		}
@@ -412,7 +604,7 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		}, nil
 
 	case *planner.MinMax:
-		args, err := compileList(e.Args)
+		args, err := c.list(e.Args)
 		if err != nil {
 			return nil, err
 		}
@@ -440,11 +632,11 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		}, nil
 
 	case *planner.InList:
-		arg, err := compileExpr(e.Arg)
+		arg, err := c.node(e.Arg)
 		if err != nil {
 			return nil, err
 		}
-		list, err := compileList(e.List)
+		list, err := c.list(e.List)
 		if err != nil {
 			return nil, err
 		}
@@ -480,7 +672,7 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		}, nil
 
 	case *planner.AnyAll:
-		l, r, err := compilePair(e.L, e.R)
+		l, r, err := c.pair(e.L, e.R)
 		if err != nil {
 			return nil, err
 		}
@@ -498,7 +690,7 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		}, nil
 
 	case *planner.ArrayCtor:
-		elems, err := compileList(e.Elems)
+		elems, err := c.list(e.Elems)
 		if err != nil {
 			return nil, err
 		}
@@ -516,7 +708,7 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 		}, nil
 
 	case *planner.Subscript:
-		return compileSubscript(e)
+		return c.subscript(e)
 
 	case *planner.Subquery:
 		return compileSubquery(e)
@@ -524,10 +716,10 @@ func compileExpr(e planner.Expr) (evalFn, error) {
 	return nil, types.Unsupported(fmt.Sprintf("expression %T", e))
 }
 
-func compileList(es []planner.Expr) ([]evalFn, error) {
+func (c *exprCompiler) list(es []planner.Expr) ([]evalFn, error) {
 	fns := make([]evalFn, len(es))
 	for i, e := range es {
-		fn, err := compileExpr(e)
+		fn, err := c.node(e)
 		if err != nil {
 			return nil, err
 		}
@@ -536,7 +728,7 @@ func compileList(es []planner.Expr) ([]evalFn, error) {
 	return fns, nil
 }
 
-func compileFunc(e *planner.Func) (evalFn, error) {
+func (c *exprCompiler) fn(e *planner.Func) (evalFn, error) {
 	fn := e.Fn
 	if fn == nil || fn.Fn == nil {
 		name := "function"
@@ -549,7 +741,7 @@ func compileFunc(e *planner.Func) (evalFn, error) {
 	if fn.IntAsNumeric {
 		argExprs = skipIntToNumericCasts(argExprs)
 	}
-	args, err := compileList(argExprs)
+	args, err := c.list(argExprs)
 	if err != nil {
 		return nil, err
 	}
@@ -734,7 +926,7 @@ func sameDims(a, b []int) bool {
 	return true
 }
 
-func compileSubscript(e *planner.Subscript) (evalFn, error) {
+func (c *exprCompiler) subscript(e *planner.Subscript) (evalFn, error) {
 	base := e.Arg
 	for {
 		s, ok := base.(*planner.Subscript)
@@ -746,7 +938,7 @@ func compileSubscript(e *planner.Subscript) (evalFn, error) {
 	if t := base.Type(); t != nil && t.Family != types.ArrayFamily {
 		return nil, types.Unsupported("subscripting type " + t.String())
 	}
-	arg, err := compileExpr(e.Arg)
+	arg, err := c.node(e.Arg)
 	if err != nil {
 		return nil, err
 	}
@@ -754,7 +946,7 @@ func compileSubscript(e *planner.Subscript) (evalFn, error) {
 		if x == nil {
 			return nil, nil
 		}
-		return compileExpr(x)
+		return c.node(x)
 	}
 	// int2vector and oidvector (pg_index.indkey, pg_proc.proargtypes) are
 	// subscripted from 0.
@@ -776,16 +968,16 @@ func compileSubscript(e *planner.Subscript) (evalFn, error) {
 			inner = s.Arg
 		}
 		if len(idxExprs) > 1 {
-			if arg, err = compileExpr(inner); err != nil {
+			if arg, err = c.node(inner); err != nil {
 				return nil, err
 			}
 		}
 		if f, ok := e.Arg.(*planner.Func); ok && len(idxExprs) == 1 && lower == 1 && f.Fn != nil && f.Fn.Element != nil {
-			if c, ok := e.Index.(*planner.Const); ok && c.Value.K == types.KInt {
-				return compileElementCall(f, c.Value.I)
+			if ic, ok := e.Index.(*planner.Const); ok && ic.Value.K == types.KInt {
+				return c.elementCall(f, ic.Value.I)
 			}
 		}
-		idxs, err := compileList(idxExprs)
+		idxs, err := c.list(idxExprs)
 		if err != nil {
 			return nil, err
 		}
@@ -858,8 +1050,8 @@ func compileSubscript(e *planner.Subscript) (evalFn, error) {
 // function that can compute one element without building its array
 // (Overload.Element): (regexp_match(url, p))[2] then allocates no array
 // per row.
-func compileElementCall(f *planner.Func, index int64) (evalFn, error) {
-	args, err := compileList(f.Args)
+func (c *exprCompiler) elementCall(f *planner.Func, index int64) (evalFn, error) {
+	args, err := c.list(f.Args)
 	if err != nil {
 		return nil, err
 	}
@@ -888,11 +1080,11 @@ func compileElementCall(f *planner.Func, index int64) (evalFn, error) {
 }
 
 // compilePair compiles the two operands of a binary expression.
-func compilePair(le, re planner.Expr) (l, r evalFn, err error) {
-	if l, err = compileExpr(le); err != nil {
+func (c *exprCompiler) pair(le, re planner.Expr) (l, r evalFn, err error) {
+	if l, err = c.node(le); err != nil {
 		return nil, nil, err
 	}
-	if r, err = compileExpr(re); err != nil {
+	if r, err = c.node(re); err != nil {
 		return nil, nil, err
 	}
 	return l, r, nil

@@ -185,3 +185,81 @@ func TestSubscriptedRegexpMatch(t *testing.T) {
 		t.Errorf("(regexp_match(url, p))[2]: %.0f allocations per row, want at most 1", n)
 	}
 }
+
+// TestRepeatedSubexpressions: a call that occurs twice in an expression
+// runs once per row (not once per occurrence), its value follows the row,
+// a volatile call still runs per occurrence, and an error is not memoised.
+func TestRepeatedSubexpressions(t *testing.T) {
+	ec := newEvalCtx(context.Background(), nil)
+	col := &planner.ColRef{Idx: 0, Typ: types.Text}
+	eq, err := builtins.ResolveOperator("=", types.Text, types.Text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	upper := &builtins.Overload{Name: "up", Args: []*types.T{types.Text}, Ret: types.Text,
+		Fn: func(_ *builtins.Context, a []types.Datum) (types.Datum, error) {
+			calls++
+			if a[0].S == "boom" {
+				return types.Null, types.Errorf(types.CodeDivisionByZero, "boom")
+			}
+			return types.DString(a[0].S + "!"), nil
+		}}
+	call := func(o *builtins.Overload) planner.Expr {
+		return &planner.Func{Fn: o, Args: []planner.Expr{col}, Typ: types.Text}
+	}
+	is := func(e planner.Expr, s string) planner.Expr {
+		return &planner.Func{Fn: eq, Args: []planner.Expr{e, textConst(s)}, Typ: types.Bool}
+	}
+	// CASE WHEN up(c) = 'a!' THEN 'A' WHEN up(c) = 'b!' THEN 'B' ELSE up(c) END
+	caseOf := func(o *builtins.Overload) planner.Expr {
+		return &planner.Case{Whens: []planner.CaseWhen{
+			{Cond: is(call(o), "a!"), Result: textConst("A")},
+			{Cond: is(call(o), "b!"), Result: textConst("B")},
+		}, Else: call(o), Typ: types.Text}
+	}
+	fn, err := compileExpr(caseOf(upper))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ in, want string }{{"a", "A"}, {"b", "B"}, {"c", "c!"}, {"b", "B"}} {
+		calls = 0
+		d, err := fn(ec, types.Row{types.DString(c.in)})
+		if err != nil || d.S != c.want {
+			t.Fatalf("case over %q: %v, %v; want %q", c.in, d, err, c.want)
+		}
+		if calls != 1 {
+			t.Errorf("case over %q: up() ran %d times, want once", c.in, calls)
+		}
+	}
+	calls = 0
+	if _, err := fn(ec, types.Row{types.DString("boom")}); types.Code(err) != types.CodeDivisionByZero {
+		t.Fatalf("error not reported: %v", err)
+	}
+	if len(ec.memo) != 0 || ec.memoBase != 0 {
+		t.Fatalf("memo left behind: %d slots, base %d", len(ec.memo), ec.memoBase)
+	}
+	volatile := *upper
+	volatile.Volatility = builtins.Volatile
+	vfn, err := compileExpr(caseOf(&volatile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls = 0
+	if d, err := vfn(ec, types.Row{types.DString("c")}); err != nil || d.S != "c!" {
+		t.Fatalf("volatile case: %v, %v", d, err)
+	}
+	if calls != 3 {
+		t.Errorf("volatile up() ran %d times, want 3 (once per occurrence)", calls)
+	}
+	// q14's filter computes 0.908 * price once per row.
+	qs := exprBenchQueries(t)
+	pred, err := compileExpr(qs["q14"].pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := bidChunk().Rows[5]
+	if n := testing.AllocsPerRun(100, func() { _, _ = pred(ec, r) }); n > 1 {
+		t.Errorf("q14 filter: %.0f allocations per row, want 1 (one product)", n)
+	}
+}

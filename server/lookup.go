@@ -59,6 +59,11 @@ type viewLookup struct {
 	// filled the cache (n < 64): the widths whose answers an epoch's
 	// changes must update.
 	widths atomic.Uint64
+	// warmed has bit n set once the answers of every prefix of n columns
+	// were cached from one scan of the view (or the view proved too
+	// large); warming is set while one lookup does that.
+	warmed  atomic.Uint64
+	warming atomic.Bool
 }
 
 // rowCacheSizeOption maps state.row_cache_size (0: off) to
@@ -287,6 +292,13 @@ func (m *viewManager) lookupRows(ctx context.Context, vs *viewSnapshot, oid uint
 				// must see the width (state.RowCache.Fill).
 				lv.widths.Or(1 << n)
 				l.cache.Fill(key, answer, ver)
+				if lv.warmed.Load()&(1<<n) == 0 && lv.warming.CompareAndSwap(false, true) {
+					err := m.warmLookups(ctx, snap, ver, oid, lv, n)
+					lv.warming.Store(false)
+					if err != nil {
+						return err
+					}
+				}
 			}
 		}
 	}
@@ -314,6 +326,84 @@ func (m *viewManager) lookupRows(ctx context.Context, vs *viewSnapshot, oid uint
 		}
 	}
 	return nil
+}
+
+// warmLookups caches, from one scan of view oid in snap (at version ver),
+// the answer of every prefix of n columns that has rows: serving
+// workloads look up most of a view's keys, and one scan costs about as
+// much as a few hundred lookups' seeks. Views with a TTL are not warmed
+// (their answers last one epoch), nor views whose answers would take more
+// than half of the cache. When an epoch passes during the scan the fills
+// are refused, and a later miss tries again.
+func (m *viewManager) warmLookups(ctx context.Context, snap *pebble.Snapshot, ver uint64, oid uint32, lv *viewLookup, n int) error {
+	l := m.lookups
+	if m.srv.ttl.view(oid) != nil {
+		lv.warmed.Or(1 << n)
+		return nil
+	}
+	prefix := viewPrefix(oid)
+	it, err := snap.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return errors.Wrap(err, "view lookup")
+	}
+	defer it.Close()
+	answers := map[string][]byte{}
+	budget := l.cache.Capacity() / 2
+	var size int64
+	rows := 0
+	for valid := it.First(); valid; valid = it.Next() {
+		if rows++; rows&1023 == 0 && ctx.Err() != nil {
+			return types.Errorf(types.CodeQueryCanceled, "canceling statement due to user request")
+		}
+		k := it.Key()
+		rowKey := k[6:]
+		end, ok := keyPrefixEnd(rowKey, n)
+		if !ok {
+			continue // fewer columns: cannot be looked up by n
+		}
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return errors.Wrap(err, "view lookup")
+		}
+		p := string(rowKey[:end])
+		before := len(answers[p])
+		answers[p] = appendLookupRow(answers[p], lookupRow{rowKey: rowKey, expiry: math.MaxInt64, value: v})
+		size += int64(len(answers[p]) - before)
+		if before == 0 {
+			size += int64(len(p) + 12 + 96)
+		}
+		if size > budget {
+			lv.warmed.Or(1 << n) // too large: lookups fill one by one
+			return nil
+		}
+	}
+	if err := it.Error(); err != nil {
+		return errors.Wrap(err, "view lookup")
+	}
+	gen := lv.gen.Load()
+	var key []byte
+	for p, answer := range answers {
+		key = appendLookupKey(key, oid, gen, []byte(p))
+		if !l.cache.Fill(key, answer, ver) {
+			return nil // an epoch passed: a later miss warms again
+		}
+	}
+	lv.warmed.Or(1 << n)
+	return nil
+}
+
+// keyPrefixEnd returns the length of the key encoding of the first n
+// values of rowKey.
+func keyPrefixEnd(rowKey []byte, n int) (int, bool) {
+	rest := rowKey
+	for range n {
+		_, r, err := types.DecodeKey(rest, false)
+		if err != nil {
+			return 0, false
+		}
+		rest = r
+	}
+	return len(rowKey) - len(rest), true
 }
 
 // keyColumns counts the key-encoded values in prefix.

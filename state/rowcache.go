@@ -151,19 +151,28 @@ func (c *RowCache) Get(key []byte, v uint64) ([]byte, bool) {
 }
 
 // Fill caches val under key as read from a snapshot at version v, unless
-// the cache has moved past v. The cache keeps val: the caller must not
-// modify it afterwards.
-func (c *RowCache) Fill(key, val []byte, v uint64) {
+// the cache has moved past v; it reports whether the cache is still at v.
+// The cache keeps val: the caller must not modify it afterwards.
+func (c *RowCache) Fill(key, val []byte, v uint64) bool {
 	if c == nil || v == 0 {
-		return
+		return false
 	}
 	s := c.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.applying.Load() != v || c.applied.Load() != v {
-		return
+		return false
 	}
 	c.setLocked(s, key, val, v)
+	return true
+}
+
+// Capacity returns the cache's size in bytes (0: off).
+func (c *RowCache) Capacity() int64 {
+	if c == nil {
+		return 0
+	}
+	return c.capacity
 }
 
 func (c *RowCache) setLocked(s *rowCacheShard, key, val []byte, v uint64) {

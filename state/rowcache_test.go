@@ -3,6 +3,7 @@ package state
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -126,7 +127,7 @@ func TestRowCacheConcurrentModel(t *testing.T) {
 	current.Store(1)
 	var stop atomic.Bool
 	var wg sync.WaitGroup
-	var hits atomic.Int64
+	var hits, reads atomic.Int64
 	errs := make(chan error, readers)
 	for r := range readers {
 		wg.Add(1)
@@ -135,6 +136,7 @@ func TestRowCacheConcurrentModel(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(r), 1))
 			for !stop.Load() {
 				v := current.Load() // the reader's snapshot
+				reads.Add(1)
 				k := rng.IntN(keys)
 				key := []byte{byte(k)}
 				want := history[v][k]
@@ -152,6 +154,11 @@ func TestRowCacheConcurrentModel(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(99, 1))
 	for v := uint64(2); v <= versions; v++ {
+		// Let the readers keep up, so that they also read versions the
+		// cache is at (on a loaded machine the writer could finish first).
+		for reads.Load() < int64(v)*8 && len(errs) == 0 {
+			runtime.Gosched()
+		}
 		history[v] = history[v-1]
 		changed := rng.IntN(keys)
 		history[v][changed] = fmt.Sprintf("%d@%d", changed, v)

@@ -207,7 +207,7 @@ func writeRecoveryMarkdown(b *strings.Builder, r *Report) {
 		if s.Error != "" {
 			fmt.Fprintf(b, "error: %s\n\n", s.Error)
 		}
-		b.WriteString("| system | clients | ingest running | queries | QPS | p50 ms | p99 ms |\n|---|---:|---|---:|---:|---:|---:|\n")
+		b.WriteString("| system | clients | ingest running | queries | QPS | p50 ms | p99 ms | row cache hits | load avg |\n|---|---:|---|---:|---:|---:|---:|---:|---:|\n")
 		for _, st := range []*ServingStats{&s.Streamdb, s.Postgres} {
 			if st == nil || st.System == "" {
 				continue
@@ -216,7 +216,11 @@ func writeRecoveryMarkdown(b *strings.Builder, r *Report) {
 				fmt.Fprintf(b, "| %s | %d | %v | error: %s |||| \n", st.System, st.Clients, st.IngestRunning, st.Error)
 				continue
 			}
-			fmt.Fprintf(b, "| %s | %d | %v | %d | %.0f | %.2f | %.2f |\n", st.System, st.Clients, st.IngestRunning, st.Queries, st.QPS, st.P50Ms, st.P99Ms)
+			hits := "–"
+			if st.RowCacheHitRatio > 0 {
+				hits = fmt.Sprintf("%.1f %%", 100*st.RowCacheHitRatio)
+			}
+			fmt.Fprintf(b, "| %s | %d | %v | %d | %.0f | %.2f | %.2f | %s | %.1f |\n", st.System, st.Clients, st.IngestRunning, st.Queries, st.QPS, st.P50Ms, st.P99Ms, hits, st.LoadAvg)
 		}
 	}
 }

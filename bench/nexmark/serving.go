@@ -1,10 +1,14 @@
 package nexmark
 
 import (
+	"bufio"
 	"context"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,8 +44,14 @@ type ServingStats struct {
 	P99Ms   float64 `json:"p99_ms"`
 	// IngestRunning says whether the Nexmark generator and the view were
 	// being maintained during the measurement.
-	IngestRunning bool   `json:"ingest_running"`
-	Error         string `json:"error,omitempty"`
+	IngestRunning bool `json:"ingest_running"`
+	// RowCacheHitRatio is the share of key lookups the row cache answered
+	// during the measurement (streamdb only, from /metrics; -1: unknown).
+	RowCacheHitRatio float64 `json:"row_cache_hit_ratio,omitempty"`
+	// LoadAvg is the machine's 1-minute load average at the end of the
+	// measurement: the box is shared, and QPS follows the CPU left.
+	LoadAvg float64 `json:"load_avg"`
+	Error   string  `json:"error,omitempty"`
 }
 
 // ServingResult is the serving benchmark's outcome: prepared point
@@ -138,9 +148,14 @@ func RunServing(ctx context.Context, opts ServingOptions) (ServingResult, error)
 	}
 	res.Rows, res.Keys = len(all), len(keys)
 	opts.Logf("serving: %d q17 rows; %d clients for %v against streamdb (ingest running)", len(keys), opts.Clients, opts.Duration)
+	hits0, misses0, cacheErr := rowCacheCounters(ctx, srv.HTTPAddr)
 	res.Streamdb, err = pointSelects(ctx, srv.ConnString(), keys, opts)
 	if err != nil {
 		return res, err
+	}
+	res.Streamdb.RowCacheHitRatio = -1
+	if hits1, misses1, err := rowCacheCounters(ctx, srv.HTTPAddr); err == nil && cacheErr == nil && hits1+misses1 > hits0+misses0 {
+		res.Streamdb.RowCacheHitRatio = (hits1 - hits0) / (hits1 + misses1 - hits0 - misses0)
 	}
 	res.Streamdb.System, res.Streamdb.IngestRunning = "streamdb", true
 	opts.Logf("serving: streamdb %.0f QPS, p99 %.2f ms", res.Streamdb.QPS, res.Streamdb.P99Ms)
@@ -256,5 +271,45 @@ func pointSelects(ctx context.Context, connString string, keys []servingKey, opt
 	stats.Queries = int64(len(merged))
 	stats.QPS = float64(len(merged)) / elapsed.Seconds()
 	stats.P50Ms, stats.P99Ms = percentile(merged, 0.5), percentile(merged, 0.99)
+	stats.LoadAvg = ReadLoadAvg()[0]
 	return stats, nil
+}
+
+// rowCacheCounters reads the row cache's hit and miss counters from the
+// server's /metrics.
+func rowCacheCounters(ctx context.Context, httpAddr string) (hits, misses float64, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+httpAddr+"/metrics", nil)
+	if err != nil {
+		return 0, 0, errors.Wrap(err, "reading /metrics")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, 0, errors.Wrap(err, "reading /metrics")
+	}
+	defer resp.Body.Close()
+	found := 0
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if !ok {
+			continue
+		}
+		var dst *float64
+		switch name {
+		case "streamdb_row_cache_hits_total":
+			dst = &hits
+		case "streamdb_row_cache_misses_total":
+			dst = &misses
+		default:
+			continue
+		}
+		if *dst, err = strconv.ParseFloat(value, 64); err != nil {
+			return 0, 0, errors.Wrap(err, "reading /metrics")
+		}
+		found++
+	}
+	if found != 2 {
+		return 0, 0, errors.New("no row cache counters on /metrics")
+	}
+	return hits, misses, errors.Wrap(sc.Err(), "reading /metrics")
 }

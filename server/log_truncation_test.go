@@ -5,8 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -245,5 +252,113 @@ func TestLogTruncation(t *testing.T) {
 	}
 	if got, want := queryText(t, conn, "SELECT * FROM lonely_sum"), queryText(t, conn, "SELECT sum(v) AS s, count(*) AS n FROM lonely"); got != want {
 		t.Fatalf("view over a table without consumers:\n%s\nrecomputed\n%s", got, want)
+	}
+}
+
+// TestLogTruncationChildServer is the server process of
+// TestLogTruncationKill9; it does nothing in a normal test run.
+func TestLogTruncationChildServer(t *testing.T) {
+	dir, listen := os.Getenv("STREAMDB_LOGTRUNC_CHILD_DIR"), os.Getenv("STREAMDB_LOGTRUNC_CHILD_LISTEN")
+	if dir == "" {
+		t.Skip("helper process of TestLogTruncationKill9")
+	}
+	srv, err := Start(context.Background(), Options{
+		Listen: listen, HTTP: "-", DataDir: dir, BarrierInterval: 10 * time.Millisecond,
+		// Checkpoints (and so truncations) all the time, so that kills
+		// land between a truncation and the next checkpoint.
+		CheckpointInterval: 50 * time.Millisecond,
+		Settings:           map[string]string{"checkpoint.min_pause": "10ms"},
+		Logger:             slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	<-sig
+	_ = srv.Close()
+}
+
+// TestLogTruncationKill9 kills the server with SIGKILL while tables are
+// updated and checkpoints truncate their logs; after every restart (which
+// rolls the views back to the last checkpoint and replays the logs from
+// its offsets) the views must equal their queries recomputed.
+func TestLogTruncationKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts server processes")
+	}
+	dir := t.TempDir()
+	listen := freePort(t)
+	var child *exec.Cmd
+	var conn *pgx.Conn
+	start := func() {
+		child = exec.Command(os.Args[0], "-test.run=^TestLogTruncationChildServer$")
+		child.Env = append(os.Environ(), "STREAMDB_LOGTRUNC_CHILD_DIR="+dir, "STREAMDB_LOGTRUNC_CHILD_LISTEN="+listen)
+		if err := child.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(60 * time.Second); ; {
+			c, err := pgx.Connect(context.Background(), "postgres://streamdb@"+listen+"/streamdb?sslmode=disable&default_query_exec_mode=simple_protocol")
+			if err == nil {
+				conn = c
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatal(err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	kill := func() {
+		_ = conn.Close(context.Background())
+		_ = child.Process.Signal(syscall.SIGKILL)
+		_, _ = child.Process.Wait()
+	}
+	start()
+	defer func() {
+		if child.ProcessState == nil {
+			_ = child.Process.Signal(syscall.SIGKILL)
+			_, _ = child.Process.Wait()
+		}
+	}()
+	const agg = "SELECT k % 7 AS g, count(*) AS n, sum(v) AS total FROM t GROUP BY k % 7"
+	const join = "SELECT t.k, t.v, u.w FROM t JOIN u ON t.k = u.k WHERE t.v % 3 = 0"
+	execAll(t, conn,
+		"CREATE TABLE t (k int PRIMARY KEY, v int)",
+		"CREATE TABLE u (k int PRIMARY KEY, w int)",
+		"INSERT INTO t SELECT g, 0 FROM generate_series(1, 200) g",
+		"INSERT INTO u SELECT g, g FROM generate_series(1, 200) g",
+		"CREATE MATERIALIZED VIEW agg AS "+agg,
+		"CREATE MATERIALIZED VIEW j AS "+join,
+	)
+	check := func(what string) {
+		t.Helper()
+		execAll(t, conn, "FLUSH")
+		for _, q := range []struct{ view, query string }{{"agg", agg}, {"j", join}} {
+			if got, want := queryText(t, conn, "SELECT * FROM "+q.view+" ORDER BY 1, 2, 3"), queryText(t, conn, q.query+" ORDER BY 1, 2, 3"); got != want {
+				t.Fatalf("%s: view %s\n%s\nrecomputed\n%s", what, q.view, got, want)
+			}
+		}
+	}
+	step := 0
+	for round := range 6 {
+		for range 40 + round*15 {
+			step++
+			execAll(t, conn,
+				fmt.Sprintf("UPDATE t SET v = v + %d WHERE k %% %d = 0", step, 1+step%5),
+				fmt.Sprintf("UPDATE u SET w = w - 1 WHERE k %% %d = 1", 2+step%3),
+			)
+		}
+		kill()
+		start()
+		check(fmt.Sprintf("after kill -9 #%d", round+1))
+	}
+	// The logs were truncated meanwhile: without truncation t's log would
+	// hold its 200 inserts and at least 40 updated rows (2 records each)
+	// per step.
+	kill()
+	srv := startTestServer(t, dir, func(o *Options) { o.CheckpointInterval = -1 })
+	if got, all := logCount(t, srv, mustOID(t, srv, "t")), int64(200+step*2*40); got >= all {
+		t.Fatalf("log of t holds %d records: not truncated (at least %d without truncation)", got, all)
 	}
 }

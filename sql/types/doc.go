@@ -5,9 +5,9 @@
 // and a statement position to an error.
 //
 // Rows are stored in the compact row format of rowenc.go. DecodeRow
-// allocates each row; a RowDecoder, for scans of many rows, carves rows,
-// the strings of small rows and decimals from slabs instead, with no
-// allocation per row.
+// allocates each row; a RowDecoder, for scans of many rows, carves the
+// rows' datums from slabs instead (strings and decimals keep their own
+// memory, so that state keeping a few values does not pin whole arenas).
 //
 // It imports nothing of ours but internal/, so pgwire, the planner, the
 // executor, the state store and the catalog can all speak it.

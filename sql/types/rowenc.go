@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/cockroachdb/apd/v3"
 )
@@ -114,8 +113,6 @@ type rowReader struct {
 	pos int
 	// s, when set, is string(b): strings are sliced from it, not copied.
 	s string
-	// dec, when set, supplies memory for decimals.
-	dec *RowDecoder
 }
 
 func (r *rowReader) uvarint() (uint64, bool) {
@@ -151,11 +148,10 @@ func decodeRow(b []byte) (Row, error) {
 	return decodeRowFrom(b, nil)
 }
 
-// decodeRowFrom decodes one row. With a RowDecoder the row's datums, the
-// strings of a small row and its decimals are carved from the decoder's
-// slabs; without one each row allocates its own.
+// decodeRowFrom decodes one row. With a RowDecoder the row's datums are
+// carved from the decoder's slab; without one each row allocates its own.
 func decodeRowFrom(b []byte, dec *RowDecoder) (Row, error) {
-	r := rowReader{b: b, dec: dec}
+	r := rowReader{b: b}
 	n, ok := r.uvarint()
 	// Every datum takes at least one byte.
 	if !ok || n > uint64(len(b)-r.pos) {
@@ -168,15 +164,11 @@ func decodeRowFrom(b []byte, dec *RowDecoder) (Row, error) {
 		row = make(Row, n)
 	}
 	// The strings of a small row share one copy of its bytes: one
-	// allocation per row instead of one per string column, or none with a
-	// decoder. (A large row copies each string, so a value kept long after
-	// the row, such as a grouping key, does not pin the rest.)
+	// allocation per row instead of one per string column. (A large row
+	// copies each string, so a value kept long after the row, such as a
+	// grouping key, does not pin the rest.)
 	if len(b) <= sharedStringRowMax {
-		if dec != nil {
-			r.s = dec.text(b)
-		} else {
-			r.s = string(b)
-		}
+		r.s = string(b)
 	}
 	for i := range row {
 		if row[i], ok = r.datum(0); !ok {
@@ -189,31 +181,31 @@ func decodeRowFrom(b []byte, dec *RowDecoder) (Row, error) {
 	return row, nil
 }
 
-// RowDecoder decodes many rows (a change-log scan, a chunk) without an
-// allocation per row: their datums come from slabs of up to ChunkCapacity
-// rows, the strings of small rows from text arenas of up to rowTextArena
-// bytes, decimals from slabs of them. Slabs start small and double, so a
-// scan of a few rows does not pay for a thousand. Fixed-width values need
-// no memory of their own. A decoded row may be kept as long as wanted: a
-// slab is never reused, it lives as long as any row carved from it (the
-// trade-off chunkBuilder makes for operator output). The zero value is
-// ready to use; a RowDecoder is not safe for concurrent use and must not be
-// copied once used.
+// RowDecoder decodes many rows (a change-log scan) with one allocation
+// per row fewer than DecodeRow: their datums come from slabs of up to
+// ChunkCapacity rows (starting at rowFirstSlabRows and doubling, so a scan
+// of a few rows does not pay for a thousand). Fixed-width values need no
+// memory of their own; a small row's strings share one copy of its bytes,
+// as with DecodeRow.
+//
+// A decoded row may be kept as long as wanted: a slab is never reused and
+// lives as long as any row carved from it, the trade-off chunkBuilder
+// makes for operator output. The consumers that keep input rows (join and
+// aggregate state) copy the datums into their own rows first. Strings and
+// decimals are deliberately not carved from shared arenas: a kept string
+// or decimal would pin its whole arena, which join state keeps for a
+// small fraction of its input.
+//
+// The zero value is ready to use; a RowDecoder is not safe for concurrent
+// use.
 type RowDecoder struct {
-	datums   []Datum
-	decimals []apd.Decimal
-	arena    strings.Builder
-	// rows, textSize and decimalCount size the next slab of each kind.
-	rows, textSize, decimalCount int
+	datums []Datum
+	// rows sizes the next slab.
+	rows int
 }
 
-// The largest slabs a RowDecoder allocates, and the first ones.
-const (
-	rowTextArena      = 32 << 10
-	rowDecimalSlab    = 256
-	rowFirstSlabRows  = 16
-	rowFirstTextArena = 1 << 10
-)
+// rowFirstSlabRows is the size of a RowDecoder's first slab, in rows.
+const rowFirstSlabRows = 16
 
 // Decode decodes a row encoded by AppendRow. b may be reused by the caller
 // once Decode returns.
@@ -229,31 +221,6 @@ func (d *RowDecoder) row(n int) Row {
 	r := d.datums[:n:n]
 	d.datums = d.datums[n:]
 	return Row(r)
-}
-
-// text returns a string holding b's bytes, appended to the arena: a
-// strings.Builder never changes bytes it has written, so the strings it
-// returned stay valid while it grows; a full arena is replaced rather than
-// grown, so that it is never copied.
-func (d *RowDecoder) text(b []byte) string {
-	if d.arena.Cap()-d.arena.Len() < len(b) {
-		d.textSize = min(max(2*d.textSize, rowFirstTextArena), rowTextArena)
-		d.arena = strings.Builder{}
-		d.arena.Grow(max(d.textSize, len(b)))
-	}
-	start := d.arena.Len()
-	d.arena.Write(b)
-	return d.arena.String()[start:]
-}
-
-func (d *RowDecoder) decimal() *apd.Decimal {
-	if len(d.decimals) == 0 {
-		d.decimalCount = min(max(2*d.decimalCount, rowFirstSlabRows), rowDecimalSlab)
-		d.decimals = make([]apd.Decimal, d.decimalCount)
-	}
-	x := &d.decimals[0]
-	d.decimals = d.decimals[1:]
-	return x
 }
 
 func (r *rowReader) datum(depth int) (Datum, bool) {
@@ -299,13 +266,7 @@ func (r *rowReader) datum(depth int) (Datum, bool) {
 		if !ok {
 			return Null, false
 		}
-		var d *apd.Decimal
-		if r.dec != nil {
-			d = r.dec.decimal()
-		} else {
-			d = new(apd.Decimal)
-		}
-		d.Form, d.Negative, d.Exponent = form, flags&0x80 != 0, int32(exp)
+		d := &apd.Decimal{Form: form, Negative: flags&0x80 != 0, Exponent: int32(exp)}
 		if len(coeff) <= 8 {
 			var v uint64
 			for _, c := range coeff {

@@ -53,9 +53,8 @@ func TestRowStringsRoundTrip(t *testing.T) {
 }
 
 // TestRowDecoderKeepsRows decodes enough rows through one reused input
-// buffer to fill several datum slabs, text arenas and decimal slabs, and
-// checks that every row decoded earlier is unchanged: nothing a row holds
-// is reused for a later one.
+// buffer to fill several datum slabs, and checks that every row decoded
+// earlier is unchanged: nothing a row holds is reused for a later one.
 func TestRowDecoderKeepsRows(t *testing.T) {
 	var dec RowDecoder
 	var buf []byte
@@ -89,8 +88,8 @@ func TestRowDecoderKeepsRows(t *testing.T) {
 }
 
 // TestRowDecoderAllocations: decoding a typical row (strings, a decimal,
-// integers) through a RowDecoder allocates nothing per row beyond the
-// occasional new slab or arena.
+// integers) through a RowDecoder allocates the row's one string copy and
+// its decimal, not the row itself (beyond the occasional new slab).
 func TestRowDecoderAllocations(t *testing.T) {
 	dec1, _ := ParseDecimal("12345.678")
 	enc := AppendRow(nil, Row{DInt(1), DInt(2), DDecimal(dec1), DString("channel-1"), DString("https://www.nexmark.com/abc/def/ghi/item.htm?query=1"), DTimestamp(1), DString("extra")})
@@ -103,15 +102,12 @@ func TestRowDecoderAllocations(t *testing.T) {
 			}
 		}
 	})
-	if perRow := allocs / rows; perRow > 0.05 {
-		t.Fatalf("%.3f allocations per decoded row, want at most 0.05", perRow)
-	}
 	plain := testing.AllocsPerRun(5, func() {
 		if _, err := DecodeRow(enc); err != nil {
 			t.Fatal(err)
 		}
 	})
-	if plain < 2 {
-		t.Fatalf("DecodeRow: %.1f allocations per row; the comparison above assumes it allocates", plain)
+	if perRow := allocs / rows; perRow > plain-0.95 {
+		t.Fatalf("%.3f allocations per row through a RowDecoder, %.0f through DecodeRow: want one fewer", perRow, plain)
 	}
 }

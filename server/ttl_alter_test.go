@@ -145,7 +145,7 @@ func TestTableTTLAlter(t *testing.T) {
 				execAll(t, conn, `ALTER TABLE t SET (ttl = '1 hour', ttl_time = '`+ttlTime+`', ttl_update = '`+update+`')`)
 				wantCol(t, conn, `SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 't'`,
 					"ttl=1 hour,ttl_time="+ttlTime+",ttl_update="+update)
-				wantCol(t, conn, `SELECT ttl_time || ' ' || ttl::text FROM streamdb.state_tables WHERE relation_name = 't'`, ttlTime+" 01:00:00")
+				wantCol(t, conn, `SELECT ttl_time || ' ' || ttl::text FROM streamdb.state_tables WHERE relation_name = 't' AND operator = 'table rows'`, ttlTime+" 01:00:00")
 				psqlDescribe(t, s, "t", "Options: ttl=1 hour, ttl_time="+ttlTime+", ttl_update="+update)
 				restart := func() {
 					t.Helper()
@@ -197,7 +197,7 @@ func TestTableTTLAlter(t *testing.T) {
 					wantCol(t, conn, `SELECT id FROM t ORDER BY id`, want+" 6")
 				}
 				wantCol(t, conn, `SELECT count(*) FROM pg_class WHERE relname = 't' AND reloptions IS NULL`, "1")
-				wantCol(t, conn, `SELECT count(*) FROM streamdb.state_tables WHERE relation_name = 't'`, "0")
+				wantCol(t, conn, `SELECT count(*) FROM streamdb.state_tables WHERE relation_name = 't' AND operator = 'table rows'`, "0")
 				execAll(t, conn, `CHECKPOINT`) // a sweep finds nothing of t's
 				restart()
 				clk.advance(1000 * time.Hour)
@@ -248,7 +248,7 @@ func TestTableTTLAlterInterval(t *testing.T) {
 	execAll(t, conn, `ALTER TABLE t SET (ttl = '2 hours')`)
 	// Row 2: 30 + 120 = 150 min. Rows 1 and 9 stay gone.
 	wantCol(t, conn, `SELECT id FROM t ORDER BY id`, "2")
-	wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 't'`, "2")
+	wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 't' AND operator = 'table rows'`, "2")
 	clk.advance(84 * time.Minute) // 149 min
 	wantCol(t, conn, `SELECT id FROM t ORDER BY id`, "2")
 	execAll(t, conn, `ALTER TABLE t SET (ttl = '90 minutes')`) // 30 + 90 = 120: expired
@@ -300,7 +300,7 @@ func TestTableTTLAlterConcurrentWriters(t *testing.T) {
 	clk.advance(time.Hour)
 	wantCol(t, conn, `SELECT count(*) FROM t`, "0")
 	execAll(t, conn, `CHECKPOINT`)
-	wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 't'`, "20200")
+	wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 't' AND operator = 'table rows'`, "20200")
 	execAll(t, conn, `ALTER TABLE t RESET (ttl)`)
 	wantCol(t, conn, `SELECT count(*) FROM t`, "0")
 }

@@ -170,17 +170,17 @@ func TestTableTTLProcessingTime(t *testing.T) {
 			}
 			s = startTestServer(t, dir, withClock(clk))
 			conn = connectSimple(t, s)
-			wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 't'`, "0")
+			wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 't' AND operator = 'table rows'`, "0")
 			wantCol(t, conn, `SELECT id FROM t ORDER BY id`, wantRows) // on_read_and_write: now 165 min
 			// CHECKPOINT sweeps: with on_write rows 1 and 2 are removed.
 			execAll(t, conn, `CHECKPOINT`)
-			wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 't'`, pick("2", "0"))
-			wantCol(t, conn, `SELECT ttl_time || ' ' || ttl::text FROM streamdb.state_tables WHERE relation_name = 't'`, "processing 01:00:00")
+			wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 't' AND operator = 'table rows'`, pick("2", "0"))
+			wantCol(t, conn, `SELECT ttl_time || ' ' || ttl::text FROM streamdb.state_tables WHERE relation_name = 't' AND operator = 'table rows'`, "processing 01:00:00")
 			wantCol(t, conn, `SELECT id FROM t ORDER BY id`, wantRows)
 			clk.advance(61 * time.Minute)
 			wantCol(t, conn, `SELECT id FROM t ORDER BY id`, "")
 			execAll(t, conn, `CHECKPOINT`)
-			wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 't'`, "3")
+			wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 't' AND operator = 'table rows'`, "3")
 			if got := ttlMetric(t, s, "public.t"); got != 3 {
 				t.Fatalf("streamdb_ttl_expired_rows{relation=public.t} = %v, want 3", got)
 			}
@@ -231,8 +231,8 @@ func TestTableTTLEventTime(t *testing.T) {
 			conn = connectSimple(t, s)
 			wantCol(t, conn, `SELECT id FROM e ORDER BY id`, "3 7")
 			execAll(t, conn, `CHECKPOINT`)
-			wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 'e'`, "5")
-			wantCol(t, conn, `SELECT ttl_time FROM streamdb.state_tables WHERE relation_name = 'e'`, "at")
+			wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 'e' AND operator = 'table rows'`, "5")
+			wantCol(t, conn, `SELECT ttl_time FROM streamdb.state_tables WHERE relation_name = 'e' AND operator = 'table rows'`, "at")
 			wantCol(t, conn, `SELECT id FROM e ORDER BY id`, "3 7")
 		})
 	}
@@ -277,11 +277,11 @@ func TestTTLValidation(t *testing.T) {
 	}
 	wantCol(t, conn, `SELECT count(*) FROM pg_class WHERE relname = 'x'`, "0")
 	execAll(t, conn, `CREATE TABLE ok (id int, at timestamp) WITH (ttl = '1 day 2 hours', ttl_time = 'at', ttl_update = 'ON_READ_AND_WRITE')`)
-	wantCol(t, conn, `SELECT ttl::text FROM streamdb.state_tables WHERE relation_name = 'ok'`, "26:00:00")
+	wantCol(t, conn, `SELECT ttl::text FROM streamdb.state_tables WHERE relation_name = 'ok' AND operator = 'table rows'`, "26:00:00")
 	wantCode(t, conn, `ALTER TABLE ok DROP COLUMN at`, "0A000")
 	wantCode(t, conn, `CREATE UNIQUE INDEX ok_id ON ok (id)`, "0A000")
 	execAll(t, conn, `ALTER TABLE ok RENAME COLUMN at TO seen`, `CREATE INDEX ok_seen ON ok (seen)`)
-	wantCol(t, conn, `SELECT ttl_time FROM streamdb.state_tables WHERE relation_name = 'ok'`, "seen")
+	wantCol(t, conn, `SELECT ttl_time FROM streamdb.state_tables WHERE relation_name = 'ok' AND operator = 'table rows'`, "seen")
 	// ALTER TABLE ... SET/RESET validates like CREATE TABLE ... WITH.
 	execAll(t, conn, `CREATE TABLE plain (id int PRIMARY KEY, u int UNIQUE, at timestamp)`, `CREATE MATERIALIZED VIEW v AS SELECT id FROM ok`)
 	for _, c := range []struct{ sql, code string }{
@@ -300,9 +300,9 @@ func TestTTLValidation(t *testing.T) {
 		wantCode(t, conn, c.sql, c.code)
 	}
 	// Nothing changed: the renamed column is still the TTL's.
-	wantCol(t, conn, `SELECT ttl_time || ' ' || ttl::text FROM streamdb.state_tables WHERE relation_name = 'ok'`, "seen 26:00:00")
+	wantCol(t, conn, `SELECT ttl_time || ' ' || ttl::text FROM streamdb.state_tables WHERE relation_name = 'ok' AND operator = 'table rows'`, "seen 26:00:00")
 	execAll(t, conn, `ALTER TABLE ok SET (ttl = '2 hours')`)
-	wantCol(t, conn, `SELECT ttl_time || ' ' || ttl::text FROM streamdb.state_tables WHERE relation_name = 'ok'`, "seen 02:00:00")
+	wantCol(t, conn, `SELECT ttl_time || ' ' || ttl::text FROM streamdb.state_tables WHERE relation_name = 'ok' AND operator = 'table rows'`, "seen 02:00:00")
 	wantCol(t, conn, `SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'ok'`, "ttl=2 hours,ttl_time=seen,ttl_update=on_read_and_write")
 }
 
@@ -493,7 +493,7 @@ func TestTTLKafkaTable(t *testing.T) {
 	}
 	wantCol(t, conn, `SELECT id FROM ev ORDER BY id`, "2 3")
 	execAll(t, conn, `CHECKPOINT`)
-	wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 'ev'`, "1")
+	wantCol(t, conn, `SELECT expired_rows FROM streamdb.state_tables WHERE relation_name = 'ev' AND operator = 'table rows'`, "1")
 }
 
 // ttlMetric reads streamdb_ttl_expired_rows{relation} from the server's

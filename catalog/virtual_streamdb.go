@@ -34,7 +34,9 @@ func streamdbTables() []*virtualTable {
 			columns: cols(`block_cache_bytes int8, block_cache_hit_rate float8,
 				memtable_bytes int8, memtable_count int8, live_bytes int8,
 				compaction_debt_bytes int8, compactions_in_progress int8, write_stalls int8,
-				write_stall_duration interval, sstables int8`)},
+				write_stall_duration interval, sstables int8,
+				row_cache_bytes int8, row_cache_capacity int8, row_cache_hits int8,
+				row_cache_misses int8, row_cache_evictions int8`)},
 	}
 	for _, t := range tables {
 		t.generate = runtimeRows(t.qualified(), t.columns)

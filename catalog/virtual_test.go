@@ -443,7 +443,8 @@ func TestRuntimeRows(t *testing.T) {
 	in := &VirtualInput{RuntimeRows: map[string][]types.Row{
 		"streamdb.storage": {
 			{types.DInt(1 << 20), types.DFloat(0.9), types.DInt(0), types.DInt(1), types.DInt(0),
-				types.DInt(0), types.DInt(0), types.DInt(0), types.Null, types.DInt(3)},
+				types.DInt(0), types.DInt(0), types.DInt(0), types.Null, types.DInt(3),
+				types.DInt(0), types.DInt(64 << 20), types.DInt(5), types.DInt(1), types.DInt(0)},
 			{types.DString("malformed")},
 		},
 	}}

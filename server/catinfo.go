@@ -349,6 +349,7 @@ func (sess *session) virtualInput() *catalog.VirtualInput {
 		in.RuntimeRows = map[string][]types.Row{}
 	}
 	in.RuntimeRows["streamdb.checkpoints"] = srv.checkpointRows()
+	in.RuntimeRows["streamdb.storage"] = srv.storageRows() // lookup.go
 	srv.kafka.runtimeRows(in)
 	srv.nexmark.runtimeRows(in)
 	srv.mu.Lock()

@@ -495,3 +495,21 @@ func (s *Server) RowCacheStats() state.RowCacheStats {
 	}
 	return s.views.lookups.cache.Stats()
 }
+
+// storageRows is the row of streamdb.storage: the view state store's
+// Pebble numbers and the row cache's counters (NULL where not measured).
+func (s *Server) storageRows() []types.Row {
+	if s.views == nil {
+		return nil
+	}
+	m := s.views.store.Metrics()
+	rc := s.RowCacheStats()
+	return []types.Row{{
+		types.DInt(m.BlockCacheSize), types.DFloat(m.BlockCacheHitRate),
+		types.DInt(int64(m.MemtableBytes)), types.DInt(m.MemtableCount), types.DInt(int64(m.DiskUsageBytes)),
+		types.DInt(int64(m.CompactionDebtBytes)), types.Null, types.DInt(m.WriteStalls),
+		types.Null, types.Null,
+		types.DInt(rc.Bytes), types.DInt(rc.Capacity), types.DInt(rc.Hits),
+		types.DInt(rc.Misses), types.DInt(rc.Evictions),
+	}}
+}

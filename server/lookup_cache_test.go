@@ -87,6 +87,15 @@ func TestRowCacheViewLookups(t *testing.T) {
 		t.Fatal("the answer updated by the epoch was not served from the cache")
 	}
 
+	// The counters in streamdb.storage.
+	var hits, capacity int64
+	if err := conn.QueryRow(context.Background(), "SELECT row_cache_hits, row_cache_capacity FROM streamdb.storage").Scan(&hits, &capacity); err != nil {
+		t.Fatal(err)
+	}
+	if st := srv.RowCacheStats(); hits < 3 || hits > st.Hits || capacity != 64<<20 {
+		t.Fatalf("streamdb.storage: row cache hits %d (server %d), capacity %d", hits, st.Hits, capacity)
+	}
+
 	mustExec(t, conn, "DROP MATERIALIZED VIEW per_g")
 	mustExec(t, conn, "CREATE MATERIALIZED VIEW per_g AS SELECT g, max(id) AS n, min(v) AS s FROM kv GROUP BY g")
 	mustExec(t, conn, "FLUSH")

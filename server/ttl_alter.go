@@ -34,6 +34,15 @@ import (
 //     are removed, never brought back.
 //   - RESET (ttl) removes rows that had expired, then the records and
 //     the index: every remaining row is permanent.
+//   - Crashes: setting a TTL on a table without one is atomic with the
+//     catalog change (records of a table whose catalog entry has no TTL
+//     are ignored, and cleared by the next ALTER), and so is RESET (the
+//     records go after the catalog change). Changing an existing TTL
+//     rewrites the records in place before the catalog change: a crash in
+//     between leaves the old TTL in the catalog with some rows' expiries
+//     already derived from the new one (never an expired row brought
+//     back). Making that atomic too needs the records of a change written
+//     to their own key space and switched with the catalog (not done).
 //   - Views over the table are not touched: expiry is not a delete.
 //   - ALTER MATERIALIZED VIEW ... SET (ttl ...) stays 0A000: a view's
 //     operator keys have no record of when they were last changed before

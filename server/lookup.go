@@ -28,21 +28,30 @@ import (
 // and its stored value: count and encoded row). A hit decodes the rows and
 // reads no Pebble at all.
 //
-// Freshness follows the epochs. Every view row change is committed by
-// runEpochLocked in one batch, inside a write section of the cache; after
-// the commit, the changes each view's epoch produced (its epochOut, the
-// same changes applyRows stored) are folded into the cached answers they
-// touch (write-through: a cached answer stays correct and cached under
-// ingest), for every prefix width that lookups of that view use. Views
-// whose stored rows change other than by their changes (a rebuild, a
-// view's first epoch) and views with a TTL (sweeps remove rows, reads
-// refresh expiries) get a new generation instead: their old answers become
-// unreachable and age out. DROP gives the view a new generation too. The
-// reader's statement snapshot carries the cache version it is exactly as
-// of (viewSnapshot.version), so a hit is never older than the snapshot
-// (state.RowCache), and a snapshot taken while an epoch commits bypasses
-// the cache. An expired row is never served: a hit checks each row's
-// expiry against the view's read time, as the scan does.
+// Freshness follows the epochs. The cache's versions are view epochs:
+// every epoch's batch writes the epoch number with the view rows, so the
+// statement's snapshot tells exactly which epoch it holds
+// (viewSnapshot.versioned), and a hit is never older or newer than the
+// snapshot (state.RowCache). After runEpochLocked commits an epoch, the
+// changes each view's epoch produced (its epochOut, the changes applyRows
+// stored) are folded into the cached answers they touch, for every prefix
+// width that lookups of that view use (write-through: an answer stays
+// cached and correct under ingest). Views whose stored rows change other
+// than by their changes (a rebuild, a view's first epoch) and views with a
+// TTL (sweeps remove rows, reads refresh expiries) get a new generation
+// instead: their old answers become unreachable and age out of the LRU.
+// DROP gives the view a new generation too. An expired row is never
+// served: a hit checks each row's expiry against the view's read time,
+// as the scan does. The cache is in memory only: a restart or a
+// checkpoint restore starts it empty.
+//
+// Warming: a view's first miss for a prefix width caches the answers of
+// every prefix from one scan of the view (warmLookups), because serving
+// workloads look up most keys and a scan costs about as much as a few
+// hundred lookups' seeks.
+//
+// Plain tables are not cached: their key lookups read Txn.ScanPrefix (own
+// writes, snapshot, TTL), one bounded seek.
 type viewLookups struct {
 	cache *state.RowCache
 	// gens hands out generations: never reused, so an answer cached under

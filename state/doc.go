@@ -91,4 +91,16 @@
 // that did not exist in the snapshot and was created meanwhile fails the
 // commit with 23505; any other key written by a commit newer than the
 // snapshot fails it with 40001. Nothing is written on failure.
+//
+// # Row cache
+//
+// RowCache is a bounded, byte-sized LRU in front of Pebble for point
+// lookups (state.row_cache_size; the server caches the answers of key
+// lookups on materialized views in it). Its entries carry the store
+// version they are valid as of (the server uses the view epoch, readable
+// from any snapshot); the writer folds each version's changes into the
+// entries after committing it. A reader hits only entries valid at its
+// snapshot's version, and a fill from an older snapshot is refused, so the
+// cache never serves a row older or newer than the reader's snapshot
+// (the protocol is in RowCache's doc).
 package state

@@ -55,25 +55,21 @@ func (s *Server) registerLogOnly(desc *catalog.Descriptor) {
 	}
 }
 
-// tableStorageRows are the streamdb.state_tables rows of plain tables and
-// sources: operator 'table storage (log only)' or 'table storage (rows +
-// change log)', live_bytes the table store's estimate for its rows and
-// log (keys NULL: not counted).
+// tableStorageRows are the streamdb.state_tables rows of log-only tables:
+// operator 'table storage (log only)', live_bytes the table store's
+// estimate of the log (keys NULL: not counted). Other tables keep rows and
+// change log and have no such row (their TTL row, if any, is 'table rows').
 func (s *Server) tableStorageRows() []types.Row {
 	var out []types.Row
 	for _, d := range s.cat.Relations() {
-		if d.Kind != catalog.KindTable {
+		if d.Kind != catalog.KindTable || !s.tables.IsLogOnly(d.OID) {
 			continue
-		}
-		op := "table storage (rows + change log)"
-		if s.tables.IsLogOnly(d.OID) {
-			op = "table storage (log only)"
 		}
 		bytes := types.Null
 		if rows, log, err := s.tables.TableBytes(d.OID); err == nil {
 			bytes = types.DInt(rows + log)
 		}
-		out = append(out, types.Row{types.DInt(int64(d.OID)), types.DInt(int64(d.OID)), types.DString(d.Name), types.DString(op),
+		out = append(out, types.Row{types.DInt(int64(d.OID)), types.DInt(int64(d.OID)), types.DString(d.Name), types.DString("table storage (log only)"),
 			types.Null, bytes, types.Null, types.Null, types.Null})
 	}
 	return out

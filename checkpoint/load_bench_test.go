@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	mrand "math/rand/v2"
-	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -284,7 +283,7 @@ func BenchmarkCheckpointUnderLoad(b *testing.B) {
 		pct(func(a Attempt) time.Duration { return a.Duration }, 99), pct(func(a Attempt) time.Duration { return a.Phases.Sync }, 99),
 		pct(func(a Attempt) time.Duration { return a.Phases.FirstBarrier }, 99), pct(func(a Attempt) time.Duration { return a.Phases.Flush }, 99),
 		pct(func(a Attempt) time.Duration { return a.Phases.Upload }, 99), len(epochDurs), percentile(epochDurs, 99))
-	_ = os.RemoveAll(dir)
+	// The stores close in the cleanups, before b.TempDir is removed.
 }
 
 func newLoadCheckpointer(b *testing.B, src *loadSource) *Checkpointer {

@@ -67,7 +67,7 @@ func alterTableOptions(nd *catalog.Descriptor, cmd *pg_query.AlterTableCmd) erro
 			if reset {
 				verb = "RESET"
 			}
-			return types.Unsupported("ALTER TABLE " + verb + " (" + key + "): only ttl, ttl_time and ttl_update can change")
+			return types.Errorf(types.CodeFeatureNotSupported, "ALTER TABLE %s (%s) is not supported: only ttl, ttl_time and ttl_update can change", verb, key)
 		}
 		if reset {
 			delete(nd.Options, key)
@@ -101,7 +101,7 @@ func refuseViewTTLAlter(d *catalog.Descriptor, at *pg_query.AlterTableStmt) erro
 	}
 	for _, cn := range at.Cmds {
 		if st := cn.GetAlterTableCmd().GetSubtype(); st == pg_query.AlterTableType_AT_SetRelOptions || st == pg_query.AlterTableType_AT_ResetRelOptions {
-			return types.Unsupported("ALTER MATERIALIZED VIEW ... SET/RESET (ttl ...): a view's TTL is set when it is created; recreate the view")
+			return types.Errorf(types.CodeFeatureNotSupported, "ALTER MATERIALIZED VIEW ... SET/RESET (...) is not supported: a view's TTL is set when it is created; recreate the view")
 		}
 	}
 	return nil

@@ -121,7 +121,7 @@ func validateViewTTL(opts map[string]string) error {
 		return err
 	}
 	if spec.RefreshOnRead && spec.EventColumn >= 0 {
-		return types.Unsupported("ttl_update = 'on_read_and_write' with an event-time ttl_time on a materialized view: " +
+		return types.Errorf(types.CodeFeatureNotSupported, "ttl_update = 'on_read_and_write' with an event-time ttl_time is not supported on a materialized view: "+
 			"a read happens at processing time and carries no event time to extend a row's expiry by (as in Flink, reads refresh processing-time TTL only); use ttl_time = 'processing'")
 	}
 	return nil

@@ -659,7 +659,7 @@ func (ts *TableStore) AlterTTL(ctx context.Context, oid uint32, spec *TTLSpec, c
 		return errors.AssertionFailedf("ttl of table %d must be positive", oid)
 	}
 	if ts.logOnly.has(oid) {
-		return types.Unsupported("ttl on a log-only source table (an append-only source created without ttl keeps its rows as its change log, which expiry cannot remove); create the source WITH (ttl = ...)")
+		return types.Errorf(types.CodeFeatureNotSupported, "ttl on a log-only source table is not supported: an append-only source created without ttl keeps its rows as its change log, which expiry cannot remove; create the source WITH (ttl = ...)")
 	}
 	t := &ttlTable{oid: oid, spec: *spec}
 	t.frontier.Store(noFrontier)

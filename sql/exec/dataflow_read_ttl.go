@@ -63,7 +63,7 @@ func (d *Dataflow) EnableTTLReadRefresh(plan planner.Node) error {
 	m := &ttlReadMap{cols: cols}
 	if stateful {
 		if len(d.ttl.ops) != 1 {
-			return types.Unsupported("ttl_update = 'on_read_and_write' on this materialized view: its operator state could not be matched to its rows")
+			return types.Errorf(types.CodeFeatureNotSupported, "ttl_update = 'on_read_and_write' is not supported on this materialized view: its operator state could not be matched to its rows")
 		}
 		m.op = d.ttl.ops[0]
 	}
@@ -77,7 +77,7 @@ func (d *Dataflow) EnableTTLReadRefresh(plan planner.Node) error {
 // stateful operator.
 func readKeyColumns(node planner.Node, out []int) ([]int, bool, error) {
 	refuse := func(why string) ([]int, bool, error) {
-		return nil, false, types.Unsupported("ttl_update = 'on_read_and_write' on a materialized view whose " + why)
+		return nil, false, types.Errorf(types.CodeFeatureNotSupported, "ttl_update = 'on_read_and_write' is not supported on a materialized view whose %s", why)
 	}
 	switch n := node.(type) {
 	case *planner.Project:

@@ -277,10 +277,10 @@ func TestTableTTLAlterConcurrentWriters(t *testing.T) {
 	var wg sync.WaitGroup
 	var writeErr error
 	start := make(chan struct{})
+	w := connectSimple(t, s)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		w := connectSimple(t, s)
 		<-start
 		for i := 0; i < 200; i++ {
 			q := fmt.Sprintf(`INSERT INTO t VALUES (%d, 0); UPDATE t SET v = -1 WHERE id = %d`, 100000+i, 1+i*97)

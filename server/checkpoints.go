@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cockroachdb/errors"
@@ -36,7 +37,9 @@ func checkpointOptions(o *Options, logger *slog.Logger) checkpoint.Options {
 		Timeout:   o.SettingDuration("checkpoint.timeout"),
 		Retain:    o.SettingInt("checkpoint.retain"),
 		FullEvery: o.SettingInt("checkpoint.full_every"),
-		Logger:    logger,
+		// checkpoint.flush_memtables = off: the WAL is copied instead.
+		KeepMemtable: strings.EqualFold(o.Setting("checkpoint.flush_memtables"), "off"),
+		Logger:       logger,
 	}
 	co.EnsureDefaults()
 	return co

@@ -354,3 +354,45 @@ func TestRuntimeGCPercentSetting(t *testing.T) {
 		t.Fatal("runtime.gc_percent = lots was accepted")
 	}
 }
+
+// TestCheckpointWithoutFlush takes checkpoints with checkpoint.flush_memtables
+// = off, where the rows since the last flush reach the checkpoint only
+// through the copied WAL, and restores both stores from the store alone.
+func TestCheckpointWithoutFlush(t *testing.T) {
+	dir := t.TempDir()
+	noFlush := func(o *Options) {
+		o.CheckpointInterval = -1
+		o.Settings = map[string]string{"checkpoint.flush_memtables": "off"}
+	}
+	var o Options
+	noFlush(&o)
+	if !checkpointOptions(&o, nil).KeepMemtable {
+		t.Fatal("checkpoint.flush_memtables = off does not reach checkpoint.Options.KeepMemtable")
+	}
+	s := startTestServer(t, dir, noFlush)
+	conn := connectSimple(t, s)
+	execAll(t, conn,
+		"CREATE TABLE t (a int PRIMARY KEY)",
+		"CREATE MATERIALIZED VIEW v AS SELECT count(*) AS n FROM t",
+		"INSERT INTO t SELECT generate_series(1, 500)",
+		"CHECKPOINT",
+		"INSERT INTO t SELECT generate_series(501, 700)",
+		"CHECKPOINT")
+	_ = conn.Close(context.Background())
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"tables", "state", "checkpoints-local"} {
+		if err := os.RemoveAll(filepath.Join(dir, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s2 := startTestServer(t, dir, noFlush)
+	c2 := connectSimple(t, s2)
+	if got := queryInt(t, c2, "SELECT count(*) FROM t"); got != 700 {
+		t.Fatalf("restored %d rows, want 700", got)
+	}
+	if got := queryInt(t, c2, "SELECT n FROM v"); got != 700 {
+		t.Fatalf("restored view counts %d, want 700", got)
+	}
+}

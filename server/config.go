@@ -82,6 +82,8 @@ var configKeys = []configKey{
 		doc: "number of completed checkpoints kept, plus the newest full one"},
 	{name: "checkpoint.full_every", kind: kindInt, def: "100",
 		doc: "every Nth checkpoint is self-contained (full)"},
+	{name: "checkpoint.flush_memtables", kind: kindEnum, def: "on", choices: []string{"on", "off"},
+		doc: "on: flush the stores' memtables before each capture (uploads only SSTs); off: copy the WAL instead (no flush to wait for, but the writes since the last flush are uploaded with every checkpoint)"},
 	{name: "state.block_cache_size", kind: kindSize, def: "256MiB",
 		doc:   "Pebble block cache",
 		apply: func(o *Options, v parsedValue) { o.BlockCacheSize = v.integer }},

@@ -32,7 +32,13 @@ func (sess *session) bindCheckedSelect(st parser.Statement, paramTypes []*types.
 }
 
 func (sess *session) runSelect(ctx context.Context, st parser.Statement, paramTypes []*types.T, params []types.Datum, w pgwire.ResultWriter, simple bool) error {
-	node, err := sess.bindCheckedSelect(st, paramTypes, st.AST)
+	var node planner.Node
+	var err error
+	if simple {
+		node, err = sess.bindCheckedSelect(st, paramTypes, st.AST)
+	} else {
+		node, err = sess.preparedSelect(st, paramTypes) // lookup_plan.go: bound once per catalog version
+	}
 	if err != nil {
 		return err
 	}

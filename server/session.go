@@ -40,6 +40,8 @@ type session struct {
 	savepoints []namedSavepoint
 	// lazy guards the lazy begin of txn (lookup_txn.go).
 	lazy lazyTxnLock
+	// plans are the bound plans of prepared SELECTs (lookup_plan.go).
+	plans sessionPlans
 	// created lists the relations and indexes created in the open
 	// transaction block, dropped again if it rolls back (txn_ddl.go).
 	created []createdObject

@@ -31,10 +31,12 @@ import (
 //
 // Every barrier_interval (skipped when no table committed since), and at
 // once when a FLUSH asks, the coordinator takes the table store's commit
-// seq T and, for every running view in OID order (a view only depends on
-// relations created before it, so OID order is a topological order):
-// pushes the change-log records of each of its
-// tables with seq in (offset, T], pushes the changes the upstream views it
+// seq T, cuts the epoch at a seq S <= T so that no view reads more than
+// views.max_epoch_rows rows of any table log (views_backlog.go; the next
+// epoch follows at once while S < T), and, for every running view in OID
+// order (a view only depends on relations created before it, so OID order
+// is a topological order): pushes the change-log records of each of its
+// tables with seq in (offset, S], pushes the changes the upstream views it
 // reads produced in this same epoch, and delivers the barrier. The view's
 // changes are then applied to its stored rows. One Pebble batch (synced)
 // commits, for every view, the row changes, the operator state changes,
@@ -242,19 +244,25 @@ func (m *viewManager) resume(ctx context.Context, v *viewRuntime) error {
 		}
 		if complete {
 			start := time.Now()
-			if err := v.df.Restore(ctx, m.store, m.epoch); err != nil {
+			// The stored rows' counts load while the operators restore
+			// (independent reads of the same committed epoch).
+			counts := map[string]int64{}
+			countsDone := make(chan error, 1)
+			go func() {
+				countsDone <- m.store.ScanPrefix(viewPrefix(oid), func(k, val []byte) error {
+					if len(k) < 6 || len(val) < 8 {
+						return types.Errorf(types.CodeDataCorrupted, "corrupt row of materialized view %q", v.desc.Name)
+					}
+					counts[string(k[6:])] = int64(binary.BigEndian.Uint64(val[:8]))
+					return nil
+				})
+			}()
+			restoreErr := v.df.Restore(ctx, m.store, m.epoch)
+			if err := <-countsDone; err != nil {
 				return err
 			}
-			counts := map[string]int64{}
-			err := m.store.ScanPrefix(viewPrefix(oid), func(k, val []byte) error {
-				if len(k) < 6 || len(val) < 8 {
-					return types.Errorf(types.CodeDataCorrupted, "corrupt row of materialized view %q", v.desc.Name)
-				}
-				counts[string(k[6:])] = int64(binary.BigEndian.Uint64(val[:8]))
-				return nil
-			})
-			if err != nil {
-				return err
+			if restoreErr != nil {
+				return restoreErr
 			}
 			v.rowCounts = counts
 			for _, t := range v.tables {
@@ -818,6 +826,7 @@ func (m *viewManager) runEpochLocked(ctx context.Context) error {
 				v.status, v.lastError = "failed", "committing an epoch: "+err.Error()
 			}
 		}
+		m.publishConsumedLocked() // failed views hold no source back
 		return types.WithCode(errors.Wrap(err, "committing a view epoch"), types.CodeIOError)
 	}
 	m.epoch = epoch

@@ -281,6 +281,9 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 		restoredOps := map[Operator]bool{}
 		for _, in := range d.state {
 			var c types.Chunk
+			// Rows are carved from the decoder's slabs (the operators keep
+			// them): no allocation per entry.
+			var dec types.RowDecoder
 			flush := func() error {
 				if c.Len() == 0 {
 					return nil
@@ -305,7 +308,7 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 						return types.Errorf(types.CodeDataCorrupted, "corrupt operator state entry in state table %d", in.tableID)
 					}
 					in.legacy = append(in.legacy, append([]byte(nil), key...))
-					row, err := types.DecodeRow(value[8:])
+					row, err := dec.Decode(value[8:])
 					if err != nil {
 						return err
 					}
@@ -325,7 +328,7 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 				count := int64(binary.BigEndian.Uint64(value[:8]))
 				in.entries++
 				in.committed[string(key[6:])] = count
-				row, err := types.DecodeRow(value[8:])
+				row, err := dec.Decode(value[8:])
 				if err != nil {
 					return err
 				}

@@ -24,7 +24,8 @@
 //   - state.go: the keyed state operators keep (Go maps for now).
 //   - watermark.go (the contract), watermark_runtime.go, watermark_state.go:
 //     event time in views: input watermarks, late rows, propagation through
-//     the plan, expiry of persisted state; window_close.go and
+//     the plan, expiry of persisted state, the end of a bounded input
+//     (Dataflow.EndInput: its watermark becomes +infinity); window_close.go and
 //     window_close_partition.go close windows of aggregates and windowed
 //     top-N (EMIT ON WINDOW CLOSE), hash_join_watermark.go expires joins on
 //     window keys, interval_join.go runs joins whose condition bounds one

@@ -265,6 +265,11 @@ func (m *viewManager) newSourceBackpressure(table uint32) *sourceBackpressure {
 	return bp
 }
 
+// maxPendingCommits bounds a backpressure's list of commits: beyond it,
+// neighbours are merged (waiting for the later seq of a merged pair only
+// holds back a bit longer).
+const maxPendingCommits = 256
+
 // wrote records a commit of rows rows; seq is the table store's commit seq
 // after it (at or past the commit's own).
 func (bp *sourceBackpressure) wrote(seq uint64, rows int) {
@@ -272,27 +277,55 @@ func (bp *sourceBackpressure) wrote(seq uint64, rows int) {
 		return
 	}
 	bp.rows += int64(rows)
-	// Group small commits so the list stays short (at most about 64
-	// entries per bound): waiting for a later seq only holds back a bit
-	// longer.
+	// Group small commits so the list stays short (about 64 entries per
+	// bound).
 	if n := len(bp.pending); n > 0 && bp.pending[n-1].rows < bp.bound/64 {
 		bp.pending[n-1] = pendingCommit{seq: seq, rows: bp.pending[n-1].rows + int64(rows)}
 		return
 	}
 	bp.pending = append(bp.pending, pendingCommit{seq: seq, rows: int64(rows)})
+	if len(bp.pending) > maxPendingCommits {
+		// No view has read them (none reads the table yet): keep them
+		// counted, in half as many groups, for the view that will.
+		merged := bp.pending[:0]
+		for i := 0; i < len(bp.pending); i += 2 {
+			c := bp.pending[i]
+			if i+1 < len(bp.pending) {
+				c = pendingCommit{seq: bp.pending[i+1].seq, rows: c.rows + bp.pending[i+1].rows}
+			}
+			merged = append(merged, c)
+		}
+		bp.pending = merged
+	}
 }
 
-// wait returns once the rows not yet applied by every view reading the
-// table are within the bound (or ctx ends).
+// wait returns once the rows not yet applied by every running view reading
+// the table are within the bound, at once when no running view reads it
+// (the rows stay counted for a view created later), or when ctx ends or
+// the view runtime stops.
 func (bp *sourceBackpressure) wait(ctx context.Context) {
-	for bp.rows > bp.bound && len(bp.pending) > 0 {
-		// Returns at once when no running view reads the table.
-		bp.m.waitConsumed(ctx, bp.table, bp.pending[0].seq)
-		if ctx.Err() != nil {
+	for bp.rows > bp.bound {
+		bp.m.coverMu.Lock()
+		consumed, ok := bp.m.consumed[bp.table]
+		bp.m.coverMu.Unlock()
+		if !ok {
 			return
 		}
-		bp.rows -= bp.pending[0].rows
-		bp.pending = bp.pending[1:]
+		for len(bp.pending) > 0 && bp.pending[0].seq <= consumed {
+			bp.rows -= bp.pending[0].rows
+			bp.pending = bp.pending[1:]
+		}
+		if bp.rows <= bp.bound || len(bp.pending) == 0 {
+			return
+		}
+		bp.m.waitConsumed(ctx, bp.table, bp.pending[0].seq)
+		select {
+		case <-ctx.Done():
+			return
+		case <-bp.m.done:
+			return
+		default:
+		}
 	}
 }
 

@@ -363,7 +363,14 @@ func (c *Checkpointer) loop() {
 			}
 		}()
 		if _, err := c.checkpoint(ctx, false); err != nil {
-			c.logger.Error("checkpoint failed", "err", err)
+			select {
+			case <-c.stop:
+				// Close aborted it: the checkpoint is simply not taken
+				// (nothing was committed), which is not an error to alert on.
+				c.logger.Info("checkpoint abandoned: shutting down", "err", err)
+			default:
+				c.logger.Error("checkpoint failed", "err", err)
+			}
 		}
 		cancel()
 	}

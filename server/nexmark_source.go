@@ -160,14 +160,21 @@ type nexmarkManager struct {
 	runners map[uint32]*nexmarkRunner
 }
 
-func startNexmark(s *Server) *nexmarkManager {
-	m := &nexmarkManager{srv: s, runners: map[uint32]*nexmarkRunner{}}
-	for _, d := range s.cat.Relations() {
+// newNexmarkManager makes the manager without starting any source: the
+// server sets it before the views start (their epochs ask it whether a
+// bounded source has finished), and starts the sources with start once the
+// views run (a generator's backpressure follows the views).
+func newNexmarkManager(s *Server) *nexmarkManager {
+	return &nexmarkManager{srv: s, runners: map[uint32]*nexmarkRunner{}}
+}
+
+// start starts a generator for every nexmark source in the catalog.
+func (m *nexmarkManager) start() {
+	for _, d := range m.srv.cat.Relations() {
 		if d.Kind == catalog.KindTable && isNexmarkTable(d) {
 			m.tableCreated(d)
 		}
 	}
-	return m
 }
 
 // prepareTable validates a nexmark source before it is created and

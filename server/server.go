@@ -96,6 +96,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		_ = ts.Close()
 		return nil, err
 	}
+	s.nexmark = newNexmarkManager(s) // nexmark_source.go: started below, after the views
 	vm, err := startViews(s)
 	if err != nil {
 		_ = ts.Close()
@@ -110,7 +111,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s.registerRowCacheMetrics()
 	s.startTTLSweeper() // ttl.go
 	s.kafka = startKafka(s)
-	s.nexmark = startNexmark(s)
+	s.nexmark.start()
 	if err := s.startCheckpointer(ctx); err != nil {
 		s.closeStores()
 		return nil, err

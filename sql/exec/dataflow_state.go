@@ -31,8 +31,9 @@ import (
 // epoch). The operators' decoded working state stays in their Go maps.
 //
 // On restart Restore reads each state table back (loaded at start, not
-// lazily), pushes its rows into a fresh operator as inserts and runs a
-// barrier whose output is dropped: the operator's state, including what it
+// lazily), pushes its rows into a fresh operator as inserts (or, for an
+// operator that can, loads them straight into its state without computing
+// output: the hash join) and runs a barrier whose output is dropped: the operator's state, including what it
 // last emitted, is back to the committed epoch without re-reading any base
 // table.
 //
@@ -269,6 +270,16 @@ type discard struct{}
 
 func (discard) Emit(context.Context, *types.Chunk) error { return nil }
 
+// stateLoader is an operator that takes its restored input rows directly
+// into its state, computing none of the output a push would (which the
+// restore would drop): loadState gets the rows of one input (all
+// inserts), finishLoad runs once every input is loaded, before the
+// restore barrier.
+type stateLoader interface {
+	loadState(input int, c *types.Chunk)
+	finishLoad() error
+}
+
 // Restore loads the committed operator state: each stateful operator gets
 // its stored input rows, then a barrier whose output is dropped. Call it
 // instead of feeding a snapshot (and instead of Start) on a dataflow built
@@ -288,7 +299,12 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 				if c.Len() == 0 {
 					return nil
 				}
-				err := in.op.Push(ctx, in.port, &c, discard{})
+				var err error
+				if loader, ok := in.op.(stateLoader); ok {
+					loader.loadState(in.port, &c)
+				} else {
+					err = in.op.Push(ctx, in.port, &c, discard{})
+				}
 				c.Reset()
 				return err
 			}
@@ -364,6 +380,11 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 		}
 		b := types.Barrier{Epoch: types.Epoch(epoch)}
 		for op := range restoredOps {
+			if loader, ok := op.(stateLoader); ok {
+				if err := loader.finishLoad(); err != nil {
+					return err
+				}
+			}
 			if err := op.Barrier(ctx, b, discard{}); err != nil {
 				return err
 			}

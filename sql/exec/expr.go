@@ -750,16 +750,9 @@ func (c *exprCompiler) fn(e *planner.Func) (evalFn, error) {
 	}
 	strict := !fn.CalledOnNull
 	return func(ec *evalCtx, row types.Row) (types.Datum, error) {
-		base := len(ec.stack)
-		sawNull := false
-		for _, a := range args {
-			d, err := a(ec, row)
-			if err != nil {
-				ec.stack = ec.stack[:base]
-				return d, err
-			}
-			sawNull = sawNull || d.IsNull()
-			ec.stack = append(ec.stack, d)
+		base, sawNull, err := pushArgs(ec, row, args)
+		if err != nil {
+			return types.Null, err
 		}
 		if strict && sawNull {
 			ec.stack = ec.stack[:base]
@@ -1046,6 +1039,23 @@ func (c *exprCompiler) subscript(e *planner.Subscript) (evalFn, error) {
 	}, nil
 }
 
+// pushArgs evaluates a call's arguments onto ec.stack from base (the
+// stack spares a slice per call) and reports whether any was NULL. On an
+// error the stack is back at base.
+func pushArgs(ec *evalCtx, row types.Row, args []evalFn) (base int, sawNull bool, err error) {
+	base = len(ec.stack)
+	for _, a := range args {
+		d, err := a(ec, row)
+		if err != nil {
+			ec.stack = ec.stack[:base]
+			return base, false, err
+		}
+		sawNull = sawNull || d.IsNull()
+		ec.stack = append(ec.stack, d)
+	}
+	return base, sawNull, nil
+}
+
 // compileElementCall compiles f(args)[index], index a constant, for a
 // function that can compute one element without building its array
 // (Overload.Element): (regexp_match(url, p))[2] then allocates no array
@@ -1058,16 +1068,9 @@ func (c *exprCompiler) elementCall(f *planner.Func, index int64) (evalFn, error)
 	o := f.Fn
 	strict := !o.CalledOnNull
 	return func(ec *evalCtx, row types.Row) (types.Datum, error) {
-		base := len(ec.stack)
-		sawNull := false
-		for _, a := range args {
-			d, err := a(ec, row)
-			if err != nil {
-				ec.stack = ec.stack[:base]
-				return d, err
-			}
-			sawNull = sawNull || d.IsNull()
-			ec.stack = append(ec.stack, d)
+		base, sawNull, err := pushArgs(ec, row, args)
+		if err != nil {
+			return types.Null, err
 		}
 		if strict && sawNull {
 			ec.stack = ec.stack[:base]

@@ -185,15 +185,9 @@ func (s *distinctState) add(f *aggFunc, row types.Row, sgn int) error {
 		}
 		return nil
 	}
-	if e == nil || e.n[i] == 0 {
+	if !fam.retract(f, e, i) {
 		return nil
 	}
-	e.n[i]--
-	fam.touch(f, e)
-	if e.n[i] > 0 {
-		return nil
-	}
-	fam.release(e)
 	return s.inner.add(f, row, -1)
 }
 
@@ -275,6 +269,22 @@ func (v *valueFamily) release(e *familyValue) {
 	if v.last == e {
 		v.last = nil
 	}
+}
+
+// retract takes one of member i's counts of e (nil: a value the family
+// never had) and reports whether member i no longer counts e at all, which
+// is when the member's result can change.
+func (v *valueFamily) retract(f *aggFunc, e *familyValue, i int) (gone bool) {
+	if e == nil || e.n[i] == 0 {
+		return false
+	}
+	e.n[i]--
+	v.touch(f, e)
+	if e.n[i] > 0 {
+		return false
+	}
+	v.release(e)
+	return true
 }
 
 func (v *valueFamily) touch(f *aggFunc, e *familyValue) {
@@ -572,15 +582,9 @@ func (s *minMaxState) add(f *aggFunc, row types.Row, sgn int) error {
 		}
 		return nil
 	}
-	if e == nil || e.n[i] == 0 {
+	if !fam.retract(f, e, i) {
 		return nil
 	}
-	e.n[i]--
-	fam.touch(f, e)
-	if e.n[i] > 0 {
-		return nil
-	}
-	fam.release(e)
 	if s.valid && types.Compare(d, s.cur) == 0 {
 		s.recompute(fam, i)
 	}

@@ -324,14 +324,8 @@ func (m *viewManager) lookupRows(ctx context.Context, vs *viewSnapshot, oid uint
 		if r.expiry <= now {
 			continue // expired: never returned
 		}
-		count, row, err := decodeViewRow(r.value)
-		if err != nil {
+		if err := emitStoredViewRow(r.value, fn); err != nil {
 			return err
-		}
-		for i := int64(0); i < count; i++ {
-			if err := fn(row); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
@@ -435,7 +429,7 @@ func keyColumns(prefix []byte) (int, bool) {
 func (m *viewManager) readLookupAnswer(ctx context.Context, snap *pebble.Snapshot, oid uint32, prefix []byte) ([]byte, error) {
 	hasTTL := m.srv.ttl.view(oid) != nil
 	var answer, recKey []byte
-	var bounds [2][2][]byte
+	var bounds keyGroupBounds
 	it, err := snap.NewIter(nil)
 	if err != nil {
 		return nil, errors.Wrap(err, "view lookup")
@@ -445,13 +439,7 @@ func (m *viewManager) readLookupAnswer(ctx context.Context, snap *pebble.Snapsho
 		if ctx.Err() != nil {
 			return nil, types.Errorf(types.CodeQueryCanceled, "canceling statement due to user request")
 		}
-		b := &bounds[group&1]
-		lower := binary.BigEndian.AppendUint32(b[0][:0], oid)
-		lower = binary.BigEndian.AppendUint16(lower, uint16(group))
-		lower = append(lower, prefix...)
-		upper := appendPrefixEnd(b[1], lower)
-		b[0], b[1] = lower, upper
-		it.SetBounds(lower, upper)
+		bounds.set(it, oid, group, prefix)
 		for valid := it.First(); valid; valid = it.Next() {
 			k := it.Key()
 			v, err := it.ValueAndErr()

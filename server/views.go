@@ -384,6 +384,21 @@ func decodeViewRow(v []byte) (int64, types.Row, error) {
 	return int64(binary.BigEndian.Uint64(v[:8])), r, err
 }
 
+// emitStoredViewRow calls fn once per copy of the stored view row v (a
+// view is a multiset: a row stored with count n is returned n times).
+func emitStoredViewRow(v []byte, fn func(types.Row) error) error {
+	count, row, err := decodeViewRow(v)
+	if err != nil {
+		return err
+	}
+	for i := int64(0); i < count; i++ {
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // bindView binds a view's stored query for streaming.
 func (m *viewManager) bindView(d *catalog.Descriptor) (planner.Node, error) {
 	stmts, err := parser.Parse(d.Query)
@@ -559,16 +574,7 @@ func (m *viewManager) scanRows(ctx context.Context, oid uint32, fn func(types.Ro
 		if !ttlFilter.live(key) { // ttl_view.go
 			return nil
 		}
-		count, row, err := decodeViewRow(value)
-		if err != nil {
-			return err
-		}
-		for i := int64(0); i < count; i++ {
-			if err := fn(row); err != nil {
-				return err
-			}
-		}
-		return nil
+		return emitStoredViewRow(value, fn)
 	})
 }
 

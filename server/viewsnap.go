@@ -76,14 +76,8 @@ func emitViewRows(ctx context.Context, it *pebble.Iterator, ttlFilter *viewRowFi
 		if err != nil {
 			return errors.Wrap(err, "view scan")
 		}
-		count, row, err := decodeViewRow(v)
-		if err != nil {
+		if err := emitStoredViewRow(v, fn); err != nil {
 			return err
-		}
-		for i := int64(0); i < count; i++ {
-			if err := fn(row); err != nil {
-				return err
-			}
 		}
 	}
 	return errors.Wrap(it.Error(), "view scan")
@@ -100,9 +94,7 @@ func (m *viewManager) scanRowsPrefixAt(ctx context.Context, r pebble.Reader, oid
 		return err
 	}
 	defer ttlFilter.close()
-	// Pebble owns the bounds until they are replaced: two buffer pairs,
-	// used in turn.
-	var bounds [2][2][]byte
+	var bounds keyGroupBounds
 	it, err := r.NewIter(nil)
 	if err != nil {
 		return errors.Wrap(err, "view scan")
@@ -112,16 +104,25 @@ func (m *viewManager) scanRowsPrefixAt(ctx context.Context, r pebble.Reader, oid
 		if ctx.Err() != nil {
 			return types.Errorf(types.CodeQueryCanceled, "canceling statement due to user request")
 		}
-		b := &bounds[group&1]
-		lower := binary.BigEndian.AppendUint32(b[0][:0], oid)
-		lower = binary.BigEndian.AppendUint16(lower, uint16(group))
-		lower = append(lower, rowKeyPrefix...)
-		upper := appendPrefixEnd(b[1], lower)
-		b[0], b[1] = lower, upper
-		it.SetBounds(lower, upper)
+		bounds.set(it, oid, group, rowKeyPrefix)
 		if err := emitViewRows(ctx, it, ttlFilter, fn); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// keyGroupBounds bounds an iterator to the rows of one key group of a view
+// whose row key starts with a prefix. Pebble owns the bounds until they are
+// replaced, so two buffer pairs are used in turn.
+type keyGroupBounds struct{ bufs [2][2][]byte }
+
+func (kb *keyGroupBounds) set(it *pebble.Iterator, oid uint32, group int, prefix []byte) {
+	b := &kb.bufs[group&1]
+	lower := binary.BigEndian.AppendUint32(b[0][:0], oid)
+	lower = binary.BigEndian.AppendUint16(lower, uint16(group))
+	lower = append(lower, prefix...)
+	upper := appendPrefixEnd(b[1], lower)
+	b[0], b[1] = lower, upper
+	it.SetBounds(lower, upper)
 }

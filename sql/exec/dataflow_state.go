@@ -280,6 +280,20 @@ type stateLoader interface {
 	finishLoad() error
 }
 
+// stateSizer is an operator whose state maps Restore can size before it
+// loads n entries (the input-row entries of one input) into them.
+type stateSizer interface {
+	presize(input int, n int)
+}
+
+// restoredEntry is an input-row entry Restore has read, before it goes
+// into the maps.
+type restoredEntry struct {
+	rowKey string
+	count  int64
+	row    types.Row
+}
+
 // Restore loads the committed operator state: each stateful operator gets
 // its stored input rows, then a barrier whose output is dropped. Call it
 // instead of feeding a snapshot (and instead of Start) on a dataflow built
@@ -295,6 +309,7 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 			// Rows are carved from the decoder's slabs (the operators keep
 			// them): no allocation per entry.
 			var dec types.RowDecoder
+			var loaded []restoredEntry
 			flush := func() error {
 				if c.Len() == 0 {
 					return nil
@@ -343,7 +358,7 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 				}
 				count := int64(binary.BigEndian.Uint64(value[:8]))
 				in.entries++
-				in.committed[string(key[6:])] = count
+				rowKey := string(key[6:])
 				row, err := dec.Decode(value[8:])
 				if err != nil {
 					return err
@@ -352,18 +367,36 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 					return err
 				}
 				if in.exp != nil {
-					in.exp.add(row, string(key[6:]), binary.BigEndian.Uint16(key[4:6]))
+					in.exp.add(row, rowKey, binary.BigEndian.Uint16(key[4:6]))
 				}
-				for i := int64(0); i < count; i++ {
-					c.Append(types.Insert, row)
-					if c.Len() >= types.ChunkCapacity {
-						if err := flush(); err != nil {
-							return err
-						}
-					}
-				}
+				loaded = append(loaded, restoredEntry{rowKey: rowKey, count: count, row: row})
 				return nil
 			})
+			if err == nil && len(loaded) > 0 {
+				// Every entry is read before any goes into a map, so the
+				// maps are made at their final size once instead of
+				// growing (rehashing every key) while they fill.
+				if len(in.committed) == 0 {
+					in.committed = make(map[string]int64, len(loaded))
+				}
+				if sizer, ok := in.op.(stateSizer); ok {
+					sizer.presize(in.port, len(loaded))
+				}
+				for _, e := range loaded {
+					in.committed[e.rowKey] = e.count
+					for i := int64(0); i < e.count; i++ {
+						c.Append(types.Insert, e.row)
+						if c.Len() >= types.ChunkCapacity {
+							if err = flush(); err != nil {
+								break
+							}
+						}
+					}
+					if err != nil {
+						break
+					}
+				}
+			}
 			if err == nil {
 				err = flush()
 			}

@@ -474,3 +474,12 @@ func (j *hashJoin) countMatches(s int, r types.Row, partners []*joinEntry) (int,
 	}
 	return n, nil
 }
+
+// presize makes side s's bucket map for n rows before a restore loads
+// them (n bounds the number of keys; for a side with many rows per key
+// the map is larger than it needs to be, by at most one slot per row).
+func (j *hashJoin) presize(s int, n int) {
+	if j.sides[s].buckets.Len() == 0 {
+		j.sides[s].buckets = &memState[*joinBucket]{m: make(map[string]*joinBucket, n)}
+	}
+}

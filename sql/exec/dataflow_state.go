@@ -3,7 +3,10 @@ package exec
 import (
 	"context"
 	"encoding/binary"
+	"runtime"
+	"sync"
 
+	"github.com/cockroachdb/errors"
 	"github.com/streamdb/streamdb/sql/types"
 )
 
@@ -31,7 +34,7 @@ import (
 // epoch). The operators' decoded working state stays in their Go maps.
 //
 // On restart Restore reads each state table back (loaded at start, not
-// lazily), pushes its rows into a fresh operator as inserts (or, for an
+// lazily; the tables concurrently, up to GOMAXPROCS), pushes its rows into a fresh operator as inserts (or, for an
 // operator that can, loads them straight into its state without computing
 // output: the hash join) and runs a barrier whose output is dropped: the operator's state, including what it
 // last emitted, is back to the committed epoch without re-reading any base
@@ -305,105 +308,10 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 	return d.guard(func() error {
 		restoredOps := map[Operator]bool{}
 		for _, in := range d.state {
-			var c types.Chunk
-			// Rows are carved from the decoder's slabs (the operators keep
-			// them): no allocation per entry.
-			var dec types.RowDecoder
-			var loaded []restoredEntry
-			flush := func() error {
-				if c.Len() == 0 {
-					return nil
-				}
-				var err error
-				if loader, ok := in.op.(stateLoader); ok {
-					loader.loadState(in.port, &c)
-				} else {
-					err = in.op.Push(ctx, in.port, &c, discard{})
-				}
-				c.Reset()
-				return err
-			}
-			err := store.ScanPrefix(StateTablePrefix(in.tableID), func(key, value []byte) error {
-				if isRecord, err := in.restoreTTL(key, value, nil); isRecord || err != nil { // dataflow_ttl.go
-					return err
-				}
-				own := in.ownState()
-				if own != nil && isOwnFormat(value) {
-					return own.restoreOwnEntry(in, key, value)
-				}
-				if own != nil {
-					// An input row of an older version's state: the
-					// operator rebuilds its state from it below, and
-					// the next StateChanges rewrites it.
-					if len(value) < 8 {
-						return types.Errorf(types.CodeDataCorrupted, "corrupt operator state entry in state table %d", in.tableID)
-					}
-					in.legacy = append(in.legacy, append([]byte(nil), key...))
-					row, err := dec.Decode(value[8:])
-					if err != nil {
-						return err
-					}
-					for i := uint64(0); i < binary.BigEndian.Uint64(value[:8]); i++ {
-						c.Append(types.Insert, row)
-						if c.Len() >= types.ChunkCapacity {
-							if err := flush(); err != nil {
-								return err
-							}
-						}
-					}
-					return nil
-				}
-				if len(value) < 8 {
-					return types.Errorf(types.CodeDataCorrupted, "corrupt operator state entry in state table %d", in.tableID)
-				}
-				count := int64(binary.BigEndian.Uint64(value[:8]))
-				in.entries++
-				rowKey := string(key[6:])
-				row, err := dec.Decode(value[8:])
-				if err != nil {
-					return err
-				}
-				if _, err := in.restoreTTL(key, value, row); err != nil {
-					return err
-				}
-				if in.exp != nil {
-					in.exp.add(row, rowKey, binary.BigEndian.Uint16(key[4:6]))
-				}
-				loaded = append(loaded, restoredEntry{rowKey: rowKey, count: count, row: row})
-				return nil
-			})
-			if err == nil && len(loaded) > 0 {
-				// Every entry is read before any goes into a map, so the
-				// maps are made at their final size once instead of
-				// growing (rehashing every key) while they fill.
-				if len(in.committed) == 0 {
-					in.committed = make(map[string]int64, len(loaded))
-				}
-				if sizer, ok := in.op.(stateSizer); ok {
-					sizer.presize(in.port, len(loaded))
-				}
-				for _, e := range loaded {
-					in.committed[e.rowKey] = e.count
-					for i := int64(0); i < e.count; i++ {
-						c.Append(types.Insert, e.row)
-						if c.Len() >= types.ChunkCapacity {
-							if err = flush(); err != nil {
-								break
-							}
-						}
-					}
-					if err != nil {
-						break
-					}
-				}
-			}
-			if err == nil {
-				err = flush()
-			}
-			if err != nil {
-				return err
-			}
 			restoredOps[in.op] = true
+		}
+		if err := d.restoreTables(ctx, store); err != nil {
+			return err
 		}
 		if err := d.restoreWatermarks(store); err != nil {
 			return err
@@ -424,6 +332,160 @@ func (d *Dataflow) Restore(ctx context.Context, store StateStore, epoch uint64) 
 		}
 		return nil
 	})
+}
+
+// restoreTables loads every state table of the dataflow. The tables are
+// read concurrently (at most GOMAXPROCS at a time): their Pebble scans and
+// row decoding are independent, while what touches an operator (and the
+// evaluation context the operators share) runs under one lock. With view
+// TTL, whose key index the inputs of an operator share, the tables load
+// one after the other.
+func (d *Dataflow) restoreTables(ctx context.Context, store StateStore) error {
+	var opMu sync.Mutex
+	concurrent := len(d.state) > 1 && runtime.GOMAXPROCS(0) > 1
+	for _, in := range d.state {
+		if in.ttl != nil {
+			concurrent = false
+		}
+	}
+	if !concurrent {
+		for _, in := range d.state {
+			if err := d.restoreTable(ctx, store, in, &opMu); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make([]error, len(d.state))
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, in := range d.state {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			// A panic in this goroutine is turned into an error here:
+			// Restore's guard does not see it.
+			errs[i] = d.guard(func() error { return d.restoreTable(ctx, store, in, &opMu) })
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// restoreTable loads one state table into its operator: own-state entries
+// as they are read, input rows once all are read (see Restore).
+func (d *Dataflow) restoreTable(ctx context.Context, store StateStore, in *stateInput, opMu *sync.Mutex) error {
+	var c types.Chunk
+	// Rows are carved from the decoder's slabs (the operators keep
+	// them): no allocation per entry.
+	var dec types.RowDecoder
+	var loaded []restoredEntry
+	flush := func() error {
+		if c.Len() == 0 {
+			return nil
+		}
+		var err error
+		if loader, ok := in.op.(stateLoader); ok {
+			loader.loadState(in.port, &c)
+		} else {
+			err = in.op.Push(ctx, in.port, &c, discard{})
+		}
+		c.Reset()
+		return err
+	}
+	lockedFlush := func() error {
+		opMu.Lock()
+		defer opMu.Unlock()
+		return flush()
+	}
+	err := store.ScanPrefix(StateTablePrefix(in.tableID), func(key, value []byte) error {
+		if isRecord, err := in.restoreTTL(key, value, nil); isRecord || err != nil { // dataflow_ttl.go
+			return err
+		}
+		own := in.ownState()
+		if own != nil && isOwnFormat(value) {
+			opMu.Lock()
+			defer opMu.Unlock()
+			return own.restoreOwnEntry(in, key, value)
+		}
+		if own != nil {
+			// An input row of an older version's state: the
+			// operator rebuilds its state from it below, and
+			// the next StateChanges rewrites it.
+			if len(value) < 8 {
+				return types.Errorf(types.CodeDataCorrupted, "corrupt operator state entry in state table %d", in.tableID)
+			}
+			in.legacy = append(in.legacy, append([]byte(nil), key...))
+			row, err := dec.Decode(value[8:])
+			if err != nil {
+				return err
+			}
+			for i := uint64(0); i < binary.BigEndian.Uint64(value[:8]); i++ {
+				c.Append(types.Insert, row)
+				if c.Len() >= types.ChunkCapacity {
+					if err := lockedFlush(); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}
+		if len(value) < 8 {
+			return types.Errorf(types.CodeDataCorrupted, "corrupt operator state entry in state table %d", in.tableID)
+		}
+		count := int64(binary.BigEndian.Uint64(value[:8]))
+		in.entries++
+		rowKey := string(key[6:])
+		row, err := dec.Decode(value[8:])
+		if err != nil {
+			return err
+		}
+		if _, err := in.restoreTTL(key, value, row); err != nil {
+			return err
+		}
+		if in.exp != nil {
+			in.exp.add(row, rowKey, binary.BigEndian.Uint16(key[4:6]))
+		}
+		loaded = append(loaded, restoredEntry{rowKey: rowKey, count: count, row: row})
+		return nil
+	})
+	if err == nil {
+		// Rows the legacy path above left in the chunk.
+		err = lockedFlush()
+	}
+	if err == nil && len(loaded) > 0 {
+		opMu.Lock()
+		defer opMu.Unlock()
+		// Every entry is read before any goes into a map, so the
+		// maps are made at their final size once instead of
+		// growing (rehashing every key) while they fill.
+		if len(in.committed) == 0 {
+			in.committed = make(map[string]int64, len(loaded))
+		}
+		if sizer, ok := in.op.(stateSizer); ok {
+			sizer.presize(in.port, len(loaded))
+		}
+		for _, e := range loaded {
+			in.committed[e.rowKey] = e.count
+			for i := int64(0); i < e.count; i++ {
+				c.Append(types.Insert, e.row)
+				if c.Len() >= types.ChunkCapacity {
+					if err = flush(); err != nil {
+						break
+					}
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+	}
+	if err == nil {
+		err = flush()
+	}
+	return err
 }
 
 // persist wraps a stateful operator with n input ports; keyCols gives each

@@ -224,15 +224,7 @@ func (j *hashJoin) pushRow(ctx context.Context, s int, op types.Op, r types.Row,
 		if hasNull {
 			self.nulls = append(self.nulls, e)
 		} else {
-			bucket, ok := self.buckets.Get(j.keyBuf)
-			if !ok {
-				bucket = take(&j.bucketSlab)
-				bucket.first[0] = e
-				bucket.entries = bucket.first[:1:1]
-				self.buckets.Put(string(j.keyBuf), bucket)
-			} else {
-				bucket.entries = append(bucket.entries, e)
-			}
+			j.addToBucket(self, e)
 		}
 		if self.track {
 			j.markDirty(e)
@@ -276,6 +268,21 @@ func (j *hashJoin) pushRow(ctx context.Context, s int, op types.Op, r types.Row,
 }
 
 // concat fills the scratch row with the left and right rows of a pair.
+// addToBucket files e under its join key, which the caller left in
+// j.keyBuf. A key's first entry lives inside its bucket, so a key with one
+// row costs no slice allocation.
+func (j *hashJoin) addToBucket(self *joinSide, e *joinEntry) {
+	bucket, ok := self.buckets.Get(j.keyBuf)
+	if !ok {
+		bucket = take(&j.bucketSlab)
+		bucket.first[0] = e
+		bucket.entries = bucket.first[:1:1]
+		self.buckets.Put(string(j.keyBuf), bucket)
+		return
+	}
+	bucket.entries = append(bucket.entries, e)
+}
+
 func (j *hashJoin) concat(s int, r, o types.Row) types.Row {
 	return concatPair(j.scratch, j.widths[0], s, r, o)
 }
@@ -410,15 +417,7 @@ func (j *hashJoin) loadState(s int, c *types.Chunk) {
 			self.nulls = append(self.nulls, e)
 			continue
 		}
-		bucket, ok := self.buckets.Get(j.keyBuf)
-		if !ok {
-			bucket = take(&j.bucketSlab)
-			bucket.first[0] = e
-			bucket.entries = bucket.first[:1:1]
-			self.buckets.Put(string(j.keyBuf), bucket)
-		} else {
-			bucket.entries = append(bucket.entries, e)
-		}
+		j.addToBucket(self, e)
 	}
 }
 

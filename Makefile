@@ -14,7 +14,7 @@ VULNDB_SET  := $(filter environment command line,$(origin GOVULNDB))
 # Debian installs need root; use sudo when we are not root and it exists.
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: vulncheck-if-db all build run test test-deps vet unit fuzz-smoke vulncheck bench lint clean
+.PHONY: vulncheck-if-db all build run test test-deps vet unit race fuzz-smoke vulncheck bench lint clean
 
 all: build
 
@@ -63,7 +63,16 @@ unit:
 # Every Go fuzz target also runs its seed corpus in `go test`; test runs
 # that plus go vet, fuzzes each target for FUZZTIME executions (fuzz-smoke; a count, not a duration, because a time limit that expires mid-run makes Go report a spurious "context deadline exceeded" failure on a loaded machine) and runs
 # govulncheck when its database is reachable (vulncheck).
-test: test-deps vet unit fuzz-smoke vulncheck-if-db
+test: test-deps vet unit race fuzz-smoke vulncheck-if-db
+
+# The race detector over the packages whose goroutines share state most
+# (the dataflow runtime and its parallel workers, the stores, the
+# checkpointer); about 1 minute. The server package is left out of CI
+# because its race build and run take several minutes more:
+# `go test -race ./server` runs it.
+RACE_PKGS ?= ./sql/exec ./state ./checkpoint
+race:
+	$(GO) test -race -timeout $(TEST_TIMEOUT) $(RACE_PKGS)
 
 # Finds fuzz targets by name (func FuzzX in _test.go files) rather than by
 # compiling every package's tests.

@@ -3,7 +3,6 @@ package nexmark
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,21 +74,12 @@ func RunFreshness(ctx context.Context, opts FreshnessOptions) (FreshnessResult, 
 		opts.WorkDir = os.TempDir()
 	}
 	res := FreshnessResult{BarrierInterval: "1s (default)", CheckpointInterval: opts.CheckpointInterval.String()}
-	dir, remove, err := scratchDir(opts.WorkDir, "freshness", opts.KeepData)
+	srv, writer, cleanup, err := startScratchServer(ctx, opts.WorkDir, "freshness", opts.KeepData,
+		ServerOptions{Binary: opts.Binary, CheckpointInterval: opts.CheckpointInterval})
 	if err != nil {
 		return res, err
 	}
-	defer remove()
-	srv, err := StartServer(ctx, ServerOptions{Binary: opts.Binary, DataDir: filepath.Join(dir, "data"), CheckpointInterval: opts.CheckpointInterval})
-	if err != nil {
-		return res, err
-	}
-	defer srv.Stop()
-	writer, err := srv.Connect(ctx)
-	if err != nil {
-		return res, err
-	}
-	defer writer.Close(context.Background())
+	defer cleanup()
 	if _, err := writer.Exec(ctx, freshnessDDL); err != nil {
 		return res, errors.Wrap(err, "creating the tables and views")
 	}

@@ -44,6 +44,35 @@ func scratchDir(workDir, name string, keep bool) (dir string, remove func(), err
 	}, nil
 }
 
+// startScratchServer creates a scratch directory under workDir (see
+// scratchDir), starts a server with its data in dir/data and opens one
+// connection. cleanup closes the connection, stops the server and removes
+// the directory, in that order; on error everything already set up is
+// undone and cleanup is nil.
+func startScratchServer(ctx context.Context, workDir, name string, keep bool, opts ServerOptions) (srv *Server, conn *pgx.Conn, cleanup func(), err error) {
+	dir, remove, err := scratchDir(workDir, name, keep)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	opts.DataDir = filepath.Join(dir, "data")
+	srv, err = StartServer(ctx, opts)
+	if err != nil {
+		remove()
+		return nil, nil, nil, err
+	}
+	conn, err = srv.Connect(ctx)
+	if err != nil {
+		srv.Stop()
+		remove()
+		return nil, nil, nil, err
+	}
+	return srv, conn, func() {
+		conn.Close(context.Background())
+		srv.Stop()
+		remove()
+	}, nil
+}
+
 // Server is a streamdb child process. It keeps its ports across restarts,
 // so clients reconnect to the same address.
 type Server struct {

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,21 +97,12 @@ func RunServing(ctx context.Context, opts ServingOptions) (ServingResult, error)
 	if err != nil {
 		return res, err
 	}
-	dir, remove, err := scratchDir(opts.WorkDir, "serving", opts.KeepData)
+	srv, conn, cleanup, err := startScratchServer(ctx, opts.WorkDir, "serving", opts.KeepData,
+		ServerOptions{Binary: opts.Binary, CheckpointInterval: opts.CheckpointInterval})
 	if err != nil {
 		return res, err
 	}
-	defer remove()
-	srv, err := StartServer(ctx, ServerOptions{Binary: opts.Binary, DataDir: filepath.Join(dir, "data"), CheckpointInterval: opts.CheckpointInterval})
-	if err != nil {
-		return res, err
-	}
-	defer srv.Stop()
-	conn, err := srv.Connect(ctx)
-	if err != nil {
-		return res, err
-	}
-	defer conn.Close(context.Background())
+	defer cleanup()
 	// Unbounded sources: ingest runs for the whole measurement.
 	for _, ddl := range append(SourceDDL(0, 10_000), QueryDDL("nexmark_q17", q17, VariantView)) {
 		if _, err := conn.Exec(ctx, ddl); err != nil {

@@ -36,7 +36,7 @@ func streamdbTables() []*virtualTable {
 				compaction_debt_bytes int8, compactions_in_progress int8, write_stalls int8,
 				write_stall_duration interval, sstables int8,
 				row_cache_bytes int8, row_cache_capacity int8, row_cache_hits int8,
-				row_cache_misses int8, row_cache_evictions int8`)},
+				row_cache_misses int8, row_cache_evictions int8, l0_files int8`)},
 	}
 	for _, t := range tables {
 		t.generate = runtimeRows(t.qualified(), t.columns)

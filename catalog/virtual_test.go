@@ -444,7 +444,7 @@ func TestRuntimeRows(t *testing.T) {
 		"streamdb.storage": {
 			{types.DInt(1 << 20), types.DFloat(0.9), types.DInt(0), types.DInt(1), types.DInt(0),
 				types.DInt(0), types.DInt(0), types.DInt(0), types.Null, types.DInt(3),
-				types.DInt(0), types.DInt(64 << 20), types.DInt(5), types.DInt(1), types.DInt(0)},
+				types.DInt(0), types.DInt(64 << 20), types.DInt(5), types.DInt(1), types.DInt(0), types.DInt(2)},
 			{types.DString("malformed")},
 		},
 	}}

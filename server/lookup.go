@@ -494,7 +494,7 @@ func (s *Server) RowCacheStats() state.RowCacheStats {
 }
 
 // storageRows is the row of streamdb.storage: the view state store's
-// Pebble numbers and the row cache's counters (NULL where not measured).
+// Pebble numbers and the row cache's counters.
 func (s *Server) storageRows() []types.Row {
 	if s.views == nil {
 		return nil
@@ -504,9 +504,9 @@ func (s *Server) storageRows() []types.Row {
 	return []types.Row{{
 		types.DInt(m.BlockCacheSize), types.DFloat(m.BlockCacheHitRate),
 		types.DInt(int64(m.MemtableBytes)), types.DInt(m.MemtableCount), types.DInt(int64(m.DiskUsageBytes)),
-		types.DInt(int64(m.CompactionDebtBytes)), types.Null, types.DInt(m.WriteStalls),
-		types.Null, types.Null,
+		types.DInt(int64(m.CompactionDebtBytes)), types.DInt(m.CompactionsInProgress), types.DInt(m.WriteStalls),
+		types.DInterval(types.IntervalValue{Micros: m.WriteStallDuration.Microseconds()}), types.DInt(m.SSTables),
 		types.DInt(rc.Bytes), types.DInt(rc.Capacity), types.DInt(rc.Hits),
-		types.DInt(rc.Misses), types.DInt(rc.Evictions),
+		types.DInt(rc.Misses), types.DInt(rc.Evictions), types.DInt(m.L0Files),
 	}}
 }

@@ -95,6 +95,17 @@ func TestRowCacheViewLookups(t *testing.T) {
 	if st := srv.RowCacheStats(); hits < 3 || hits > st.Hits || capacity != 64<<20 {
 		t.Fatalf("streamdb.storage: row cache hits %d (server %d), capacity %d", hits, st.Hits, capacity)
 	}
+	// The Pebble columns are measured, not NULL: after a CHECKPOINT (which
+	// flushes the memtables) the view store has sstables.
+	mustExec(t, conn, "CHECKPOINT")
+	var compactions, sstables, l0 *int64
+	var stalled *time.Duration
+	if err := conn.QueryRow(context.Background(), "SELECT compactions_in_progress, sstables, l0_files, write_stall_duration FROM streamdb.storage").Scan(&compactions, &sstables, &l0, &stalled); err != nil {
+		t.Fatal(err)
+	}
+	if compactions == nil || sstables == nil || l0 == nil || stalled == nil || *sstables < 1 || *l0 > *sstables {
+		t.Fatalf("streamdb.storage: compactions %v, sstables %v, l0 files %v, stall duration %v", compactions, sstables, l0, stalled)
+	}
 
 	mustExec(t, conn, "DROP MATERIALIZED VIEW per_g")
 	mustExec(t, conn, "CREATE MATERIALIZED VIEW per_g AS SELECT g, max(id) AS n, min(v) AS s FROM kv GROUP BY g")

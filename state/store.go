@@ -2,6 +2,7 @@ package state
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/errors"
 	"github.com/cockroachdb/pebble/v2"
@@ -15,6 +16,10 @@ type Store struct {
 	opts Options
 	// writeStalls counts Pebble write-stall events (memtables or L0 full).
 	writeStalls atomic.Int64
+	// stallStart is when the current write stall began (unix ns, 0: none);
+	// stallNanos adds up the stalls that ended.
+	stallStart atomic.Int64
+	stallNanos atomic.Int64
 }
 
 // Open opens (creating if needed) the Pebble instance in dir.
@@ -25,7 +30,15 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	s := &Store{dir: dir, opts: opts}
 	listener := &pebble.EventListener{
-		WriteStallBegin: func(pebble.WriteStallBeginInfo) { s.writeStalls.Add(1) },
+		WriteStallBegin: func(pebble.WriteStallBeginInfo) {
+			s.writeStalls.Add(1)
+			s.stallStart.Store(time.Now().UnixNano())
+		},
+		WriteStallEnd: func() {
+			if begin := s.stallStart.Swap(0); begin != 0 {
+				s.stallNanos.Add(time.Now().UnixNano() - begin)
+			}
+		},
 	}
 	po, err := opts.pebbleOptions(listener)
 	if err != nil {
@@ -127,6 +140,14 @@ type Metrics struct {
 	CompactionDebtBytes uint64
 	// WriteStalls counts the times Pebble delayed writes since Open.
 	WriteStalls int64
+	// WriteStallDuration is the time writes spent stalled since Open.
+	WriteStallDuration time.Duration
+	// CompactionsInProgress counts the compactions running now.
+	CompactionsInProgress int64
+	// SSTables counts the store's sstables; L0Files those in level 0, whose
+	// growth is what stalls writes.
+	SSTables int64
+	L0Files  int64
 	// DiskUsageBytes is the size of all files of the store.
 	DiskUsageBytes uint64
 	// ReadAmplification is the number of sstable layers a read may visit.
@@ -137,15 +158,19 @@ type Metrics struct {
 func (s *Store) Metrics() Metrics {
 	m := s.db.Metrics()
 	out := Metrics{
-		BlockCacheSize:      m.BlockCache.Size,
-		BlockCacheHits:      m.BlockCache.Hits,
-		BlockCacheMisses:    m.BlockCache.Misses,
-		MemtableBytes:       m.MemTable.Size,
-		MemtableCount:       m.MemTable.Count,
-		CompactionDebtBytes: m.Compact.EstimatedDebt,
-		WriteStalls:         s.writeStalls.Load(),
-		DiskUsageBytes:      m.DiskSpaceUsage(),
-		ReadAmplification:   m.ReadAmp(),
+		BlockCacheSize:        m.BlockCache.Size,
+		BlockCacheHits:        m.BlockCache.Hits,
+		BlockCacheMisses:      m.BlockCache.Misses,
+		MemtableBytes:         m.MemTable.Size,
+		MemtableCount:         m.MemTable.Count,
+		CompactionDebtBytes:   m.Compact.EstimatedDebt,
+		WriteStalls:           s.writeStalls.Load(),
+		WriteStallDuration:    time.Duration(s.stallNanos.Load()),
+		CompactionsInProgress: m.Compact.NumInProgress,
+		SSTables:              m.Total().TablesCount,
+		L0Files:               m.Levels[0].TablesCount,
+		DiskUsageBytes:        m.DiskSpaceUsage(),
+		ReadAmplification:     m.ReadAmp(),
 	}
 	if total := m.BlockCache.Hits + m.BlockCache.Misses; total > 0 {
 		out.BlockCacheHitRate = float64(m.BlockCache.Hits) / float64(total)

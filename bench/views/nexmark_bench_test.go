@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/streamdb/streamdb/server"
 )
 
@@ -67,20 +66,8 @@ func loadNexmarkQueries(b *testing.B) map[string]string {
 func runNexmark(b *testing.B, name, query string) {
 	b.StopTimer()
 	ctx := context.Background()
-	srv, err := server.Start(ctx, server.Options{Listen: "127.0.0.1:0", HTTP: "-", DataDir: b.TempDir()})
-	if err != nil {
-		b.Fatalf("starting server: %v", err)
-	}
-	defer func() {
-		if err := srv.Close(); err != nil {
-			b.Errorf("closing server: %v", err)
-		}
-	}()
-	conn, err := pgconn.Connect(ctx, "postgres://streamdb@"+srv.PGAddr()+"/streamdb?sslmode=disable")
-	if err != nil {
-		b.Fatalf("connecting: %v", err)
-	}
-	defer conn.Close(ctx)
+	conn, stop := startBenchServer(ctx, b, server.Options{})
+	defer stop()
 	exec := func(sql string) [][][]byte {
 		res, err := conn.Exec(ctx, sql).ReadAll()
 		if err != nil {

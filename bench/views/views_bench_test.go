@@ -139,23 +139,36 @@ type loadSpec struct {
 	expected string // its single row, values joined by a space
 }
 
-func runLoad(b *testing.B, spec loadSpec) {
-	b.StopTimer()
-	ctx := context.Background()
-	srv, err := server.Start(ctx, server.Options{Listen: "127.0.0.1:0", HTTP: "-", DataDir: b.TempDir(), ViewParallelism: spec.workers})
+// startBenchServer starts an in-process server on a loopback port, without
+// HTTP, with its data in a fresh b.TempDir(), and connects to it. stop closes
+// the connection, then the server.
+func startBenchServer(ctx context.Context, b *testing.B, opts server.Options) (conn *pgconn.PgConn, stop func()) {
+	opts.Listen, opts.HTTP, opts.DataDir = "127.0.0.1:0", "-", b.TempDir()
+	srv, err := server.Start(ctx, opts)
 	if err != nil {
 		b.Fatalf("starting server: %v", err)
 	}
-	defer func() {
+	closeServer := func() {
 		if err := srv.Close(); err != nil {
 			b.Errorf("closing server: %v", err)
 		}
-	}()
-	conn, err := pgconn.Connect(ctx, "postgres://streamdb@"+srv.PGAddr()+"/streamdb?sslmode=disable")
+	}
+	conn, err = pgconn.Connect(ctx, "postgres://streamdb@"+srv.PGAddr()+"/streamdb?sslmode=disable")
 	if err != nil {
+		closeServer()
 		b.Fatalf("connecting: %v", err)
 	}
-	defer conn.Close(ctx)
+	return conn, func() {
+		conn.Close(ctx)
+		closeServer()
+	}
+}
+
+func runLoad(b *testing.B, spec loadSpec) {
+	b.StopTimer()
+	ctx := context.Background()
+	conn, stop := startBenchServer(ctx, b, server.Options{ViewParallelism: spec.workers})
+	defer stop()
 	for _, sql := range spec.setup {
 		if _, err := conn.Exec(ctx, sql).ReadAll(); err != nil {
 			b.Fatalf("%s: %v", sql, err)

@@ -127,15 +127,7 @@ func TestNexmarkQueriesSmall(t *testing.T) {
 					checkQ12View(t, conn, "nexmark_q12")
 					return
 				}
-				b, err := os.ReadFile(filepath.Join("testdata", "nexmark", q.name+".expected"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
-				if len(b) == 0 {
-					want = nil
-				}
-				want = tieProof(q.name, want)
+				want := nexmarkExpected(t, q.name)
 				for _, src := range []string{q.sql, "SELECT * FROM nexmark_" + q.name} {
 					start := time.Now()
 					got := tieProof(q.name, textRows(t, conn, src))
@@ -319,15 +311,7 @@ func TestNexmarkViewsWatermarked(t *testing.T) {
 				checkQ12View(t, conn, "nexmark_q12")
 				return
 			}
-			b, err := os.ReadFile(filepath.Join("testdata", "nexmark", q.name+".expected"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
-			if len(b) == 0 {
-				want = nil
-			}
-			want = tieProof(q.name, want)
+			want := nexmarkExpected(t, q.name)
 			got := tieProof(q.name, textRows(t, conn, "SELECT * FROM nexmark_"+q.name))
 			if strings.Join(got, "\n") != strings.Join(want, "\n") {
 				t.Fatalf("%d rows, want %d:\n got  %v\n want %v", len(got), len(want), got, want)
@@ -353,4 +337,19 @@ func indexOfQuery(t *testing.T, queries []nexmarkQuery, name string) int {
 	}
 	t.Fatalf("no query %s", name)
 	return -1
+}
+
+// nexmarkExpected reads testdata/nexmark/<name>.expected, one row a line,
+// with tieProof applied.
+func nexmarkExpected(t *testing.T, name string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "nexmark", name+".expected"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if len(b) == 0 {
+		want = nil
+	}
+	return tieProof(name, want)
 }

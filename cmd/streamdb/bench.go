@@ -27,6 +27,17 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
+	// The library reads 0 as "the default"; on the command line a count
+	// that is not positive is a mistake, not a request for the default.
+	for _, c := range []struct {
+		name string
+		n    int64
+	}{{"events", bf.events}, {"recovery-events", bf.recoveryEvents}, {"chunk", int64(bf.chunk)}, {"serving-clients", int64(bf.servingClients)}} {
+		if c.n <= 0 {
+			fmt.Fprintf(stderr, "streamdb bench: --%s must be positive, not %d\n", c.name, c.n)
+			return 2
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := runBench(ctx, bf, fs, stdout, stderr); err != nil {

@@ -41,6 +41,12 @@ func TestCommandErrors(t *testing.T) {
 	if code := run([]string{"frobnicate"}, io.Discard, &stderr); code != 2 {
 		t.Errorf("unknown command: code %d", code)
 	}
+	for _, args := range [][]string{{"--events", "-5"}, {"--chunk", "0"}, {"--recovery-events", "0"}, {"--serving-clients", "-1"}} {
+		stderr.Reset()
+		if code := run(append([]string{"bench", "nexmark"}, args...), io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), "must be positive") {
+			t.Errorf("bench nexmark %v: code %d, stderr %q", args, code, stderr.String())
+		}
+	}
 	var stdout bytes.Buffer
 	if code := run([]string{"version"}, &stdout, io.Discard); code != 0 || !strings.HasPrefix(stdout.String(), "streamdb ") {
 		t.Errorf("version: code %d, %q", code, stdout.String())
